@@ -1,0 +1,167 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An OpenAI- and Anthropic-compatible judge server on 127.0.0.1 for tests, benchmarks and demos.
+///
+/// `POST /v1/chat/completions` and `POST /v1/messages` answer with scores for every
+/// `<trajectory id="...">` block in the prompt; `GET /stats` returns the counters as JSON;
+/// `POST /stats/reset` zeroes them.
+public final class JudgeSimulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    public let stats = SimulatorStats()
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    /// The port the simulator listens on.
+    public let port: Int
+
+    /// The base URL of the OpenAI-compatible API (`http://127.0.0.1:PORT/v1`).
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    /// Starts listening; `threads` event-loop threads serve connections.
+    public init(configuration: SimulatorConfiguration = .init(), threads: Int = 1) async throws {
+        self.configuration = configuration
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        let judge = SimulatedJudge(configuration: configuration, stats: stats)
+        let stats = self.stats
+        do {
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 1024)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(SimulatorHandler(judge: judge, stats: stats))
+                    }
+                }
+                .bind(host: "127.0.0.1", port: configuration.port)
+                .get()
+            self.group = group
+            self.channel = channel
+            self.port = channel.localAddress?.port ?? configuration.port
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() async {
+        try? await channel.close()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Runs until the listening channel closes.
+    public func wait() async throws {
+        try await channel.closeFuture.get()
+    }
+}
+
+/// Collects one HTTP request and answers it through `SimulatedJudge`.
+final class SimulatorHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private static let maxBody = 64 << 20
+    private let judge: SimulatedJudge
+    private let stats: SimulatorStats
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(judge: SimulatedJudge, stats: SimulatorStats) {
+        self.judge = judge
+        self.stats = stats
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body.removeAll(keepingCapacity: true)
+            tooLarge = false
+        case .body(var buffer):
+            if body.count + buffer.readableBytes > Self.maxBody { tooLarge = true; return }
+            if let bytes = buffer.readBytes(length: buffer.readableBytes) { body.append(contentsOf: bytes) }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            handle(context: context, head: head)
+        }
+    }
+
+    private func handle(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        if tooLarge {
+            write(context: context, head: head, answer: SimulatedAnswer(status: 413, body: #"{"error":{"message":"request too large"}}"#))
+            return
+        }
+        switch (head.method, path) {
+        case (.GET, "/stats"):
+            write(context: context, head: head, answer: SimulatedAnswer(status: 200, body: stats.json))
+        case (.POST, "/stats/reset"):
+            stats.reset()
+            write(context: context, head: head, answer: SimulatedAnswer(status: 200, body: "{}"))
+        case (.GET, "/health"):
+            write(context: context, head: head, answer: SimulatedAnswer(status: 200, body: #"{"ok":true}"#))
+        case (.POST, _) where path.hasSuffix("/chat/completions") || path.hasSuffix("/messages"):
+            let api: SimulatedJudge.API = path.hasSuffix("/messages") ? .anthropic : .openAI
+            stats.begin()
+            let headers = head.headers.map { ($0.name, $0.value) }
+            let answer = judge.answer(api: api, headers: headers, body: body)
+            let latency = judge.configuration.latencyMs
+            if latency > 0 {
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(latency))) {
+                    self.stats.end()
+                    self.write(context: context, head: head, answer: answer)
+                }
+            } else {
+                stats.end()
+                write(context: context, head: head, answer: answer)
+            }
+        default:
+            write(context: context, head: head, answer: SimulatedAnswer(status: 404, body: #"{"error":{"message":"not found"}}"#))
+        }
+    }
+
+    private func write(context: ChannelHandlerContext, head: HTTPRequestHead, answer: SimulatedAnswer) {
+        guard context.channel.isActive else { return }
+        if answer.delivery == .drop {
+            context.close(promise: nil)
+            return
+        }
+        let bytes = Array(answer.body.utf8)
+        var headers = HTTPHeaders(answer.headers)
+        headers.replaceOrAdd(name: "content-length", value: String(bytes.count))
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
+        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if answer.delivery == .slow {
+            // Five pieces, 40 ms apart.
+            let pieces = 5
+            let size = max(1, (bytes.count + pieces - 1) / pieces)
+            let chunks = stride(from: 0, to: bytes.count, by: size).map { Array(bytes[$0..<min(bytes.count, $0 + size)]) }
+            context.flush()
+            for (i, chunk) in chunks.enumerated() {
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(40 * (i + 1)))) {
+                    guard context.channel.isActive else { return }
+                    context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: chunk)))), promise: nil)
+                    if i == chunks.count - 1 { self.finish(context: context, keepAlive: keepAlive) }
+                }
+            }
+            if chunks.isEmpty { finish(context: context, keepAlive: keepAlive) }
+        } else {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: bytes)))), promise: nil)
+            finish(context: context, keepAlive: keepAlive)
+        }
+    }
+
+    private func finish(context: ChannelHandlerContext, keepAlive: Bool) {
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}

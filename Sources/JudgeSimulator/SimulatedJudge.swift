@@ -1,0 +1,266 @@
+import Foundation
+import Synchronization
+
+/// What the simulator does with one request: answer, answer slowly, or drop the connection.
+struct SimulatedAnswer {
+    enum Delivery { case normal, slow, drop }
+    var status: Int
+    var headers: [(String, String)] = [("content-type", "application/json")]
+    var body: String
+    var delivery: Delivery = .normal
+}
+
+/// The simulator's judging logic, apart from the network: parses a chat request, finds the
+/// `<trajectory id="...">` blocks, scores them deterministically and injects faults by rate.
+final class SimulatedJudge: Sendable {
+    let configuration: SimulatorConfiguration
+    let stats: SimulatorStats
+    private let rng: Mutex<UInt64>
+
+    init(configuration: SimulatorConfiguration, stats: SimulatorStats) {
+        self.configuration = configuration
+        self.stats = stats
+        self.rng = Mutex(configuration.seed)
+    }
+
+    /// A uniform draw in [0, 1) from the seeded SplitMix64 generator.
+    private func draw() -> Double {
+        let x = rng.withLock { state -> UInt64 in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return Double(x >> 11) / Double(1 << 53)
+    }
+
+    enum API { case openAI, anthropic }
+
+    func answer(api: API, headers: [(String, String)], body: [UInt8]) -> SimulatedAnswer {
+        stats.update {
+            $0.requests += 1
+            if api == .openAI { $0.openAIRequests += 1 } else { $0.anthropicRequests += 1 }
+        }
+        if let key = configuration.requiredKey {
+            let auth = headers.first { $0.0.lowercased() == "authorization" }?.1
+            let xkey = headers.first { $0.0.lowercased() == "x-api-key" }?.1
+            if auth != "Bearer \(key)" && xkey != key {
+                stats.update { $0.faults["unauthorized", default: 0] += 1 }
+                return SimulatedAnswer(status: 401, body: #"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"#)
+            }
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            return SimulatedAnswer(status: 400, body: #"{"error":{"message":"request body is not a JSON object"}}"#)
+        }
+        stats.remember(body: String(decoding: body, as: UTF8.self))
+        let model = object["model"] as? String ?? "sim"
+        let responseFormat = (object["response_format"] as? [String: Any])?["type"] as? String
+        if configuration.rejectJSONSchema, responseFormat == "json_schema" {
+            stats.update { $0.faults["schema_rejected", default: 0] += 1 }
+            return SimulatedAnswer(status: 500, body: #"{"error":{"message":"response_format type json_schema is not supported by this server"}}"#)
+        }
+
+        // Faults, by cumulative rate.
+        let c = configuration
+        var roll = draw()
+        func hit(_ rate: Double) -> Bool {
+            if roll < rate { return true }
+            roll -= rate
+            return false
+        }
+        if hit(c.fail429) {
+            stats.update { $0.faults["429", default: 0] += 1 }
+            return SimulatedAnswer(status: 429, headers: [("content-type", "application/json"), ("retry-after", String(c.retryAfterSeconds))],
+                                   body: #"{"error":{"message":"Rate limit reached, retry later","type":"rate_limit"}}"#)
+        }
+        if hit(c.fail500) {
+            stats.update { $0.faults["500", default: 0] += 1 }
+            return SimulatedAnswer(status: 500, body: #"{"error":{"message":"internal server error"}}"#)
+        }
+        if hit(c.dropConnection) {
+            stats.update { $0.faults["drop", default: 0] += 1 }
+            return SimulatedAnswer(status: 0, body: "", delivery: .drop)
+        }
+        let malformed = hit(c.malformed)
+        let wrongIds = !malformed && hit(c.wrongIds)
+        let slow = hit(c.slowBody)
+
+        let text = Self.promptText(object, api: api)
+        let ids = Self.trajectoryBlocks(in: text)
+        var scores = ids.map { (id: $0.id, score: Self.score(block: $0.block)) }
+
+        var content: String
+        var quirk: String?
+        if malformed {
+            stats.update { $0.faults["malformed", default: 0] += 1 }
+            content = draw() < 0.5 ? "I would rank the trajectories as follows: the first is best." : #"{"scores": [{"trajectory_id": "1", "explanation": "cut off"#
+        } else {
+            if wrongIds {
+                stats.update { $0.faults["wrong_ids", default: 0] += 1 }
+                let r = draw()
+                if scores.count > 1 && r < 0.34 {
+                    scores.removeLast()
+                } else if r < 0.67, let first = scores.first {
+                    scores.append(first)
+                } else {
+                    scores.append((id: String(scores.count + 7), score: 0.5))
+                }
+            }
+            var scale = 1.0
+            var asFraction = false
+            if draw() < c.quirks {
+                switch Int(draw() * 4) {
+                case 0: quirk = "fenced"
+                case 1: quirk = "prose"
+                case 2: quirk = "scale10"; scale = 10
+                default: quirk = "fraction_string"; asFraction = true
+                }
+            }
+            content = Self.scoresJSON(scores, scale: scale, asFraction: asFraction)
+            if quirk == "fenced" || (quirk == nil && responseFormat == nil && api == .openAI) {
+                content = "```json\n\(content)\n```"
+            }
+            if quirk == "prose" {
+                content = "Here is my assessment of the trajectories.\n\(content)\nLet me know if you need anything else."
+            }
+            if let quirk { stats.update { $0.quirks[quirk, default: 0] += 1 } }
+            if !wrongIds { stats.update { $0.scored += 1 } }
+        }
+        if slow { stats.update { $0.faults["slow_body", default: 0] += 1 } }
+
+        let promptTokens = Self.tokenCount(text)
+        let completionTokens = Self.tokenCount(content)
+        stats.update {
+            $0.promptTokens += promptTokens
+            $0.completionTokens += completionTokens
+        }
+        let forcedTool = Self.forcedToolName(object)
+        let body: String
+        switch api {
+        case .openAI:
+            body = """
+            {"id":"chatcmpl-sim","object":"chat.completion","created":0,"model":\(Self.quote(model)),\
+            "choices":[{"index":0,"message":{"role":"assistant","content":\(Self.quote(content))},"finish_reason":"stop"}],\
+            "usage":{"prompt_tokens":\(promptTokens),"completion_tokens":\(completionTokens),"total_tokens":\(promptTokens + completionTokens)}}
+            """
+        case .anthropic:
+            let block: String
+            if let tool = forcedTool, !malformed, quirk == nil {
+                block = #"{"type":"tool_use","id":"toolu_sim","name":\#(Self.quote(tool)),"input":\#(content)}"#
+            } else {
+                block = #"{"type":"text","text":\#(Self.quote(content))}"#
+            }
+            body = """
+            {"id":"msg_sim","type":"message","role":"assistant","model":\(Self.quote(model)),"content":[\(block)],\
+            "stop_reason":"\(forcedTool == nil ? "end_turn" : "tool_use")","usage":{"input_tokens":\(promptTokens),"output_tokens":\(completionTokens)}}
+            """
+        }
+        return SimulatedAnswer(status: 200, body: body, delivery: slow ? .slow : .normal)
+    }
+
+    /// The name of the tool an Anthropic request forces, if any.
+    static func forcedToolName(_ object: [String: Any]) -> String? {
+        guard let choice = object["tool_choice"] as? [String: Any], choice["type"] as? String == "tool" else { return nil }
+        return choice["name"] as? String
+    }
+
+    /// All text of the request's system prompt and messages, joined.
+    static func promptText(_ object: [String: Any], api: API) -> String {
+        var parts: [String] = []
+        func collect(_ content: Any?) {
+            if let s = content as? String { parts.append(s) }
+            if let blocks = content as? [[String: Any]] {
+                for b in blocks { if let t = b["text"] as? String { parts.append(t) } }
+            }
+        }
+        collect(object["system"])
+        for message in object["messages"] as? [[String: Any]] ?? [] {
+            // Judge only what the user sent: a corrective turn repeats the first user message's blocks.
+            if message["role"] as? String == "assistant" { continue }
+            collect(message["content"])
+        }
+        return parts.joined(separator: "\n")
+    }
+
+    /// The `<trajectory id="...">` blocks of a prompt, in order, first occurrence of each id.
+    static func trajectoryBlocks(in text: String) -> [(id: String, block: Substring)] {
+        var result: [(id: String, block: Substring)] = []
+        var seen = Set<String>()
+        var rest = text[...]
+        while let open = rest.range(of: "<trajectory id=\"") {
+            guard let quoteEnd = rest[open.upperBound...].firstIndex(of: "\"") else { break }
+            let id = String(rest[open.upperBound..<quoteEnd])
+            let bodyStart = rest.index(after: quoteEnd)
+            let close = rest[bodyStart...].range(of: "</trajectory>")
+            let block = rest[bodyStart..<(close?.lowerBound ?? rest.endIndex)]
+            if seen.insert(id).inserted { result.append((id, block)) }
+            rest = rest[(close?.upperBound ?? rest.endIndex)...]
+        }
+        return result
+    }
+
+    /// The deterministic score of a block: its last `QUALITY=<x>` marker, else a hash in [0, 1).
+    static func score(block: Substring) -> Double {
+        if let marker = block.ranges(of: "QUALITY=").last {
+            let digits = block[marker.upperBound...].prefix { $0.isNumber || $0 == "." }
+            if let v = Double(digits) { return min(1, max(0, v)) }
+        }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in block.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return Double(h % 1000) / 1000
+    }
+
+    static func scoresJSON(_ scores: [(id: String, score: Double)], scale: Double, asFraction: Bool) -> String {
+        let items = scores.map { s -> String in
+            let value: String
+            if asFraction {
+                value = quote("\(format(s.score * 10))/10")
+            } else {
+                value = format(s.score * scale)
+            }
+            return #"{"trajectory_id":\#(quote(s.id)),"explanation":\#(quote("Simulated judgement of trajectory \(s.id).")),"score":\#(value)}"#
+        }
+        return #"{"scores":[\#(items.joined(separator: ","))]}"#
+    }
+
+    /// Shortest round-trip text of a number, as Swift prints it, without a trailing ".0".
+    static func format(_ d: Double) -> String {
+        var s = "\(d)"
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+
+    /// A JSON string literal.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A tokenizer stand-in: runs of letters or digits count one token per 4 characters, every other visible character one token.
+    static func tokenCount(_ text: String) -> Int {
+        var tokens = 0
+        var run = 0
+        for u in text.unicodeScalars {
+            if u.properties.isAlphabetic || ("0"..."9").contains(u) {
+                run += 1
+            } else {
+                tokens += (run + 3) / 4
+                run = 0
+                if u != " " && u != "\n" { tokens += 1 }
+            }
+        }
+        return tokens + (run + 3) / 4
+    }
+}

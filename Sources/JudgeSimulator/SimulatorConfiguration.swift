@@ -1,0 +1,52 @@
+/// How the judge simulator behaves: where it listens, how slow it is, and which faults it injects.
+///
+/// Fault and quirk rates are probabilities in [0, 1], drawn per request from a seeded generator,
+/// so a run with the same seed and request order injects the same faults.
+public struct SimulatorConfiguration: Sendable {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    public var port: Int
+    /// Delay before each answer, in milliseconds.
+    public var latencyMs: Int
+    /// Rate of 429 answers (with `Retry-After`).
+    public var fail429: Double
+    /// Rate of 500 answers.
+    public var fail500: Double
+    /// Rate of answers whose content is not the scores JSON.
+    public var malformed: Double
+    /// Rate of answers with a missing, duplicated or unknown trajectory id.
+    public var wrongIds: Double
+    /// Rate of connections closed without an answer.
+    public var dropConnection: Double
+    /// Rate of answers whose body arrives in slow pieces.
+    public var slowBody: Double
+    /// Rate of well-formed answers in an awkward shape (fenced JSON, prose around JSON, 0–10 scale, "8/10" strings).
+    public var quirks: Double
+    /// Answer 500 to any request that asks for `response_format: json_schema` (as llama-cpp-python does).
+    public var rejectJSONSchema: Bool
+    /// When set, requests must carry this key (`Authorization: Bearer` or `x-api-key`), else 401.
+    public var requiredKey: String?
+    /// The `Retry-After` value sent with 429 answers, in seconds.
+    public var retryAfterSeconds: Int
+    /// Seed of the fault generator.
+    public var seed: UInt64
+
+    public init(
+        port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
+        wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
+        rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42
+    ) {
+        self.port = port
+        self.latencyMs = latencyMs
+        self.fail429 = fail429
+        self.fail500 = fail500
+        self.malformed = malformed
+        self.wrongIds = wrongIds
+        self.dropConnection = dropConnection
+        self.slowBody = slowBody
+        self.quirks = quirks
+        self.rejectJSONSchema = rejectJSONSchema
+        self.requiredKey = requiredKey
+        self.retryAfterSeconds = retryAfterSeconds
+        self.seed = seed
+    }
+}

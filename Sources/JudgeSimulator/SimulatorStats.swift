@@ -1,0 +1,70 @@
+import Synchronization
+
+/// Counters of what the simulator received and injected; safe to read from any thread.
+public final class SimulatorStats: Sendable {
+    /// A snapshot of the counters.
+    public struct Snapshot: Sendable, Equatable {
+        /// Judge requests received (chat completions and messages), faults included.
+        public var requests = 0
+        public var openAIRequests = 0
+        public var anthropicRequests = 0
+        /// Requests answered with scores (quirky shapes included).
+        public var scored = 0
+        /// Faults injected, by kind (`429`, `500`, `malformed`, `wrong_ids`, `drop`, `slow_body`, `schema_rejected`, `unauthorized`).
+        public var faults: [String: Int] = [:]
+        /// Quirky answers, by kind (`fenced`, `prose`, `scale10`, `fraction_string`).
+        public var quirks: [String: Int] = [:]
+        /// Most requests in flight at once.
+        public var maxInFlight = 0
+        /// Prompt and completion tokens reported in `usage`.
+        public var promptTokens = 0
+        public var completionTokens = 0
+        /// Request bodies of the last few requests, newest last (at most 8), for tests that inspect prompts.
+        public var recentBodies: [String] = []
+    }
+
+    private struct State {
+        var snapshot = Snapshot()
+        var inFlight = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var snapshot: Snapshot { state.withLock { $0.snapshot } }
+
+    func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0.snapshot) } }
+
+    func begin() {
+        state.withLock {
+            $0.inFlight += 1
+            $0.snapshot.maxInFlight = max($0.snapshot.maxInFlight, $0.inFlight)
+        }
+    }
+
+    func end() { state.withLock { $0.inFlight -= 1 } }
+
+    func remember(body: String) {
+        state.withLock {
+            $0.snapshot.recentBodies.append(body)
+            if $0.snapshot.recentBodies.count > 8 { $0.snapshot.recentBodies.removeFirst() }
+        }
+    }
+
+    /// Zeroes every counter.
+    public func reset() { state.withLock { $0 = State() } }
+
+    /// The snapshot as a JSON document (for `GET /stats`).
+    public var json: String {
+        let s = snapshot
+        func dict(_ d: [String: Int]) -> String {
+            "{" + d.keys.sorted().map { "\"\($0)\":\(d[$0] ?? 0)" }.joined(separator: ",") + "}"
+        }
+        return """
+        {"requests":\(s.requests),"openai_requests":\(s.openAIRequests),"anthropic_requests":\(s.anthropicRequests),\
+        "scored":\(s.scored),"faults":\(dict(s.faults)),"quirks":\(dict(s.quirks)),"max_in_flight":\(s.maxInFlight),\
+        "prompt_tokens":\(s.promptTokens),"completion_tokens":\(s.completionTokens)}
+        """
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import ArgumentParser
+import JudgeSimulator
+
+/// Command line of the judge simulator.
+@main
+struct JudgeSimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gavel-judge-sim",
+        abstract: "An OpenAI/Anthropic-compatible LLM judge simulator on 127.0.0.1, for tests, benchmarks and offline demos.",
+        discussion: """
+        Scores every <trajectory id="..."> block of a judge prompt deterministically: by a QUALITY=<x> \
+        marker in the block if present, else by a hash of the block. Faults and quirks are injected at \
+        the given rates (0 to 1), drawn from a seeded generator. GET /stats returns counters as JSON.
+
+        Examples:
+          gavel-judge-sim --port 8787
+          gavel-judge-sim --port 8787 --latency-ms 200
+          gavel-judge-sim --fail-429 0.1 --fail-500 0.05 --malformed 0.05 --quirks 0.3
+        """
+    )
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port = 8787
+    @Option(help: "Delay before each answer, in milliseconds.") var latencyMs = 0
+    @Option(name: .customLong("fail-429"), help: "Rate of 429 answers with Retry-After.") var fail429 = 0.0
+    @Option(name: .customLong("fail-500"), help: "Rate of 500 answers.") var fail500 = 0.0
+    @Option(help: "Rate of answers without valid scores JSON.") var malformed = 0.0
+    @Option(help: "Rate of answers with missing, duplicated or unknown ids.") var wrongIds = 0.0
+    @Option(help: "Rate of awkward but valid answers (fenced JSON, prose, 0-10 scale, \"8/10\").") var quirks = 0.0
+    @Option(help: "Rate of connections dropped without an answer.") var dropConnection = 0.0
+    @Option(help: "Rate of answers whose body arrives slowly.") var slowBody = 0.0
+    @Flag(help: "Answer 500 to response_format json_schema (like llama-cpp-python).") var rejectJsonSchema = false
+    @Option(help: "Require this API key (else 401).") var requireKey: String?
+    @Option(help: "Retry-After seconds on 429 answers.") var retryAfter = 1
+    @Option(help: "Seed of the fault generator.") var seed: UInt64 = 42
+    @Option(help: "Event-loop threads.") var threads = 1
+
+    func validate() throws {
+        for (name, rate) in [("fail-429", fail429), ("fail-500", fail500), ("malformed", malformed), ("wrong-ids", wrongIds),
+                             ("quirks", quirks), ("drop-connection", dropConnection), ("slow-body", slowBody)] where !(0...1).contains(rate) {
+            throw ValidationError("--\(name) must be a rate between 0 and 1, got \(rate)")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        let config = SimulatorConfiguration(
+            port: port, latencyMs: latencyMs, fail429: fail429, fail500: fail500, malformed: malformed, wrongIds: wrongIds,
+            dropConnection: dropConnection, slowBody: slowBody, quirks: quirks, rejectJSONSchema: rejectJsonSchema,
+            requiredKey: requireKey, retryAfterSeconds: retryAfter, seed: seed)
+        let sim = try await JudgeSimulator(configuration: config, threads: threads)
+        FileHandle.standardOutput.write(Data("gavel-judge-sim listening on http://127.0.0.1:\(sim.port)/v1\n".utf8))
+        try await sim.wait()
+    }
+}

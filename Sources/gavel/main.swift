@@ -1,0 +1,2 @@
+import Gavel
+print(CurlGlobal.version)

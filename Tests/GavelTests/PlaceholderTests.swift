@@ -1,0 +1,3 @@
+import Testing
+@testable import Gavel
+@Test func placeholder() { #expect(CurlGlobal.initialize()) }
