@@ -175,6 +175,8 @@ final class CurlEasyHandle {
             host = rest[..<(rest.firstIndex(where: { $0 == ":" || $0 == "/" || $0 == "?" }) ?? rest.endIndex)]
         }
         let h = host.lowercased()
-        return h == "localhost" || h.hasPrefix("127.") || h == "::1"
+        if h == "localhost" || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isNumber) }
     }
 }

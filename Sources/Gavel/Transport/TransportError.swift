@@ -91,12 +91,17 @@ public struct TransportError: Error, Sendable, CustomStringConvertible, Equatabl
 }
 
 extension TransportError {
-    /// Strips the query string and any user-info from a URL, for messages.
+    /// Strips the query string and any user-info from a URL, for messages; a malformed URL is not echoed.
     static func redact(_ url: String) -> String {
         var s = Substring(url)
         if let q = s.firstIndex(where: { $0 == "?" || $0 == "#" }) { s = s[..<q] }
-        if let scheme = s.range(of: "://"), let at = s[scheme.upperBound...].firstIndex(of: "@"),
-           !s[scheme.upperBound..<at].contains("/") {
+        guard let scheme = s.range(of: "://"), !s[..<scheme.lowerBound].isEmpty,
+              s[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }),
+              !s.contains(where: { $0 == " " || $0.isNewline }) else {
+            return "(malformed URL)"
+        }
+        let authorityEnd = s[scheme.upperBound...].firstIndex(of: "/") ?? s.endIndex
+        if let at = s[scheme.upperBound..<authorityEnd].lastIndex(of: "@") {
             return String(s[..<scheme.upperBound]) + String(s[s.index(after: at)...])
         }
         return String(s)

@@ -1,3 +1,0 @@
-import Testing
-@testable import Gavel
-@Test func placeholder() { #expect(CurlGlobal.initialize()) }
