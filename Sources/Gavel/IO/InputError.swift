@@ -1,0 +1,45 @@
+/// A problem with an input file or line, located by file and line number.
+public struct InputError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable {
+        case cannotOpen, cannotRead, lineTooLong, invalidLine, noTrajectories
+    }
+
+    private let code: Code
+    public let path: String
+    /// 1-based line number, or 0 when the problem concerns the whole file.
+    public let line: Int
+    public let message: String
+
+    private init(_ code: Code, path: String, line: Int, message: String) {
+        self.code = code
+        self.path = path
+        self.line = line
+        self.message = message
+    }
+
+    static func cannotOpen(path: String, reason: String) -> InputError {
+        .init(.cannotOpen, path: path, line: 0, message: "cannot open: \(reason)")
+    }
+
+    static func cannotRead(path: String, reason: String) -> InputError {
+        .init(.cannotRead, path: path, line: 0, message: "cannot read: \(reason)")
+    }
+
+    static func lineTooLong(path: String, line: Int, limit: Int) -> InputError {
+        .init(.lineTooLong, path: path, line: line, message: "line is longer than \(limit) bytes (raise --max-line-bytes)")
+    }
+
+    /// A line that is not a trajectory or group the way Gavel expects.
+    public static func invalidLine(path: String, line: Int, _ message: String) -> InputError {
+        .init(.invalidLine, path: path, line: line, message: message)
+    }
+
+    static func noTrajectories(path: String) -> InputError {
+        .init(.noTrajectories, path: path, line: 0, message: "no trajectories found (the input is empty or every line was skipped)")
+    }
+
+    /// Whether `--on-invalid skip` may skip the line instead of stopping.
+    public var isSkippable: Bool { code == .invalidLine }
+
+    public var description: String { line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)" }
+}

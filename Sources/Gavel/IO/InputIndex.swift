@@ -1,0 +1,137 @@
+/// Where every trajectory of a run lives and which group it belongs to, without keeping the text.
+///
+/// Memory grows by a few words per line, not with the size of the lines: the pipeline
+/// re-reads a group's lines by byte offset when it needs them.
+public struct InputIndex: Sendable {
+    /// One valid, non-blank input line.
+    public struct Record: Sendable {
+        public var file: Int32
+        public var line: Int32
+        public var offset: Int
+        public var length: Int
+        /// The group the line belongs to (its own group, for a group line).
+        public var group: Int32
+        /// Position within its group for a trajectory line; -1 for a group line.
+        public var member: Int32
+    }
+
+    /// One group: trajectory lines gathered by key, or one group line.
+    public struct Group: Sendable {
+        public enum Source: Sendable {
+            /// Record indices of trajectory lines, in input order.
+            case lines([Int])
+            /// A group line and how many trajectories it holds.
+            case groupLine(record: Int, count: Int)
+        }
+
+        public var key: String
+        public var source: Source
+
+        /// How many trajectories the group holds.
+        public var count: Int {
+            switch source {
+            case .lines(let r): return r.count
+            case .groupLine(_, let n): return n
+            }
+        }
+    }
+
+    public var records: [Record] = []
+    public var groups: [Group] = []
+    /// Lines skipped under `--on-invalid skip`, with why.
+    public var skipped: [InputError] = []
+
+    /// Total trajectories over all groups.
+    public var trajectoryCount: Int { groups.reduce(0) { $0 + $1.count } }
+}
+
+extension InputIndex {
+    /// Reads every input once, validating and grouping each line.
+    public static func scan(_ inputs: InputSet, rule: GroupingRule, skipInvalid: Bool, maxLineBytes: Int) throws -> InputIndex {
+        var index = InputIndex()
+        var groupsByKey: [String: Int] = [:]
+        var members: [[Int]] = []          // for trajectory-line groups, parallel to `index.groups`
+        var chunkCount = 0                  // for `.size`: lines in the current chunk
+        var chunkNumber = 0
+        for file in inputs.names.indices {
+            let name = inputs.names[file]
+            let reader = try inputs.lineReader(file: file, maxLineBytes: maxLineBytes)
+            try reader.forEachLine { line in
+                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+                do throws(InputError) {
+                    let decoded = try TrajectoryDecoder.decode(line.bytes, path: name, line: line.number)
+                    switch decoded {
+                    case .group(let object, let trajectories):
+                        // A group line is its own group; name it by its key if it (or its first trajectory) has one.
+                        let first = object["trajectories"]?.arrayValue?.first?.objectValue
+                        let key = rule.key(of: object) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(line.number)"
+                        let g = index.groups.count
+                        index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: trajectories.count)))
+                        members.append([])
+                        index.records.append(Record(file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g), member: -1))
+                    case .trajectory(let object, _):
+                        let key: String
+                        switch rule {
+                        case .size(let n):
+                            if chunkCount == n { chunkCount = 0; chunkNumber += 1 }
+                            chunkCount += 1
+                            key = "chunk-\(chunkNumber + 1)"
+                        case .keyPaths:
+                            guard let k = rule.key(of: object) else {
+                                throw .invalidLine(path: name, line: line.number, "no group key: none of \(rule.describedPaths) is present (use --group-by PATH or --group-size N)")
+                            }
+                            key = k
+                        }
+                        let g: Int
+                        if let existing = groupsByKey[key] {
+                            g = existing
+                        } else {
+                            g = index.groups.count
+                            groupsByKey[key] = g
+                            index.groups.append(Group(key: key, source: .lines([])))
+                            members.append([])
+                        }
+                        index.records.append(Record(file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g), member: Int32(members[g].count)))
+                        members[g].append(index.records.count - 1)
+                    }
+                } catch {
+                    guard skipInvalid else { throw error }
+                    index.skipped.append(error)
+                }
+                return true
+            }
+        }
+        for g in index.groups.indices {
+            if case .lines = index.groups[g].source { index.groups[g].source = .lines(members[g]) }
+        }
+        return index
+    }
+
+    /// Loads the judge's view of every trajectory in group `g`, in member order.
+    func loadGroup(_ g: Int, from inputs: InputSet) throws -> [Trajectory] {
+        switch groups[g].source {
+        case .lines(let recordIndices):
+            return try recordIndices.map { r -> Trajectory in
+                let record = records[r]
+                let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
+                let decoded = try bytes.withUnsafeBufferPointer { buf throws(InputError) in
+                    try TrajectoryDecoder.decode(buf, path: inputs.names[Int(record.file)], line: Int(record.line))
+                }
+                guard case .trajectory(_, let t) = decoded else {
+                    throw InputError.invalidLine(path: inputs.names[Int(record.file)], line: Int(record.line), "the line changed while Gavel was reading it")
+                }
+                return t
+            }
+        case .groupLine(let r, _):
+            let record = records[r]
+            let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
+            let decoded = try bytes.withUnsafeBufferPointer { buf throws(InputError) in
+                try TrajectoryDecoder.decode(buf, path: inputs.names[Int(record.file)], line: Int(record.line))
+            }
+            guard case .group(_, let ts) = decoded else {
+                throw InputError.invalidLine(path: inputs.names[Int(record.file)], line: Int(record.line), "the line changed while Gavel was reading it")
+            }
+            return ts
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The input files of a run, open for streaming and for reading single lines back by offset.
+///
+/// Standard input (`-`) is spooled to a temporary file first, so every input can be re-read.
+public final class InputSet: @unchecked Sendable {
+    /// Names to show in messages, in input order (`<stdin>` for `-`).
+    public let names: [String]
+    /// Paths on disk, in input order.
+    let paths: [String]
+    private let descriptors: [Int32]
+    private var spooled: [String] = []
+
+    public init(paths inputs: [String]) throws {
+        var names: [String] = [], paths: [String] = [], fds: [Int32] = []
+        var spooled: [String] = []
+        do {
+            for input in inputs {
+                var path = input
+                if input == "-" {
+                    path = try Self.spoolStandardInput()
+                    spooled.append(path)
+                    names.append("<stdin>")
+                } else {
+                    names.append(input)
+                }
+                var info = stat()
+                if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                    throw InputError.cannotOpen(path: input, reason: "is a directory")
+                }
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw InputError.cannotOpen(path: input, reason: String(cString: strerror(errno))) }
+                paths.append(path)
+                fds.append(fd)
+            }
+        } catch {
+            for fd in fds { close(fd) }
+            for p in spooled { unlink(p) }
+            throw error
+        }
+        self.names = names
+        self.paths = paths
+        self.descriptors = fds
+        self.spooled = spooled
+    }
+
+    deinit {
+        for fd in descriptors { close(fd) }
+        for p in spooled { unlink(p) }
+    }
+
+    /// A fresh streaming reader over input `file`.
+    func lineReader(file: Int, maxLineBytes: Int) throws -> LineReader {
+        try LineReader(path: paths[file], maxLineBytes: maxLineBytes)
+    }
+
+    /// Reads `length` bytes at `offset` of input `file` (thread-safe: `pread`).
+    func read(file: Int, offset: Int, length: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: length)
+        var done = 0
+        while done < length {
+            let n = out.withUnsafeMutableBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return pread(descriptors[file], base + done, length - done, off_t(offset + done))
+            }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw InputError.cannotRead(path: names[file], reason: n == 0 ? "the file shrank while Gavel was reading it" : String(cString: strerror(errno)))
+            }
+            done += n
+        }
+        return out
+    }
+
+    private static func spoolStandardInput() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/gavel-stdin-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else { throw InputError.cannotOpen(path: "<stdin>", reason: "cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { unlink(path); throw InputError.cannotRead(path: "<stdin>", reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let w = buffer.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + written, n - written) } ?? -1 }
+                if w < 0, errno == EINTR { continue }
+                if w <= 0 { unlink(path); throw InputError.cannotRead(path: "<stdin>", reason: "cannot spool to a temporary file: \(String(cString: strerror(errno)))") }
+                written += w
+            }
+        }
+        return path
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Streams the lines of a file with their byte offsets and 1-based line numbers, in bounded memory.
+///
+/// Reads in large chunks; a line longer than `maxLineBytes` is reported, not buffered without end.
+/// Not `Sendable`: one reader belongs to one task.
+public final class LineReader {
+    /// One line of the file, without its terminating newline (and without a trailing `\r`).
+    public struct Line {
+        public let number: Int
+        public let offset: Int
+        public let bytes: UnsafeBufferPointer<UInt8>
+    }
+
+    private let fd: Int32
+    private let path: String
+    private let maxLineBytes: Int
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var fileOffset = 0
+    private var lineNumber = 0
+    private var eof = false
+
+    /// Opens `path` for reading.
+    public init(path: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw InputError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        self.fd = fd
+        self.path = path
+        self.maxLineBytes = maxLineBytes
+        self.buffer = [UInt8](repeating: 0, count: max(chunkSize, 4096))
+    }
+
+    deinit { close(fd) }
+
+    /// Calls `body` for each line in order; stops early when `body` returns false.
+    public func forEachLine(_ body: (Line) throws -> Bool) throws {
+        while true {
+            // Find the next newline in the buffered bytes.
+            if let nl = buffer[start..<end].firstIndex(of: 0x0A) {
+                lineNumber += 1
+                var lineEnd = nl
+                if lineEnd > start, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                let offset = fileOffset + start
+                let keepGoing = try buffer.withUnsafeBufferPointer { buf in
+                    try body(Line(number: lineNumber, offset: offset, bytes: UnsafeBufferPointer(rebasing: buf[start..<lineEnd])))
+                }
+                start = nl + 1
+                if !keepGoing { return }
+                continue
+            }
+            if eof {
+                if start < end {
+                    lineNumber += 1
+                    var lineEnd = end
+                    if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    let offset = fileOffset + start
+                    let s = start
+                    start = end
+                    _ = try buffer.withUnsafeBufferPointer { buf in
+                        try body(Line(number: lineNumber, offset: offset, bytes: UnsafeBufferPointer(rebasing: buf[s..<lineEnd])))
+                    }
+                }
+                return
+            }
+            try fill()
+        }
+    }
+
+    /// Moves the partial line to the front and reads more, growing the buffer for long lines.
+    private func fill() throws {
+        if start > 0 {
+            let count = end - start
+            if count > 0 {
+                buffer.withUnsafeMutableBufferPointer { buf in
+                    guard let base = buf.baseAddress else { return }
+                    memmove(base, base + start, count)
+                }
+            }
+            fileOffset += start
+            start = 0
+            end = count
+        }
+        if end == buffer.count {
+            guard buffer.count < maxLineBytes + 2 else {
+                throw InputError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineBytes)
+            }
+            buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, maxLineBytes + 2 - buffer.count)))
+        }
+        let n = buffer.withUnsafeMutableBufferPointer { buf -> Int in
+            guard let base = buf.baseAddress else { return 0 }
+            return read(fd, base + end, buf.count - end)
+        }
+        if n < 0 {
+            if errno == EINTR { return }
+            throw InputError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+        }
+        if n == 0 { eof = true }
+        end += n
+    }
+}

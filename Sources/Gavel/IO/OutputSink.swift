@@ -1,0 +1,80 @@
+import Foundation
+
+/// Where ranked JSONL goes: a file written through a temporary file and renamed at the end,
+/// or standard output, streamed. Writes are buffered; a line is never left half-written.
+public final class OutputSink {
+    private let fd: Int32
+    private let finalPath: String?
+    private let tempPath: String?
+    private var buffer: [UInt8] = []
+    private let flushThreshold = 1 << 20
+    private var closed = false
+
+    /// Opens `path` for writing (via a temporary file beside it), or standard output for nil or `-`.
+    public init(path: String?) throws {
+        if let path, path != "-" {
+            let url = URL(fileURLWithPath: path)
+            let dir = url.deletingLastPathComponent().path
+            var template = Array("\(dir)/.\(url.lastPathComponent).gavel-XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+            guard fd >= 0 else { throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            fchmod(fd, 0o644)
+            self.fd = fd
+            self.finalPath = path
+            self.tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        } else {
+            self.fd = 1
+            self.finalPath = nil
+            self.tempPath = nil
+        }
+        buffer.reserveCapacity(flushThreshold + 4096)
+    }
+
+    deinit {
+        if !closed, let tempPath {
+            close(fd)
+            unlink(tempPath)
+        }
+    }
+
+    /// Appends one line (a newline is added).
+    public func writeLine(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
+    /// Writes out everything buffered.
+    public func flush() throws {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + done, buffer.count - done) } ?? -1 }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))") }
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, and for a file syncs and renames it into place.
+    public func finish() throws {
+        try flush()
+        guard let tempPath, let finalPath, !closed else { return }
+        closed = true
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            unlink(tempPath)
+            throw OutputError("cannot write \(finalPath): \(String(cString: strerror(errno)))")
+        }
+        guard rename(tempPath, finalPath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tempPath)
+            throw OutputError("cannot move the output into place at \(finalPath): \(reason)")
+        }
+    }
+}
+
+/// A failure to write the output.
+public struct OutputError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// A judge that calls a chat model over HTTP: OpenAI-compatible, Azure or Anthropic.
+///
+/// Asks for structured output and falls back (json_schema → json_object → text) when the
+/// server rejects it, remembering the working mode for the rest of the run. Retries 429, 408,
+/// 5xx, timeouts and dropped connections with exponential backoff and full jitter, honouring
+/// `Retry-After`. When the ids in an answer are wrong it sends one corrective turn first.
+public final class ChatJudge: Judge {
+    public let endpoint: JudgeEndpoint
+    public let settings: JudgeSettings
+    public let statistics: JudgeStatistics
+    private let transport: any HTTPTransport
+    private let logger: Logger
+    private let mode: Mutex<ResponseFormatMode>
+    private let limiter: RateLimiter?
+
+    public var name: String { endpoint.name }
+
+    public init(
+        endpoint: JudgeEndpoint, settings: JudgeSettings = .init(), transport: any HTTPTransport,
+        statistics: JudgeStatistics = .init(), rateLimiter: RateLimiter? = nil,
+        initialMode: ResponseFormatMode = .jsonSchema, logger: Logger = Logger(label: "gavel.judge")
+    ) {
+        self.endpoint = endpoint
+        self.settings = settings
+        self.transport = transport
+        self.statistics = statistics
+        self.logger = logger
+        self.mode = Mutex(initialMode)
+        self.limiter = rateLimiter
+    }
+
+    /// The structured-output mode in use now.
+    public var responseFormatMode: ResponseFormatMode { mode.withLock { $0 } }
+
+    public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
+        var usage = TokenUsage()
+        var calls = 0
+        var failures = 0
+        var correction: (answer: String, problem: String)?
+        var lastCause = ""
+        while true {
+            if Task.isCancelled { throw JudgeError.cancelled("cancelled") }
+            let currentMode = responseFormatMode
+            let body = requestBody(prompt, mode: currentMode, correction: correction)
+            let request = HTTPRequest(
+                url: endpoint.chatURL,
+                headers: [("Content-Type", "application/json")] + endpoint.authHeaders,
+                body: body, timeout: settings.timeout)
+            let estimate = body.count / 4
+            if let limiter { try await limiter.acquire(tokens: estimate) }
+            let retryDelay: Duration?
+            do {
+                let response = try await transport.send(request)
+                calls += 1
+                let callUsage = Self.usage(of: response, style: endpoint.style)
+                usage += callUsage
+                statistics.call(usage: callUsage)
+                if let limiter { await limiter.settle(estimated: estimate, actual: callUsage.prompt + callUsage.completion) }
+                switch response.status {
+                case 200..<300:
+                    let (answer, value) = Self.answer(of: response, style: endpoint.style)
+                    do throws(ScoreParser.Problem) {
+                        let parsed: ScoreParser.Parsed
+                        if let value {
+                            parsed = try ScoreParser.parse(value: value, expectedIDs: prompt.ids)
+                        } else {
+                            parsed = try ScoreParser.parse(text: answer, expectedIDs: prompt.ids)
+                        }
+                        if parsed.rescaled { statistics.rescaled() }
+                        return JudgeVerdict(scores: parsed.scores, explanations: parsed.explanations, usage: usage, raw: answer, calls: calls)
+                    } catch {
+                        lastCause = error.cause
+                        if error.isIdProblem, correction == nil {
+                            // One corrective follow-up turn, naming exactly what was wrong.
+                            correction = (answer, error.description)
+                            statistics.correction()
+                            statistics.retry(error.cause)
+                            logger.debug("corrective turn", metadata: ["problem": "\(error.description)"])
+                            continue
+                        }
+                        correction = nil
+                        retryDelay = backoff(failures)
+                    }
+                case 401, 403:
+                    let which = endpoint.apiKey == nil ? "no API key was sent" : "the API key was refused"
+                    throw JudgeError.unauthorized("the judge at \(TransportError.redact(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key variable for \(endpoint.provider) (or --api-key-env)")
+                case 429, 408, 500...599:
+                    let message = Self.errorMessage(response)
+                    if response.status >= 500, Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
+                        continue
+                    }
+                    lastCause = response.status == 429 ? "429" : (response.status == 408 ? "408" : "5xx")
+                    retryDelay = max(Self.retryAfter(response) ?? .zero, backoff(failures))
+                default:
+                    let message = Self.errorMessage(response)
+                    if Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
+                        continue
+                    }
+                    throw JudgeError.badRequest("the judge at \(TransportError.redact(endpoint.baseURL)) refused the request with HTTP \(response.status): \(message)")
+                }
+            } catch let error as TransportError {
+                if error == .cancelled { throw JudgeError.cancelled("cancelled") }
+                guard error.isRetryable else {
+                    if error == .couldNotResolve || error == .tls { throw JudgeError.unreachable("cannot reach the judge: \(error)") }
+                    throw JudgeError.gaveUp("\(error)")
+                }
+                lastCause = error.kind
+                retryDelay = backoff(failures)
+            }
+            failures += 1
+            if failures > settings.maxRetries {
+                if lastCause == TransportError.connectionRefused.kind {
+                    throw JudgeError.unreachable("cannot reach the judge at \(TransportError.redact(endpoint.baseURL)): connection refused after \(failures) attempts")
+                }
+                throw JudgeError.gaveUp("gave up after \(failures) attempts; last problem: \(lastCause)")
+            }
+            statistics.retry(lastCause)
+            if let delay = retryDelay, delay > .zero {
+                do { try await Task.sleep(for: delay) } catch { throw JudgeError.cancelled("cancelled") }
+            }
+        }
+    }
+
+    /// Steps the structured-output mode down once per mode; returns false when there is nothing weaker.
+    private func downgrade(from current: ResponseFormatMode, status: Int, message: String) -> Bool {
+        guard let next = current.fallback else { return false }
+        let changed = mode.withLock { m -> Bool in
+            guard m == current else { return false }
+            m = next
+            return true
+        }
+        if changed {
+            statistics.retry("schema_fallback")
+            logger.warning("the judge rejected response_format \(current.rawValue) (HTTP \(status)); using \(next.rawValue) for the rest of the run")
+        }
+        return true
+    }
+
+    /// Full-jitter exponential backoff for the given number of earlier failures.
+    private func backoff(_ failures: Int) -> Duration {
+        let base = settings.baseBackoff.seconds * pow(2, Double(min(failures, 20)))
+        let cap = min(settings.maxBackoff.seconds, base)
+        return .milliseconds(Int(Double.random(in: 0...max(0, cap)) * 1000))
+    }
+
+    // MARK: Request
+
+    func requestBody(_ prompt: JudgePrompt, mode: ResponseFormatMode, correction: (answer: String, problem: String)?) -> [UInt8] {
+        var body = JSONObject()
+        var messages: [JSONValue] = []
+        func message(_ role: String, _ content: String) -> JSONValue {
+            .object(JSONObject(pairs: ["role": .string(role), "content": .string(content)]))
+        }
+        let fix = correction.map { c in
+            "Your answer could not be used: \(c.problem). Reply again with the complete JSON object, exactly one entry for each trajectory id: "
+                + prompt.ids.map { "\"\($0)\"" }.joined(separator: ", ") + "."
+        }
+        switch endpoint.style {
+        case .openAI, .azure:
+            if endpoint.style == .openAI { body["model"] = .string(endpoint.model) }
+            messages.append(message("system", prompt.system))
+            messages.append(message("user", prompt.user))
+            if let correction, let fix {
+                messages.append(message("assistant", correction.answer))
+                messages.append(message("user", fix))
+            }
+            body["messages"] = .array(messages)
+            switch mode {
+            case .jsonSchema:
+                body["response_format"] = .object(JSONObject(pairs: [
+                    "type": .string("json_schema"),
+                    "json_schema": .object(JSONObject(pairs: [
+                        "name": .string("trajectory_scores"), "strict": .bool(true), "schema": ScoresSchema.schema(ids: prompt.ids),
+                    ])),
+                ]))
+            case .jsonObject:
+                body["response_format"] = .object(JSONObject(pairs: ["type": .string("json_object")]))
+            case .text:
+                break
+            }
+            if let t = settings.maxTokens { body["max_tokens"] = .int(t) }
+            if let r = settings.reasoningEffort { body["reasoning_effort"] = .string(r) }
+        case .anthropic:
+            body["model"] = .string(endpoint.model)
+            body["system"] = .string(prompt.system)
+            messages.append(message("user", prompt.user))
+            if let correction, let fix {
+                messages.append(message("assistant", correction.answer))
+                messages.append(message("user", fix))
+            }
+            body["messages"] = .array(messages)
+            body["max_tokens"] = .int(settings.maxTokens ?? 4096)
+            if mode == .jsonSchema {
+                body["tools"] = .array([.object(JSONObject(pairs: [
+                    "name": .string("submit_scores"),
+                    "description": .string("Submit one score and explanation for every trajectory."),
+                    "input_schema": ScoresSchema.schema(ids: prompt.ids),
+                ]))])
+                body["tool_choice"] = .object(JSONObject(pairs: ["type": .string("tool"), "name": .string("submit_scores")]))
+            }
+        }
+        if let t = settings.temperature { body["temperature"] = .double(t) }
+        for member in settings.extraParameters { body[member.key] = member.value }
+        var w = JSONWriter(reservingCapacity: prompt.user.utf8.count + prompt.system.utf8.count + 512)
+        w.write(body)
+        return w.bytes
+    }
+
+    // MARK: Response
+
+    /// The answer text, and for a forced tool call the tool input as JSON.
+    static func answer(of response: HTTPResponse, style: JudgeEndpoint.Style) -> (String, JSONValue?) {
+        guard let json = try? JSONParser.parse(response.body) else { return (response.bodyText, nil) }
+        switch style {
+        case .openAI, .azure:
+            let message = json["choices"]?.arrayValue?.first?["message"]
+            if let content = message?["content"]?.stringValue { return (content, nil) }
+            // Some servers answer structured output as a tool call.
+            if let args = message?["tool_calls"]?.arrayValue?.first?["function"]?["arguments"]?.stringValue { return (args, nil) }
+            return ("", nil)
+        case .anthropic:
+            let blocks = json["content"]?.arrayValue ?? []
+            if let tool = blocks.first(where: { $0["type"]?.stringValue == "tool_use" }), let input = tool["input"] {
+                return (JSONWriter.string(input), input)
+            }
+            return (blocks.compactMap { $0["text"]?.stringValue }.joined(separator: "\n"), nil)
+        }
+    }
+
+    static func usage(of response: HTTPResponse, style: JudgeEndpoint.Style) -> TokenUsage {
+        guard response.status < 300, let json = try? JSONParser.parse(response.body), let u = json["usage"] else { return TokenUsage() }
+        func n(_ key: String) -> Int { Int(u[key]?.doubleValue ?? 0) }
+        return style == .anthropic ? TokenUsage(prompt: n("input_tokens"), completion: n("output_tokens"))
+            : TokenUsage(prompt: n("prompt_tokens"), completion: n("completion_tokens"))
+    }
+
+    /// The server's error message (from `error.message` when it is JSON), at most 300 characters.
+    static func errorMessage(_ response: HTTPResponse) -> String {
+        let text: String
+        if let json = try? JSONParser.parse(response.body), let m = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue ?? json["message"]?.stringValue {
+            text = m
+        } else {
+            text = response.bodyText
+        }
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
+    }
+
+    static func mentionsSchema(_ message: String) -> Bool {
+        let m = message.lowercased()
+        return m.contains("response_format") || m.contains("json_schema") || m.contains("schema") || m.contains("json_object")
+    }
+
+    /// `Retry-After` as seconds or an HTTP date, capped at five minutes.
+    static func retryAfter(_ response: HTTPResponse) -> Duration? {
+        guard let value = response.header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int(min(seconds, 300) * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        let seconds = min(300, max(0, date.timeIntervalSinceNow))
+        return .milliseconds(Int(seconds * 1000))
+    }
+}

@@ -1,0 +1,41 @@
+/// Scores one rendered group prompt. `ChatJudge` calls a model over HTTP; tests may swap in closures.
+public protocol Judge: Sendable {
+    /// The judge's name for output records (`provider/model`).
+    var name: String { get }
+    /// Returns one score per id of `prompt`, or throws a `JudgeError`.
+    func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict
+}
+
+/// Token counts reported by the judge's `usage`.
+public struct TokenUsage: Sendable, Equatable {
+    public var prompt = 0
+    public var completion = 0
+    public init(prompt: Int = 0, completion: Int = 0) {
+        self.prompt = prompt
+        self.completion = completion
+    }
+    public static func += (a: inout TokenUsage, b: TokenUsage) {
+        a.prompt += b.prompt
+        a.completion += b.completion
+    }
+}
+
+/// A judge's validated answer for one prompt: scores and explanations in the order of `prompt.ids`.
+public struct JudgeVerdict: Sendable, Equatable {
+    public var scores: [Double]
+    public var explanations: [String]
+    /// Usage of every attempt, retries and corrections included.
+    public var usage: TokenUsage
+    /// The raw text (or tool input) of the accepted answer.
+    public var raw: String
+    /// HTTP calls this verdict took.
+    public var calls: Int
+
+    public init(scores: [Double], explanations: [String], usage: TokenUsage = .init(), raw: String = "", calls: Int = 1) {
+        self.scores = scores
+        self.explanations = explanations
+        self.usage = usage
+        self.raw = raw
+        self.calls = calls
+    }
+}

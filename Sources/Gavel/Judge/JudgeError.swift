@@ -1,0 +1,34 @@
+/// Why a group could not be judged. Fatal kinds stop the whole run; the others fail one group.
+public struct JudgeError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable, Equatable {
+        case unauthorized
+        case badRequest
+        case unreachable
+        case gaveUp
+        case cancelled
+    }
+
+    private let code: Code
+    public let description: String
+
+    private init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    /// The judge refused the key (401/403).
+    static func unauthorized(_ d: String) -> JudgeError { .init(.unauthorized, d) }
+    /// The judge refused the request for a reason retries cannot fix.
+    static func badRequest(_ d: String) -> JudgeError { .init(.badRequest, d) }
+    /// The judge cannot be reached at all (DNS, TLS, refused after retries).
+    static func unreachable(_ d: String) -> JudgeError { .init(.unreachable, d) }
+    /// Retries ran out for this group.
+    static func gaveUp(_ d: String) -> JudgeError { .init(.gaveUp, d) }
+    static func cancelled(_ d: String) -> JudgeError { .init(.cancelled, d) }
+
+    /// Whether the run must stop: every other group would fail the same way.
+    public var isFatal: Bool { code == .unauthorized || code == .badRequest || code == .unreachable }
+    /// Whether the judge is unreachable or refuses the key (exit status 3).
+    public var isAccessProblem: Bool { code == .unauthorized || code == .unreachable }
+    public var isCancellation: Bool { code == .cancelled }
+}

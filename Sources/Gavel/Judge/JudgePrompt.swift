@@ -1,0 +1,17 @@
+/// The two messages sent to the judge for one group, and how the ids in them map back to trajectories.
+public struct JudgePrompt: Sendable, Equatable {
+    public var system: String
+    public var user: String
+    /// The trajectory ids shown to the judge, in order ("1", "2", ...).
+    public var ids: [String]
+    /// For each id, the positions (in the group's member order) of the trajectories it stands for.
+    /// An identical group shows one trajectory whose id stands for every member.
+    public var members: [[Int]]
+
+    public init(system: String, user: String, ids: [String], members: [[Int]]) {
+        self.system = system
+        self.user = user
+        self.ids = ids
+        self.members = members
+    }
+}

@@ -1,0 +1,25 @@
+import Synchronization
+
+/// Run-wide judge counters: calls, retries by cause, tokens and fallbacks. Thread-safe.
+public final class JudgeStatistics: Sendable {
+    /// A copy of the counters.
+    public struct Snapshot: Sendable, Equatable {
+        public var calls = 0
+        public var retries: [String: Int] = [:]
+        public var usage = TokenUsage()
+        public var corrections = 0
+        public var rescaledGroups = 0
+        public var totalRetries: Int { retries.values.reduce(0, +) }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    func call(usage: TokenUsage) { state.withLock { $0.calls += 1; $0.usage += usage } }
+    func retry(_ cause: String) { state.withLock { $0.retries[cause, default: 0] += 1 } }
+    func correction() { state.withLock { $0.corrections += 1 } }
+    func rescaled() { state.withLock { $0.rescaledGroups += 1 } }
+}

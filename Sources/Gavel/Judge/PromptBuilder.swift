@@ -1,0 +1,101 @@
+/// Renders a group of trajectories into the RULER-structured judge prompt.
+///
+/// System: the task statement, then the rubric. User: the shared leading messages once in
+/// `<context>`, the tools in `<available_tools>`, then each trajectory's remaining messages
+/// in `<trajectory id="N">`. All JSON inside is compact, in the input's key order, with `<`,
+/// `>` and `&` escaped, so trajectory text cannot close or forge a tag.
+public struct PromptBuilder: Sendable {
+    public var rubric: String
+
+    public init(rubric: String = Rubric.defaultText) { self.rubric = rubric }
+
+    /// The task statement that opens the system message.
+    public static let taskStatement = """
+    You are judging a group of agent trajectories. Every trajectory below was produced for the same goal. \
+    Read all of them first, then give each a score from 0 to 1 that reflects how well it did compared with the others. \
+    If the goal is not stated outright, infer it from the conversation.
+    """
+
+    /// The closing instruction that states the answer format (for judges without structured output).
+    public static let answerFormat = """
+    Answer with a JSON object and nothing else, in this form: \
+    {"scores": [{"trajectory_id": "<id>", "explanation": "<one or two sentences>", "score": <number from 0 to 1>}]}, \
+    with exactly one entry for each trajectory id.
+    """
+
+    /// Renders the prompt for `trajectories`, shown in `order` (positions into `trajectories`; default: as given).
+    public func build(_ trajectories: [Trajectory], order: [Int]? = nil) -> JudgePrompt {
+        let order = order ?? Array(trajectories.indices)
+        let system = Self.taskStatement + "\n\nGrading rubric:\n" + rubric.trimmingTrailingWhitespace() + "\n\n" + Self.answerFormat
+
+        // An identical group: one trajectory, shown whole, stands for all.
+        if let first = trajectories.first, trajectories.count > 1, trajectories.allSatisfy({ $0 == first }) {
+            var user = Self.toolsSection(trajectories)
+            user += "Trajectories:\n\n" + Self.block(id: "1", messages: first.messages[...])
+            return JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)])
+        }
+
+        let ordered = order.map { trajectories[$0] }
+        let prefix = Self.sharedPrefixLength(ordered.map(\.messages))
+        var user = ""
+        if prefix > 0, let first = ordered.first {
+            var w = JSONWriter()
+            w.write(.array(Array(first.messages[..<prefix])))
+            user += "<context>\n" + String(decoding: w.bytes, as: UTF8.self) + "\n</context>\n\n"
+        }
+        user += Self.toolsSection(ordered)
+        user += "Trajectories:\n\n"
+        var ids: [String] = []
+        for (i, t) in ordered.enumerated() {
+            let id = String(i + 1)
+            ids.append(id)
+            if i > 0 { user += "\n\n" }
+            user += Self.block(id: id, messages: t.messages[prefix...])
+        }
+        return JudgePrompt(system: system, user: user, ids: ids, members: order.map { [$0] })
+    }
+
+    /// Length of the leading run of messages shared by every trajectory, leaving each at least one message of its own.
+    static func sharedPrefixLength(_ lists: [[JSONValue]]) -> Int {
+        guard lists.count > 1, let shortest = lists.map(\.count).min(), shortest > 1 else { return 0 }
+        let first = lists[0]
+        var n = 0
+        while n < shortest - 1, lists.allSatisfy({ $0[n] == first[n] }) { n += 1 }
+        return n
+    }
+
+    /// The `<available_tools>` section: each distinct tool list once, or nothing.
+    static func toolsSection(_ trajectories: [Trajectory]) -> String {
+        var distinct: [JSONValue] = []
+        for t in trajectories {
+            guard let tools = t.tools else { continue }
+            if !distinct.contains(tools) { distinct.append(tools) }
+        }
+        guard !distinct.isEmpty else { return "" }
+        let value: JSONValue
+        if distinct.count == 1 {
+            value = distinct[0]
+        } else {
+            // Different tool lists: show the union of their entries, first occurrence first.
+            var union: [JSONValue] = []
+            for list in distinct {
+                for tool in list.arrayValue ?? [list] where !union.contains(tool) { union.append(tool) }
+            }
+            value = .array(union)
+        }
+        return "<available_tools>\n" + JSONWriter.string(value) + "\n</available_tools>\n\n"
+    }
+
+    static func block(id: String, messages: ArraySlice<JSONValue>) -> String {
+        "<trajectory id=\"\(id)\">\n" + JSONWriter.string(.array(Array(messages))) + "\n</trajectory>"
+    }
+}
+
+extension String {
+    /// The string without trailing spaces and newlines.
+    func trimmingTrailingWhitespace() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

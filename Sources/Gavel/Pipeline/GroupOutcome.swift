@@ -1,0 +1,10 @@
+/// The result of judging one group, per member in the group's member order.
+struct GroupOutcome: Sendable {
+    var scores: [Double] = []
+    var explanations: [String] = []
+    var statistics: GroupStatistics?
+    /// Why the group has no scores, if it has none.
+    var error: String?
+
+    static func failed(_ why: String) -> GroupOutcome { GroupOutcome(error: why) }
+}

@@ -1,0 +1,40 @@
+/// Everything a ranking run needs besides its judge.
+public struct RankOptions: Sendable {
+    /// What to do when a group cannot be judged.
+    public enum OnError: String, Sendable, CaseIterable {
+        /// Stop dispatching, finish what is in flight, write what is done, exit 1.
+        case fail
+        /// Write the group unscored with `gavel.error`, keep going, exit 1 at the end.
+        case skip
+    }
+
+    /// Input paths; `-` is standard input.
+    public var inputs: [String]
+    /// Output path; nil writes to standard output.
+    public var output: String?
+    public var grouping: GroupingRule
+    /// Skip (and log) invalid lines instead of stopping.
+    public var skipInvalid: Bool
+    /// Judge calls in flight at once.
+    public var concurrency: Int
+    public var advantage: AdvantageMode
+    public var onError: OnError
+    public var maxLineBytes: Int
+    public var rubric: Rubric
+
+    public init(
+        inputs: [String], output: String? = nil, grouping: GroupingRule = .default, skipInvalid: Bool = false,
+        concurrency: Int = 32, advantage: AdvantageMode = .grpo, onError: OnError = .fail,
+        maxLineBytes: Int = 64 << 20, rubric: Rubric = .default
+    ) {
+        self.inputs = inputs
+        self.output = output
+        self.grouping = grouping
+        self.skipInvalid = skipInvalid
+        self.concurrency = concurrency
+        self.advantage = advantage
+        self.onError = onError
+        self.maxLineBytes = maxLineBytes
+        self.rubric = rubric
+    }
+}

@@ -1,0 +1,21 @@
+/// What a ranking run did: counts, tokens, failures and time.
+public struct RankSummary: Sendable {
+    public var groups = 0
+    public var trajectories = 0
+    public var judgedGroups = 0
+    public var failedGroups = 0
+    /// Groups never judged because the run stopped early.
+    public var unjudgedGroups = 0
+    public var skippedLines = 0
+    public var judge = JudgeStatistics.Snapshot()
+    public var wallSeconds = 0.0
+    /// Set when a fatal judge error stopped the run.
+    public var fatalError: JudgeError?
+    /// Set when the run was interrupted (SIGINT/SIGTERM).
+    public var interrupted = false
+    /// The first group failure, for the message.
+    public var firstFailure: String?
+
+    /// Whether every group was judged.
+    public var isComplete: Bool { failedGroups == 0 && unjudgedGroups == 0 && fatalError == nil && !interrupted }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Gavel
+
+/// Flags that choose and tune the judge, shared by every command that calls one.
+struct JudgeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm).", valueName: "PROVIDER/MODEL"))
+    var judge = "openai/gpt-4o-mini"
+
+    @Option(help: ArgumentHelp("Base URL of the judge API, overriding the provider's (e.g. http://127.0.0.1:8787/v1).", valueName: "URL"))
+    var apiBase: String?
+
+    @Option(help: ArgumentHelp("Read the API key from this environment variable instead of the provider's usual one.", valueName: "NAME"))
+    var apiKeyEnv: String?
+
+    @Option(help: "Sampling temperature of the judge.")
+    var temperature: Double?
+
+    @Option(help: "Most tokens the judge may answer with.")
+    var maxTokens: Int?
+
+    @Option(help: ArgumentHelp("Reasoning effort for reasoning models (e.g. low, medium, high).", valueName: "LEVEL"))
+    var reasoningEffort: String?
+
+    @Option(name: .customLong("judge-param"), help: ArgumentHelp("Extra request field passed through as KEY=JSON (repeatable), e.g. top_p=0.9.", valueName: "KEY=VALUE"))
+    var judgeParams: [String] = []
+
+    @Option(help: "Retries per group for 429, 408, 5xx, timeouts and dropped connections.")
+    var maxRetries = 6
+
+    @Option(help: ArgumentHelp("Time limit of one judge call, in seconds.", valueName: "SECONDS"))
+    var timeout = 180.0
+
+    @Option(help: ArgumentHelp("Judge requests per minute at most.", valueName: "N"))
+    var rpm: Int?
+
+    @Option(help: ArgumentHelp("Judge tokens per minute at most (estimated before each call, corrected from usage).", valueName: "N"))
+    var tpm: Int?
+
+    func validate() throws {
+        if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more") }
+        if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
+        if let r = rpm, r < 1 { throw ValidationError("--rpm must be at least 1") }
+        if let t = tpm, t < 1 { throw ValidationError("--tpm must be at least 1") }
+        if let t = temperature, !(0...2).contains(t) { throw ValidationError("--temperature must be between 0 and 2") }
+        _ = try parameters()
+    }
+
+    func endpoint() throws -> JudgeEndpoint {
+        try JudgeEndpoint.resolve(judge: judge, apiBase: apiBase, apiKeyEnv: apiKeyEnv, environment: ProcessInfo.processInfo.environment)
+    }
+
+    func parameters() throws -> [JSONObject.Member] {
+        try judgeParams.map { p in
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+                throw ValidationError("--judge-param must be KEY=VALUE, got \"\(p)\"")
+            }
+            let key = String(p[..<eq])
+            let raw = String(p[p.index(after: eq)...])
+            // A JSON value if it parses as one, else a string.
+            let value = (try? JSONParser.parse(raw)) ?? .string(raw)
+            return JSONObject.Member(key, value)
+        }
+    }
+
+    func settings() throws -> JudgeSettings {
+        JudgeSettings(temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
+                      extraParameters: try parameters(), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
+    }
+
+    func rateLimiter() -> RateLimiter? {
+        rpm == nil && tpm == nil ? nil : RateLimiter(requestsPerMinute: rpm, tokensPerMinute: tpm)
+    }
+}

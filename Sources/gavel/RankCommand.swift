@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import Gavel
+import Logging
+
+/// `gavel rank`: judge every group of the input files and write ranked JSONL.
+struct RankCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rank",
+        abstract: "Score and rank groups of trajectories with an LLM judge; write ranked JSONL.",
+        discussion: """
+        Reads JSONL where each line is a trajectory (ART's "messages_and_choices" or plain "messages") \
+        or a whole group ({"trajectories": [...]}). Trajectory lines are grouped by --group-by (default: \
+        group_id, metadata.group_id or metadata.scenario_id) or in chunks of --group-size. Each group is \
+        sent to the judge once; the output keeps every original field and adds reward, \
+        metrics.ruler_score, metrics.independent_reward, a log line and a "gavel" object with score, \
+        rank, advantage and explanation. Output order is input order.
+
+        Exit status: 0 all groups judged; 1 some groups failed; 2 usage or input error; \
+        3 judge unreachable or key refused; 130 interrupted.
+
+        Examples:
+          gavel rank trajectories.jsonl -o ranked.jsonl --judge openai/gpt-4o-mini
+          cat runs.jsonl | gavel rank - --group-size 8 --judge openrouter/qwen/qwen3-32b > ranked.jsonl
+          gavel rank runs.jsonl --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128
+        """
+    )
+
+    @Argument(help: ArgumentHelp("JSONL files to rank; - reads standard input.", valueName: "FILE"))
+    var files: [String]
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write ranked JSONL here (atomically); default: standard output.", valueName: "OUT"))
+    var output: String?
+
+    @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
+
+    @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
+    var groupBy: String?
+
+    @Option(help: ArgumentHelp("Group consecutive trajectory lines in chunks of N instead of by key.", valueName: "N"))
+    var groupSize: Int?
+
+    @Option(help: ArgumentHelp("What to do with an invalid input line: fail (stop with file:line) or skip (log it and go on).", valueName: "fail|skip"))
+    var onInvalid: InvalidPolicy = .fail
+
+    @Option(help: ArgumentHelp("What to do when a group cannot be judged: fail (stop, write what is done) or skip (mark it and go on).", valueName: "fail|skip"))
+    var onError: RankOptions.OnError = .fail
+
+    @Option(help: "Judge calls in flight at once.")
+    var concurrency = 32
+
+    @Option(help: ArgumentHelp("Advantage per trajectory: grpo ((r-mean)/(std+1e-6)), mean (r-mean), rloo, or none.", valueName: "MODE"))
+    var advantage: AdvantageMode = .grpo
+
+    @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "BYTES"))
+    var maxLineBytes = 64 << 20
+
+    @Option(help: ArgumentHelp("Rubric text for this run instead of the default rubric.", valueName: "TEXT"))
+    var rubricText: String?
+
+    @Flag(name: .shortAndLong, help: "Print only errors.")
+    var quiet = false
+
+    @Flag(help: "Log each judge call's details (never headers or keys).")
+    var debug = false
+
+    enum InvalidPolicy: String, ExpressibleByArgument, CaseIterable { case fail, skip }
+
+    func validate() throws {
+        if let n = groupSize, n < 1 { throw ValidationError("--group-size must be at least 1") }
+        if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
+        if concurrency < 1 || concurrency > 4096 { throw ValidationError("--concurrency must be between 1 and 4096") }
+        if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
+        if let text = rubricText, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--rubric-text is empty")
+        }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        try judgeOptions.validate()
+    }
+
+    func run() async throws {
+        CurlGlobal.initialize()
+        let level: Logger.Level = debug ? .debug : (quiet ? .error : .info)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gavel")
+
+        let endpoint: JudgeEndpoint
+        let judgeSettings: JudgeSettings
+        do {
+            endpoint = try judgeOptions.endpoint()
+            judgeSettings = try judgeOptions.settings()
+        } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+        let grouping: GroupingRule = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
+        let rubric = rubricText.map { Rubric(name: "inline", text: $0) } ?? .default
+        let options = RankOptions(
+            inputs: files, output: output, grouping: grouping, skipInvalid: onInvalid == .skip,
+            concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes, rubric: rubric)
+
+        let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency)))
+        let judge = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
+                              rateLimiter: judgeOptions.rateLimiter(), logger: logger)
+        let pipeline = RankPipeline(options: options, judge: judge, logger: logger)
+
+        let task = Task { try await pipeline.run() }
+        let signals = SignalWatcher { task.cancel() }
+        defer { signals.stop() }
+        let summary: RankSummary
+        do {
+            summary = try await task.value
+        } catch let error as InputError {
+            printError("\(error)")
+            throw ExitStatus.usage
+        } catch let error as OutputError {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+        if !quiet { printSummary(summary) }
+        if summary.interrupted { throw ExitStatus.interrupted }
+        if let fatal = summary.fatalError {
+            printError(fatal.description)
+            throw fatal.isAccessProblem ? ExitStatus.judgeUnavailable : ExitStatus.groupsFailed
+        }
+        if !summary.isComplete {
+            printError("\(summary.failedGroups) group(s) failed, \(summary.unjudgedGroups) not judged; they are written with gavel.error")
+            throw ExitStatus.groupsFailed
+        }
+    }
+
+    private func printSummary(_ s: RankSummary) {
+        var rows: [(String, String)] = [
+            ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
+            ("trajectories", "\(s.trajectories)"),
+            ("judge calls", "\(s.judge.calls)"),
+            ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + s.judge.retries.keys.sorted().map { "\($0): \(s.judge.retries[$0] ?? 0)" }.joined(separator: ", ") + ")"),
+            ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out"),
+            ("wall time", String(format: "%.2f s", s.wallSeconds)),
+        ]
+        if s.skippedLines > 0 { rows.insert(("skipped lines", "\(s.skippedLines)"), at: 2) }
+        if s.judge.rescaledGroups > 0 { rows.append(("rescaled groups", "\(s.judge.rescaledGroups)")) }
+        let width = rows.map(\.0.count).max() ?? 0
+        var text = "gavel rank summary\n"
+        for (k, v) in rows { text += "  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+extension RankOptions.OnError: ExpressibleByArgument {}
+extension AdvantageMode: ExpressibleByArgument {}
+
+/// Writes `gavel: error: ...` to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("gavel: error: \(message)\n".utf8))
+}

@@ -1,2 +1,0 @@
-import Gavel
-print(CurlGlobal.version)
