@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Gavel
 
 /// The `gavel` command: RULER-style relative rewards for groups of agent trajectories.
@@ -21,4 +22,23 @@ struct GavelCommand: AsyncParsableCommand {
         subcommands: [RankCommand.self],
         defaultSubcommand: nil
     )
+
+    /// Runs the command, mapping usage errors to exit status 2 (the documented one) instead of 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code.rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -21,6 +21,8 @@ public final class LineReader {
     private var fileOffset = 0
     private var lineNumber = 0
     private var eof = false
+    /// Buffer position up to which no newline remains unseen.
+    private var scanned = 0
 
     /// Opens `path` for reading.
     public init(path: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws {
@@ -38,8 +40,9 @@ public final class LineReader {
     public func forEachLine(_ body: (Line) throws -> Bool) throws {
         while true {
             // Find the next newline in the buffered bytes.
-            if let nl = buffer[start..<end].firstIndex(of: 0x0A) {
+            if let nl = nextNewline() {
                 lineNumber += 1
+                if nl - start > maxLineBytes + 1 { throw InputError.lineTooLong(path: path, line: lineNumber, limit: maxLineBytes) }
                 var lineEnd = nl
                 if lineEnd > start, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 let offset = fileOffset + start
@@ -53,6 +56,7 @@ public final class LineReader {
             if eof {
                 if start < end {
                     lineNumber += 1
+                    if end - start > maxLineBytes + 1 { throw InputError.lineTooLong(path: path, line: lineNumber, limit: maxLineBytes) }
                     var lineEnd = end
                     if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                     let offset = fileOffset + start
@@ -68,6 +72,18 @@ public final class LineReader {
         }
     }
 
+    /// Index of the next newline in the buffered bytes, scanning each byte once (memchr).
+    private func nextNewline() -> Int? {
+        let from = max(start, scanned)
+        guard from < end else { return nil }
+        let found = buffer.withUnsafeBufferPointer { buf -> Int? in
+            guard let base = buf.baseAddress, let p = memchr(base + from, 0x0A, end - from) else { return nil }
+            return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+        }
+        scanned = found.map { $0 + 1 } ?? end
+        return found
+    }
+
     /// Moves the partial line to the front and reads more, growing the buffer for long lines.
     private func fill() throws {
         if start > 0 {
@@ -79,6 +95,7 @@ public final class LineReader {
                 }
             }
             fileOffset += start
+            scanned = max(0, scanned - start)
             start = 0
             end = count
         }
@@ -86,7 +103,9 @@ public final class LineReader {
             guard buffer.count < maxLineBytes + 2 else {
                 throw InputError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineBytes)
             }
-            buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, maxLineBytes + 2 - buffer.count)))
+            var grown = [UInt8](repeating: 0, count: min(buffer.count * 2, maxLineBytes + 2))
+            grown.withUnsafeMutableBytes { dst in buffer.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<end])) } }
+            buffer = grown
         }
         let n = buffer.withUnsafeMutableBufferPointer { buf -> Int in
             guard let base = buf.baseAddress else { return 0 }

@@ -69,7 +69,8 @@ public final class RankPipeline: Sendable {
                 progress?(finished, total)
                 if let error {
                     if error.isCancellation {
-                        summary.interrupted = true
+                        // Either the run was interrupted, or this call was cancelled because the run is stopping.
+                        if Task.isCancelled { summary.interrupted = true }
                     } else if error.isFatal {
                         if summary.fatalError == nil {
                             summary.fatalError = error

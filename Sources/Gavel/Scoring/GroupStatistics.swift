@@ -23,5 +23,7 @@ public struct GroupStatistics: Sendable, Equatable {
             advantages = scores.count < 2 ? scores.map { _ in 0 } : scores.map { $0 - (total - $0) / (n - 1) }
         case .none: advantages = []
         }
+        // Equal scores carry no signal: exactly zero, not rounding noise around the mean.
+        if zeroVariance { advantages = advantages.map { _ in 0 } }
     }
 }

@@ -47,3 +47,39 @@ enum TestPaths {
         return Bundle.main.bundleURL
     }
 }
+
+/// A temporary directory removed when the value is deinitialised.
+final class TempDir {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("gavel-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let p = path(name)
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+}
+
+/// A `ChatJudge` for the simulator, over a fresh libcurl transport.
+func simulatorJudge(_ sim: JudgeSimulator, settings: JudgeSettings = JudgeSettings(baseBackoff: .milliseconds(5), maxBackoff: .milliseconds(50)), style: String = "openai") throws -> ChatJudge {
+    let base = style == "anthropic" ? "http://127.0.0.1:\(sim.port)/v1" : sim.baseURL
+    let endpoint = try JudgeEndpoint.resolve(judge: "\(style)/sim-judge", apiBase: base, environment: [:])
+    return ChatJudge(endpoint: endpoint, settings: settings, transport: try CurlTransport())
+}
+
+/// Parses JSONL with Foundation (independently of Gavel's parser).
+func parseJSONL(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { line in
+        guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { throw CocoaError(.coderInvalidValue) }
+        return o
+    }
+}
