@@ -37,9 +37,16 @@ final class SimulatedJudge: Sendable {
 
     enum API { case openAI, anthropic }
 
+    /// The origin of `SimulatorStats.Snapshot.arrivals`.
+    static let epoch = ContinuousClock.now
+
     func answer(api: API, headers: [(String, String)], body: [UInt8]) -> SimulatedAnswer {
+        let arrival = ContinuousClock.now - Self.epoch
+        var ordinal = 0
         stats.update {
             $0.requests += 1
+            ordinal = $0.requests
+            if $0.arrivals.count < 1000 { $0.arrivals.append(Double(arrival.components.seconds) + Double(arrival.components.attoseconds) / 1e18) }
             if api == .openAI { $0.openAIRequests += 1 } else { $0.anthropicRequests += 1 }
         }
         if let key = configuration.requiredKey {
@@ -69,7 +76,7 @@ final class SimulatedJudge: Sendable {
             roll -= rate
             return false
         }
-        if hit(c.fail429) {
+        if ordinal <= c.failFirst || hit(c.fail429) {
             stats.update { $0.faults["429", default: 0] += 1 }
             return SimulatedAnswer(status: 429, headers: [("content-type", "application/json"), ("retry-after", String(c.retryAfterSeconds))],
                                    body: #"{"error":{"message":"Rate limit reached, retry later","type":"rate_limit"}}"#)

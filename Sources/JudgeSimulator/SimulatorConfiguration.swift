@@ -29,11 +29,14 @@ public struct SimulatorConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// Seed of the fault generator.
     public var seed: UInt64
+    /// The first this-many judge requests are answered 429 with `Retry-After`, whatever the rates.
+    public var failFirst: Int
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
-        rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42
+        rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
+        failFirst: Int = 0
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -48,5 +51,6 @@ public struct SimulatorConfiguration: Sendable {
         self.requiredKey = requiredKey
         self.retryAfterSeconds = retryAfterSeconds
         self.seed = seed
+        self.failFirst = failFirst
     }
 }

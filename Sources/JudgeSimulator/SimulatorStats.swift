@@ -19,6 +19,8 @@ public final class SimulatorStats: Sendable {
         /// Prompt and completion tokens reported in `usage`.
         public var promptTokens = 0
         public var completionTokens = 0
+        /// Arrival times of judge requests (monotonic seconds), first 1000.
+        public var arrivals: [Double] = []
         /// Request bodies of the last few requests, newest last (at most 8), for tests that inspect prompts.
         public var recentBodies: [String] = []
     }

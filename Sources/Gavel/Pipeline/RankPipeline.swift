@@ -72,10 +72,8 @@ public final class RankPipeline: Sendable {
                         // Either the run was interrupted, or this call was cancelled because the run is stopping.
                         if Task.isCancelled { summary.interrupted = true }
                     } else if error.isFatal {
-                        if summary.fatalError == nil {
-                            summary.fatalError = error
-                            logger.error("\(error.description)")
-                        }
+                        // Reported once, by whoever reads the summary.
+                        if summary.fatalError == nil { summary.fatalError = error }
                     } else {
                         summary.failedGroups += 1
                         if summary.firstFailure == nil { summary.firstFailure = "group \(index.groups[g].key): \(error.description)" }

@@ -1,0 +1,215 @@
+import Foundation
+import JudgeSimulator
+import Testing
+@testable import Gavel
+
+@Suite("Judges in the real world: faults, quirks, providers, fallbacks")
+struct RealWorldJudgeTests {
+    static let fast = JudgeSettings(maxRetries: 12, baseBackoff: .milliseconds(5), maxBackoff: .milliseconds(40))
+
+    @Test("500 groups under 30% mixed faults and 30% quirks all end with the simulator's scores")
+    func faultsAndQuirks() async throws {
+        let data = SyntheticTrajectories(groups: 500, groupSize: 4, toolTurns: 1, toolResultChars: 40, seed: 11)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines(shuffled: true))
+        let config = SimulatorConfiguration(fail429: 0.06, fail500: 0.06, malformed: 0.06, wrongIds: 0.06, dropConnection: 0.06, quirks: 0.3, retryAfterSeconds: 1, seed: 3)
+        let summary = try await withSimulator(config) { sim in
+            let judge = try simulatorJudge(sim, settings: Self.fast)
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 64), judge: judge).run()
+            let faults = sim.stats.snapshot.faults
+            for kind in ["429", "500", "malformed", "wrong_ids", "drop"] { #expect((faults[kind] ?? 0) > 0, "no \(kind) fault was injected") }
+            #expect(sim.stats.snapshot.quirks.values.reduce(0, +) > 50)
+            return s
+        }
+        #expect(summary.isComplete, "failed: \(summary.failedGroups), first: \(summary.firstFailure ?? "")")
+        #expect(summary.judgedGroups == 500)
+        // Retries are counted by cause.
+        for cause in ["429", "5xx", "malformed", "wrong_ids", "connection_lost"] {
+            #expect((summary.judge.retries[cause] ?? 0) > 0, "no retry counted for \(cause): \(summary.judge.retries)")
+        }
+        #expect(summary.judge.corrections > 0)
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        #expect(out.count == 2000)
+        var quality: [String: Double] = [:]
+        for item in data.items().flatMap({ $0 }) { quality[item.json] = item.quality }
+        let raw = try dir.read("in.jsonl").split(separator: "\n").map(String.init)
+        for (line, o) in zip(raw, out) {
+            let score = (o["gavel"] as? [String: Any])?["score"] as? Double ?? -1
+            #expect(abs(score - (quality[line] ?? -2)) < 1e-9)
+        }
+    }
+
+    @Test("a server that rejects json_schema with 500 is handled by the fallback, logged once")
+    func schemaFallback() async throws {
+        let data = SyntheticTrajectories(groups: 20, groupSize: 3, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.groupLines())
+        try await withSimulator(.init(rejectJSONSchema: true)) { sim in
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            #expect(r.stderr.components(separatedBy: "rejected response_format json_schema").count - 1 == 1, "stderr: \(r.stderr)")
+            #expect((sim.stats.snapshot.faults["schema_rejected"] ?? 0) >= 1)
+            #expect(sim.stats.snapshot.scored == 20)
+        }
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        let truth = data.items()
+        for (g, line) in out.enumerated() {
+            let scores = (line["trajectories"] as? [[String: Any]] ?? []).map { ($0["gavel"] as? [String: Any])?["score"] as? Double ?? -1 }
+            #expect(scores == truth[g].map(\.quality))
+        }
+    }
+
+    @Test("the Anthropic Messages API path: forced tool call, x-api-key, usage counted")
+    func anthropic() async throws {
+        let data = SyntheticTrajectories(groups: 10, groupSize: 4, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(requiredKey: "anthropic-test-key")) { sim in
+            let endpoint = try JudgeEndpoint.resolve(judge: "anthropic/claude-sim", apiBase: "http://127.0.0.1:\(sim.port)/v1", environment: ["ANTHROPIC_API_KEY": "anthropic-test-key"])
+            #expect(endpoint.chatURL.hasSuffix("/v1/messages"))
+            let judge = ChatJudge(endpoint: endpoint, settings: Self.fast, transport: try CurlTransport())
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: judge).run()
+            #expect(s.isComplete)
+            #expect(s.judge.usage.prompt > 0)
+            #expect(sim.stats.snapshot.anthropicRequests == 10)
+            let body = sim.stats.snapshot.recentBodies.last ?? ""
+            #expect(body.contains("\"tool_choice\":{\"type\":\"tool\",\"name\":\"submit_scores\"}"))
+            #expect(body.contains("\"system\":"))
+        }
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        #expect(out.map { ($0["gavel"] as? [String: Any])?["score"] as? Double ?? -1 } == data.items().flatMap { $0 }.map(\.quality))
+        #expect(out.allSatisfy { ($0["gavel"] as? [String: Any])?["judge"] as? String == "anthropic/claude-sim" })
+    }
+
+    @Test("Retry-After is honoured: the retry comes no sooner than the server asked")
+    func retryAfter() async throws {
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", #"{"group_id":"g","messages":[{"role":"user","content":"x QUALITY=0.4"}]}"# + "\n")
+        try await withSimulator(.init(retryAfterSeconds: 1, failFirst: 2)) { sim in
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim, settings: Self.fast)).run()
+            #expect(s.isComplete)
+            #expect(s.judge.retries["429"] == 2)
+            let t = sim.stats.snapshot.arrivals
+            #expect(t.count == 3)
+            if t.count == 3 {
+                #expect(t[1] - t[0] >= 1.0)
+                #expect(t[2] - t[1] >= 1.0)
+            }
+        }
+        #expect(ChatJudge.retryAfter(HTTPResponse(status: 429, headers: [("retry-after", "7")])) == .seconds(7))
+        let future = Date(timeIntervalSinceNow: 30)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        let fromDate = ChatJudge.retryAfter(HTTPResponse(status: 429, headers: [("retry-after", formatter.string(from: future))]))
+        #expect(fromDate.map { $0 > .seconds(25) && $0 <= .seconds(30) } == true)
+    }
+
+    @Test("401 stops the run at once with one clear message, exit 3, key never printed")
+    func unauthorized() async throws {
+        let secret = "sk-wrong-SECRET-7f3a9"
+        let data = SyntheticTrajectories(groups: 50, groupSize: 2, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(requiredKey: "the-right-key")) { sim in
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4"],
+                                   environment: ["OPENAI_API_KEY": secret])
+            #expect(r.status == 3)
+            #expect(r.stderr.components(separatedBy: "HTTP 401").count - 1 == 1, "stderr: \(r.stderr)")
+            #expect(r.stderr.contains("OPENAI_API_KEY") || r.stderr.contains("key"))
+            #expect(!r.stderr.contains(secret) && !r.stdout.contains(secret))
+            #expect(sim.stats.snapshot.requests <= 8, "kept calling after a 401: \(sim.stats.snapshot.requests)")
+        }
+        let out = try dir.read("out.jsonl")
+        #expect(!out.contains(secret))
+        #expect(try parseJSONL(out).count == 100)
+    }
+
+    @Test("--on-error skip marks failed groups and goes on; fail stops dispatching; no line is lost")
+    func onError() async throws {
+        let data = SyntheticTrajectories(groups: 30, groupSize: 2, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(malformed: 1)) { sim in
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("skip.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-error", "skip", "--max-retries", "1", "--concurrency", "4"])
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("30 group(s) failed"), "stderr: \(r.stderr)")
+            let skipped = try parseJSONL(try dir.read("skip.jsonl"))
+            #expect(skipped.count == 60)
+            #expect(skipped.allSatisfy { (($0["gavel"] as? [String: Any])?["error"] as? String)?.contains("malformed") == true })
+            #expect(skipped.allSatisfy { $0["reward"] as? Double == 0 })
+            #expect(sim.stats.snapshot.requests == 60)
+
+            sim.stats.reset()
+            let f = try runProduct("gavel", ["rank", input, "-o", dir.path("fail.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--max-retries", "1", "--concurrency", "2"])
+            #expect(f.status == 1)
+            #expect(sim.stats.snapshot.requests < 60, "kept dispatching after a failure")
+            let failed = try parseJSONL(try dir.read("fail.jsonl"))
+            #expect(failed.count == 60)
+            #expect(failed.contains { (($0["gavel"] as? [String: Any])?["error"] as? String)?.contains("--on-error fail") == true })
+        }
+    }
+
+    @Test("SIGINT mid-run leaves valid JSONL with every finished group, exit 130")
+    func interrupt() async throws {
+        let data = SyntheticTrajectories(groups: 60, groupSize: 2, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(latencyMs: 200)) { sim in
+            let process = Process()
+            process.executableURL = TestPaths.products.appendingPathComponent("gavel")
+            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4", "--quiet"]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<500 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }
+            process.interrupt()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 130)
+            #expect(sim.stats.snapshot.requests < 60)
+        }
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        #expect(out.count == 120)
+        let scored = out.filter { ($0["gavel"] as? [String: Any])?["score"] != nil }
+        let interrupted = out.filter { (($0["gavel"] as? [String: Any])?["error"] as? String)?.contains("interrupted") == true }
+        #expect(scored.count >= 16)
+        #expect(scored.count + interrupted.count == 120)
+    }
+
+    @Test("endpoints: providers, defaults, keys and errors")
+    func endpoints() throws {
+        let env = ["OPENROUTER_API_KEY": "k1", "AZURE_API_BASE": "https://x.openai.azure.com/", "AZURE_API_KEY": "k2", "MY_KEY": "k3"]
+        let or = try JudgeEndpoint.resolve(judge: "openrouter/anthropic/claude-3.5-sonnet", environment: env)
+        #expect(or.model == "anthropic/claude-3.5-sonnet")
+        #expect(or.chatURL == "https://openrouter.ai/api/v1/chat/completions")
+        #expect(or.apiKey == "k1")
+        let az = try JudgeEndpoint.resolve(judge: "azure/my-deploy", environment: env)
+        #expect(az.chatURL == "https://x.openai.azure.com/openai/deployments/my-deploy/chat/completions?api-version=2024-10-21")
+        #expect(az.authHeaders.first?.name == "api-key")
+        #expect(try JudgeEndpoint.resolve(judge: "ollama/llama3", environment: [:]).chatURL == "http://localhost:11434/v1/chat/completions")
+        #expect(try JudgeEndpoint.resolve(judge: "openai/x", apiKeyEnv: "MY_KEY", environment: env).apiKey == "k3")
+        #expect(throws: ConfigurationError.self) { try JudgeEndpoint.resolve(judge: "groq/llama", environment: [:]) }
+        #expect(throws: ConfigurationError.self) { try JudgeEndpoint.resolve(judge: "nomodel", environment: [:]) }
+        #expect(!"\(or)".contains("k1"))
+    }
+}
+
+@Suite("Rate limits")
+struct RateLimitTests {
+    @Test("--rpm spaces requests out: 6 calls at 120/min take at least 2 s of arrivals")
+    func rpm() async throws {
+        let data = SyntheticTrajectories(groups: 6, groupSize: 2, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator { sim in
+            let endpoint = try JudgeEndpoint.resolve(judge: "openai/sim", apiBase: sim.baseURL, environment: [:])
+            let judge = ChatJudge(endpoint: endpoint, transport: try CurlTransport(), rateLimiter: RateLimiter(requestsPerMinute: 120, tokensPerMinute: nil))
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o.jsonl"), concurrency: 6), judge: judge).run()
+            #expect(s.isComplete)
+            let t = sim.stats.snapshot.arrivals.sorted()
+            #expect(t.count == 6)
+            // Two per second with a burst of two: the sixth call cannot come before 2 s.
+            if let first = t.first, let last = t.last { #expect(last - first >= 1.9) }
+        }
+    }
+}
