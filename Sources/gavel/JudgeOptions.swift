@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Gavel
 
+extension ResponseFormatMode: ExpressibleByArgument {}
+
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm).", valueName: "PROVIDER/MODEL"))
@@ -12,6 +14,9 @@ struct JudgeOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Read the API key from this environment variable instead of the provider's usual one.", valueName: "NAME"))
     var apiKeyEnv: String?
+
+    @Option(help: ArgumentHelp("Structured output to ask for first: json_schema, json_object or text (Gavel steps down by itself when a server rejects one).", valueName: "MODE"))
+    var responseFormat: ResponseFormatMode = .jsonSchema
 
     @Option(help: "Sampling temperature of the judge.")
     var temperature: Double?

@@ -34,6 +34,8 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
 
+    @OptionGroup(title: "Cache") var cacheOptions: CacheOptions
+
     @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
     var groupBy: String?
 
@@ -104,8 +106,17 @@ struct RankCommand: AsyncParsableCommand {
             concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes, rubric: rubric)
 
         let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency)))
-        let judge = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
-                              rateLimiter: judgeOptions.rateLimiter(), logger: logger)
+        let chat = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
+                             rateLimiter: judgeOptions.rateLimiter(), initialMode: judgeOptions.responseFormat, logger: logger)
+        let judge: any Judge
+        let cache: JudgeCache?
+        do {
+            cache = cacheOptions.cache == .off ? nil : try JudgeCache(directory: cacheOptions.directory, mode: cacheOptions.cache, logger: logger)
+        } catch {
+            printError("\(error) (use --cache-dir DIR or --cache off)")
+            throw ExitStatus.usage
+        }
+        judge = cache.map { CachingJudge(chat, cache: $0, logger: logger) } ?? chat
         let pipeline = RankPipeline(options: options, judge: judge, logger: logger)
 
         let task = Task { try await pipeline.run() }
@@ -120,6 +131,9 @@ struct RankCommand: AsyncParsableCommand {
         } catch let error as OutputError {
             printError("\(error)")
             throw ExitStatus.usage
+        }
+        if let cache, let stats = summary.cache {
+            CacheMaintenance(directory: cache.directory).recordRun(hits: stats.hits, misses: stats.misses)
         }
         if !quiet { printSummary(summary) }
         if summary.interrupted { throw ExitStatus.interrupted }
@@ -143,6 +157,9 @@ struct RankCommand: AsyncParsableCommand {
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
         ]
         if s.skippedLines > 0 { rows.insert(("skipped lines", "\(s.skippedLines)"), at: 2) }
+        if let c = s.cache {
+            rows.insert(("cache", "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")), at: 3)
+        }
         if s.judge.rescaledGroups > 0 { rows.append(("rescaled groups", "\(s.judge.rescaledGroups)")) }
         let width = rows.map(\.0.count).max() ?? 0
         var text = "gavel rank summary\n"

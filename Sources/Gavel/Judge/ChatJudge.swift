@@ -16,8 +16,23 @@ public final class ChatJudge: Judge {
     private let logger: Logger
     private let mode: Mutex<ResponseFormatMode>
     private let limiter: RateLimiter?
+    private let initialMode: ResponseFormatMode
 
     public var name: String { endpoint.name }
+
+    public var cacheIdentity: JSONValue {
+        var o = JSONObject()
+        o["provider"] = .string(endpoint.provider)
+        o["model"] = .string(endpoint.model)
+        o["api_base"] = .string(endpoint.baseURL)
+        o["api_version"] = endpoint.apiVersion.map(JSONValue.string) ?? .null
+        o["temperature"] = settings.temperature.map(JSONValue.double) ?? .null
+        o["max_tokens"] = settings.maxTokens.map(JSONValue.int) ?? .null
+        o["reasoning_effort"] = settings.reasoningEffort.map(JSONValue.string) ?? .null
+        o["response_format"] = .string(initialMode.rawValue)
+        o["params"] = .object(JSONObject(settings.extraParameters))
+        return .object(o)
+    }
 
     public init(
         endpoint: JudgeEndpoint, settings: JudgeSettings = .init(), transport: any HTTPTransport,
@@ -30,6 +45,7 @@ public final class ChatJudge: Judge {
         self.statistics = statistics
         self.logger = logger
         self.mode = Mutex(initialMode)
+        self.initialMode = initialMode
         self.limiter = rateLimiter
     }
 

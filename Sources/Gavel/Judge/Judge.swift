@@ -2,6 +2,9 @@
 public protocol Judge: Sendable {
     /// The judge's name for output records (`provider/model`).
     var name: String { get }
+    /// Everything about the judge that can change its answer (provider, model, base URL, request
+    /// parameters), canonically: part of the cache key. Never the API key.
+    var cacheIdentity: JSONValue { get }
     /// Returns one score per id of `prompt`, or throws a `JudgeError`.
     func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict
 }
@@ -30,12 +33,15 @@ public struct JudgeVerdict: Sendable, Equatable {
     public var raw: String
     /// HTTP calls this verdict took.
     public var calls: Int
+    /// Whether it came from the cache.
+    public var cached: Bool
 
-    public init(scores: [Double], explanations: [String], usage: TokenUsage = .init(), raw: String = "", calls: Int = 1) {
+    public init(scores: [Double], explanations: [String], usage: TokenUsage = .init(), raw: String = "", calls: Int = 1, cached: Bool = false) {
         self.scores = scores
         self.explanations = explanations
         self.usage = usage
         self.raw = raw
         self.calls = calls
+        self.cached = cached
     }
 }

@@ -7,11 +7,14 @@ public struct JudgePrompt: Sendable, Equatable {
     /// For each id, the positions (in the group's member order) of the trajectories it stands for.
     /// An identical group shows one trajectory whose id stands for every member.
     public var members: [[Int]]
+    /// Which sample of the group this is (0 for the first); samples are cached separately.
+    public var sample: Int
 
-    public init(system: String, user: String, ids: [String], members: [[Int]]) {
+    public init(system: String, user: String, ids: [String], members: [[Int]], sample: Int = 0) {
         self.system = system
         self.user = user
         self.ids = ids
         self.members = members
+        self.sample = sample
     }
 }

@@ -42,7 +42,10 @@ public final class RankPipeline: Sendable {
         try write(index: index, inputs: inputs, outcomes: outcomes, to: sink)
         try sink.finish()
 
-        if let stats = (judge as? ChatJudge)?.statistics { summary.judge = stats.snapshot }
+        let caching = judge as? CachingJudge
+        if let stats = ((caching?.inner ?? judge) as? ChatJudge)?.statistics { summary.judge = stats.snapshot }
+        summary.cache = caching.map { $0.cache.statistics }
+        summary.cachedGroups = outcomes.reduce(0) { $0 + ($1?.cached == true ? 1 : 0) }
         summary.wallSeconds = (ContinuousClock.now - start).seconds
         return summary
     }
@@ -105,7 +108,9 @@ public final class RankPipeline: Sendable {
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
         do {
             let trajectories = try await offload { try index.loadGroup(g, from: inputs) }
-            let prompt = PromptBuilder(rubric: options.rubric.text).build(trajectories)
+            // Judge in content-hash order, so the same group in another file order hits the cache.
+            let order = CanonicalOrder.order(hashes: trajectories.map(CanonicalOrder.hash))
+            let prompt = PromptBuilder(rubric: options.rubric.text).build(trajectories, order: order)
             let verdict = try await judge.judge(prompt)
             var scores = [Double](repeating: 0, count: trajectories.count)
             var explanations = [String](repeating: "", count: trajectories.count)
@@ -116,7 +121,7 @@ public final class RankPipeline: Sendable {
                 }
             }
             let stats = GroupStatistics(scores: scores, mode: options.advantage)
-            return (g, GroupOutcome(scores: scores, explanations: explanations, statistics: stats), nil)
+            return (g, GroupOutcome(scores: scores, explanations: explanations, statistics: stats, cached: verdict.cached), nil)
         } catch let error as JudgeError {
             return (g, .failed(error.isCancellation ? "not judged: the run was interrupted" : error.description), error)
         } catch is CancellationError {

@@ -8,6 +8,10 @@ public struct RankSummary: Sendable {
     public var unjudgedGroups = 0
     public var skippedLines = 0
     public var judge = JudgeStatistics.Snapshot()
+    /// Cache counters, when a cache was used.
+    public var cache: JudgeCache.Statistics?
+    /// Groups answered wholly from the cache.
+    public var cachedGroups = 0
     public var wallSeconds = 0.0
     /// Set when a fatal judge error stopped the run.
     public var fatalError: JudgeError?

@@ -2,7 +2,7 @@
 ///
 /// Scored: `reward` = judge score, `metrics.independent_reward` = the original reward (kept if
 /// already there), `metrics.ruler_score` = judge score, `logs` += the explanation, and
-/// `gavel: {group, score, rank, advantage, explanation, judge, zero_variance}`.
+/// `gavel: {group, score, rank, advantage, zero_variance, explanation, judge, cached}`.
 /// Unscored: only `gavel: {group, error}`; the original fields stay as they were.
 struct RecordAnnotator: Sendable {
     var judgeName: String
@@ -41,6 +41,7 @@ struct RecordAnnotator: Sendable {
         gavel["zero_variance"] = .bool(stats.zeroVariance)
         gavel["explanation"] = .string(explanation)
         gavel["judge"] = .string(judgeName)
+        gavel["cached"] = .bool(outcome.cached)
         object["gavel"] = .object(gavel)
     }
 }

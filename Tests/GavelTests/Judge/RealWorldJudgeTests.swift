@@ -159,7 +159,7 @@ struct RealWorldJudgeTests {
         try await withSimulator(.init(latencyMs: 200)) { sim in
             let process = Process()
             process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4", "--quiet"]
+            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4", "--quiet", "--cache", "off"]
             process.standardError = FileHandle.nullDevice
             try process.run()
             for _ in 0..<500 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }

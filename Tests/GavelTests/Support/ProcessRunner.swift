@@ -13,6 +13,10 @@ func runProduct(_ name: String, _ arguments: [String], stdin: String? = nil, env
     process.executableURL = TestPaths.products.appendingPathComponent(name)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
+    // Each run gets its own cache folder unless the test names one, so runs never share answers by accident.
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gavel-cache-\(UUID().uuidString)").path
+    env["GAVEL_CACHE_DIR"] = scratch
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
     for k in removing { env[k] = nil }
     for (k, v) in environment { env[k] = v }
     process.environment = env

@@ -1,0 +1,157 @@
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+
+/// A directory of validated judge answers, one file per call, keyed by SHA-256 of everything
+/// that can change the answer.
+///
+/// Entries live in two-hex-digit shard folders and are written to a temporary file in the same
+/// folder, then renamed, so several processes can share one cache. Files are 0600, folders 0700.
+/// A truncated or corrupt entry counts as a miss (logged once) and is replaced by the next answer.
+/// The key never includes the API key or any header.
+public final class JudgeCache: Sendable {
+    /// Bumped when the key's inputs or the entry format change.
+    public static let formatVersion = 1
+
+    /// Counters of one run.
+    public struct Statistics: Sendable, Equatable {
+        public var hits = 0
+        public var misses = 0
+        public var stores = 0
+        public var corrupt = 0
+        public var storeFailures = 0
+    }
+
+    public let directory: String
+    public let mode: CacheMode
+    private let logger: Logger
+    private let state = Mutex(Statistics())
+
+    /// Opens (and creates, mode 0700) the cache directory.
+    public init(directory: String, mode: CacheMode = .readwrite, logger: Logger = Logger(label: "gavel.cache")) throws {
+        self.directory = directory
+        self.mode = mode
+        self.logger = logger
+        if mode != .off { try Self.makeDirectory(directory) }
+    }
+
+    public var statistics: Statistics { state.withLock { $0 } }
+
+    /// The key of one judge call: SHA-256 over the format version, the judge's identity, the
+    /// rendered messages, the ids and the sample index.
+    public static func key(identity: JSONValue, prompt: JudgePrompt) -> String {
+        var w = JSONWriter(reservingCapacity: prompt.user.utf8.count + prompt.system.utf8.count + 256)
+        w.write(.array([
+            .int(formatVersion), identity, .string(prompt.system), .string(prompt.user),
+            .array(prompt.ids.map(JSONValue.string)), .int(prompt.sample),
+        ]))
+        return SHA256.hash(data: w.bytes).hexString
+    }
+
+    private func path(for key: String) -> (folder: String, file: String) {
+        let folder = directory + "/" + String(key.prefix(2))
+        return (folder, folder + "/" + key + ".json")
+    }
+
+    /// The cached verdict for `key`, if a valid entry with `count` scores exists. Blocking file I/O.
+    public func lookup(_ key: String, count: Int) -> JudgeVerdict? {
+        guard mode.reads else { return nil }
+        let file = path(for: key).file
+        guard let data = FileManager.default.contents(atPath: file) else {
+            state.withLock { $0.misses += 1 }
+            return nil
+        }
+        if let verdict = Self.decode(data, key: key, count: count) {
+            state.withLock { $0.hits += 1 }
+            return verdict
+        }
+        let first = state.withLock { s -> Bool in
+            s.misses += 1
+            s.corrupt += 1
+            return s.corrupt == 1
+        }
+        if first { logger.warning("cache entry \(file) is truncated or corrupt; judging again and replacing it (further ones are counted, not logged)") }
+        return nil
+    }
+
+    static func decode(_ data: Data, key: String, count: Int) -> JudgeVerdict? {
+        guard let entry = try? JSONParser.parse(data), entry["version"]?.doubleValue == Double(formatVersion),
+              entry["key"]?.stringValue == key,
+              let scores = entry["scores"]?.arrayValue?.compactMap(\.doubleValue), scores.count == count,
+              scores.allSatisfy({ (0...1).contains($0) }),
+              let explanations = entry["explanations"]?.arrayValue?.compactMap(\.stringValue), explanations.count == count else {
+            return nil
+        }
+        let usage = TokenUsage(prompt: Int(entry["usage"]?["prompt"]?.doubleValue ?? 0), completion: Int(entry["usage"]?["completion"]?.doubleValue ?? 0))
+        return JudgeVerdict(scores: scores, explanations: explanations, usage: usage, raw: entry["raw"]?.stringValue ?? "", calls: 0, cached: true)
+    }
+
+    /// Stores a validated verdict under `key`, atomically. Blocking file I/O.
+    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identity: JSONValue) throws {
+        guard mode.writes else { return }
+        var entry = JSONObject()
+        entry["version"] = .int(Self.formatVersion)
+        entry["key"] = .string(key)
+        entry["judge"] = .string(judge)
+        entry["identity_digest"] = .string(SHA256.hash(data: JSONWriter.encode(identity)).hexString)
+        entry["created"] = .double((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+        entry["scores"] = .array(verdict.scores.map(JSONValue.double))
+        entry["explanations"] = .array(verdict.explanations.map(JSONValue.string))
+        entry["usage"] = .object(JSONObject(pairs: ["prompt": .int(verdict.usage.prompt), "completion": .int(verdict.usage.completion)]))
+        entry["raw"] = .string(verdict.raw)
+        var bytes = JSONWriter.encode(.object(entry))
+        bytes.append(0x0A)
+        let (folder, file) = path(for: key)
+        do {
+            try Self.makeDirectory(folder)
+            try Self.atomicWrite(bytes, to: file, folder: folder)
+            state.withLock { $0.stores += 1 }
+        } catch {
+            state.withLock { $0.storeFailures += 1 }
+            throw error
+        }
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            if errno == ENOENT {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                return
+            }
+            throw CacheError("cannot create the cache folder \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func atomicWrite(_ bytes: [UInt8], to file: String, folder: String) throws {
+        var template = Array("\(folder)/.tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else { throw CacheError("cannot write in \(folder): \(String(cString: strerror(errno)))") }
+        let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        fchmod(fd, 0o600)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + done, bytes.count - done) } ?? -1 }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                unlink(temp)
+                throw CacheError("cannot write \(file): \(reason)")
+            }
+            done += n
+        }
+        close(fd)
+        guard rename(temp, file) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            throw CacheError("cannot move \(temp) to \(file): \(reason)")
+        }
+    }
+}
+
+/// A cache problem (folder not writable, entry not storable).
+public struct CacheError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

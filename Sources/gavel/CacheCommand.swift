@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Gavel
+
+/// `gavel cache`: look after the judge-response cache.
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache",
+        abstract: "Inspect, prune or clear the judge-response cache.",
+        discussion: """
+        Every validated judge answer is kept in the cache folder (./Cache, $GAVEL_CACHE_DIR or \
+        --cache-dir), one file per call, so rerunning a file costs no judge calls.
+
+        Examples:
+          gavel cache stats
+          gavel cache prune --older-than 30d --max-size 2GB
+          gavel cache clear --cache-dir /tmp/gavel-cache
+        """,
+        subcommands: [Stats.self, Prune.self, Clear.self]
+    )
+
+    /// Folder flag shared by the cache subcommands.
+    struct Folder: ParsableArguments {
+        @Option(help: ArgumentHelp("Cache folder (default: $GAVEL_CACHE_DIR, else ./Cache).", valueName: "DIR"))
+        var cacheDir: String?
+
+        var directory: String {
+            if let d = cacheDir, !d.isEmpty { return d }
+            if let d = ProcessInfo.processInfo.environment["GAVEL_CACHE_DIR"], !d.isEmpty { return d }
+            return "Cache"
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show entries, size, oldest and newest entry, and the last run's hit rate.",
+            discussion: "Example:\n  gavel cache stats --cache-dir ./Cache")
+        @OptionGroup var folder: Folder
+
+        func run() throws {
+            let s = CacheMaintenance(directory: folder.directory).summary()
+            let f = ISO8601DateFormatter()
+            var rows: [(String, String)] = [
+                ("folder", folder.directory),
+                ("entries", "\(s.entries)"),
+                ("size", ByteCountFormatter.string(fromByteCount: Int64(s.bytes), countStyle: .file)),
+                ("oldest", s.oldest.map { f.string(from: $0) } ?? "-"),
+                ("newest", s.newest.map { f.string(from: $0) } ?? "-"),
+            ]
+            if let r = s.lastRun {
+                let total = r.hits + r.misses
+                let rate = total == 0 ? 0 : Double(r.hits) / Double(total) * 100
+                rows.append(("last run", String(format: "%d hits, %d misses (%.1f%% hit rate) at %@", r.hits, r.misses, rate, f.string(from: r.at))))
+            }
+            let width = rows.map(\.0.count).max() ?? 0
+            for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+        }
+    }
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove entries older than an age, then the oldest until the cache fits a size.",
+            discussion: "Examples:\n  gavel cache prune --older-than 30d\n  gavel cache prune --max-size 2GB\n  gavel cache prune --older-than 12h --max-size 500MB")
+        @OptionGroup var folder: Folder
+        @Option(help: ArgumentHelp("Age such as 45s, 90m, 12h, 30d, 2w.", valueName: "AGE")) var olderThan: String?
+        @Option(help: ArgumentHelp("Size such as 500MB, 2GB, 1GiB.", valueName: "SIZE")) var maxSize: String?
+
+        func validate() throws {
+            if olderThan == nil && maxSize == nil { throw ValidationError("give --older-than, --max-size or both") }
+            if let a = olderThan, CacheMaintenance.parseAge(a) == nil { throw ValidationError("--older-than takes an age such as 30d, 12h, 90m (got \"\(a)\")") }
+            if let m = maxSize, CacheMaintenance.parseSize(m) == nil { throw ValidationError("--max-size takes a size such as 2GB, 500MB (got \"\(m)\")") }
+        }
+
+        func run() throws {
+            let r = CacheMaintenance(directory: folder.directory).prune(
+                olderThan: olderThan.flatMap(CacheMaintenance.parseAge), maxBytes: maxSize.flatMap(CacheMaintenance.parseSize))
+            print("removed \(r.entries) entries (\(ByteCountFormatter.string(fromByteCount: Int64(r.bytes), countStyle: .file)))")
+        }
+    }
+
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove every cache entry.",
+            discussion: "Example:\n  gavel cache clear")
+        @OptionGroup var folder: Folder
+
+        func run() throws {
+            let n = CacheMaintenance(directory: folder.directory).clear()
+            print("removed \(n) entries from \(folder.directory)")
+        }
+    }
+}
