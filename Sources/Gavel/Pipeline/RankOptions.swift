@@ -21,11 +21,15 @@ public struct RankOptions: Sendable {
     public var onError: OnError
     public var maxLineBytes: Int
     public var rubric: Rubric
+    /// Judge samples per group, each in a different order; scores are their mean.
+    public var samples: Int
+    /// Input lines per score-stage batch.
+    public var batchLines: Int
 
     public init(
         inputs: [String], output: String? = nil, grouping: GroupingRule = .default, skipInvalid: Bool = false,
         concurrency: Int = 32, advantage: AdvantageMode = .grpo, onError: OnError = .fail,
-        maxLineBytes: Int = 64 << 20, rubric: Rubric = .default
+        maxLineBytes: Int = 64 << 20, rubric: Rubric = .default, samples: Int = 1, batchLines: Int = 2048
     ) {
         self.inputs = inputs
         self.output = output
@@ -36,5 +40,7 @@ public struct RankOptions: Sendable {
         self.onError = onError
         self.maxLineBytes = maxLineBytes
         self.rubric = rubric
+        self.samples = samples
+        self.batchLines = batchLines
     }
 }

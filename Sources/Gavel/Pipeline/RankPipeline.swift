@@ -13,14 +13,20 @@ public final class RankPipeline: Sendable {
     private let judge: any Judge
     private let logger: Logger
     private let progress: (@Sendable (Int, Int) -> Void)?
+    private let executor: any ScoreExecutor
+    private let gate: AsyncSemaphore
 
-    /// - Parameter progress: called with (groups finished, groups total) as groups finish.
-    public init(options: RankOptions, judge: any Judge, logger: Logger = Logger(label: "gavel"),
-                progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    /// - Parameters:
+    ///   - executor: where the score stage runs (inline by default).
+    ///   - progress: called with (groups finished, groups total) as groups finish.
+    public init(options: RankOptions, judge: any Judge, executor: any ScoreExecutor = InlineScoreExecutor(),
+                logger: Logger = Logger(label: "gavel"), progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.options = options
         self.judge = judge
+        self.executor = executor
         self.logger = logger
         self.progress = progress
+        self.gate = AsyncSemaphore(limit: options.concurrency)
     }
 
     /// Runs the whole pipeline. Input and output problems throw; judge problems are in the summary.
@@ -38,21 +44,22 @@ public final class RankPipeline: Sendable {
         summary.trajectories = index.trajectoryCount
         summary.skippedLines = index.skipped.count
 
-        let outcomes = await judgeAll(index: index, inputs: inputs, summary: &summary)
-        try write(index: index, inputs: inputs, outcomes: outcomes, to: sink)
+        var outcomes = await judgeAll(index: index, inputs: inputs, summary: &summary)
+        try await combine(&outcomes)
+        try await write(index: index, inputs: inputs, outcomes: outcomes, to: sink)
         try sink.finish()
 
         let caching = judge as? CachingJudge
         if let stats = ((caching?.inner ?? judge) as? ChatJudge)?.statistics { summary.judge = stats.snapshot }
         summary.cache = caching.map { $0.cache.statistics }
-        summary.cachedGroups = outcomes.reduce(0) { $0 + ($1?.cached == true ? 1 : 0) }
+        summary.cachedGroups = outcomes.reduce(0) { $0 + ($1.cached ? 1 : 0) }
         summary.wallSeconds = (ContinuousClock.now - start).seconds
         return summary
     }
 
     // MARK: Judge
 
-    private func judgeAll(index: InputIndex, inputs: InputSet, summary: inout RankSummary) async -> [GroupOutcome?] {
+    private func judgeAll(index: InputIndex, inputs: InputSet, summary: inout RankSummary) async -> [GroupOutcome] {
         let total = index.groups.count
         let limit = max(1, options.concurrency)
         var outcomes = [GroupOutcome?](repeating: nil, count: total)
@@ -98,30 +105,56 @@ public final class RankPipeline: Sendable {
         let reason = summary.interrupted ? "not judged: the run was interrupted"
             : summary.fatalError.map { "not judged: the run stopped: \($0.description)" }
             ?? "not judged: the run stopped after a failed group (--on-error fail)"
-        for g in outcomes.indices where outcomes[g] == nil {
-            outcomes[g] = .failed(reason)
-            summary.unjudgedGroups += 1
-        }
-        return outcomes
+        for g in outcomes.indices where outcomes[g] == nil { summary.unjudgedGroups += 1 }
+        return outcomes.map { $0 ?? .failed(reason) }
     }
 
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
         do {
             let trajectories = try await offload { try index.loadGroup(g, from: inputs) }
-            // Judge in content-hash order, so the same group in another file order hits the cache.
-            let order = CanonicalOrder.order(hashes: trajectories.map(CanonicalOrder.hash))
-            let prompt = PromptBuilder(rubric: options.rubric.text).build(trajectories, order: order)
-            let verdict = try await judge.judge(prompt)
-            var scores = [Double](repeating: 0, count: trajectories.count)
-            var explanations = [String](repeating: "", count: trajectories.count)
-            for (i, members) in prompt.members.enumerated() {
-                for m in members {
-                    scores[m] = verdict.scores[i]
-                    explanations[m] = verdict.explanations[i]
+            // Judge in content-hash order, so the same group in another file order hits the cache;
+            // further samples use other, deterministic orders to average out position bias.
+            let hashes = trajectories.map(CanonicalOrder.hash)
+            let canonical = CanonicalOrder.order(hashes: hashes)
+            let groupHash = CanonicalOrder.groupHash(hashes: hashes)
+            let builder = PromptBuilder(rubric: options.rubric.text)
+            let n = trajectories.count
+            let verdicts = try await withThrowingTaskGroup(of: (Int, JudgePrompt, JudgeVerdict).self) { group in
+                for k in 0..<max(1, options.samples) {
+                    group.addTask {
+                        let order = CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: k)
+                        var prompt = builder.build(trajectories, order: order)
+                        prompt.sample = k
+                        await self.gate.acquire()
+                        do {
+                            let verdict = try await self.judge.judge(prompt)
+                            await self.gate.release()
+                            return (k, prompt, verdict)
+                        } catch {
+                            await self.gate.release()
+                            throw error
+                        }
+                    }
                 }
+                var all: [(Int, JudgePrompt, JudgeVerdict)] = []
+                for try await v in group { all.append(v) }
+                return all.sorted { $0.0 < $1.0 }
             }
-            let stats = GroupStatistics(scores: scores, mode: options.advantage)
-            return (g, GroupOutcome(scores: scores, explanations: explanations, statistics: stats, cached: verdict.cached), nil)
+            var outcome = GroupOutcome()
+            outcome.cached = verdicts.allSatisfy { $0.2.cached }
+            for (k, prompt, verdict) in verdicts {
+                var scores = [Double](repeating: 0, count: n)
+                var explanations = [String](repeating: "", count: n)
+                for (i, members) in prompt.members.enumerated() {
+                    for m in members {
+                        scores[m] = verdict.scores[i]
+                        explanations[m] = verdict.explanations[i]
+                    }
+                }
+                outcome.samples.append(scores)
+                if k == 0 { outcome.explanations = explanations }
+            }
+            return (g, outcome, nil)
         } catch let error as JudgeError {
             return (g, .failed(error.isCancellation ? "not judged: the run was interrupted" : error.description), error)
         } catch is CancellationError {
@@ -132,46 +165,73 @@ public final class RankPipeline: Sendable {
         }
     }
 
+    // MARK: Score
+
+    /// Combines every judged group's samples into scores, ranks and advantages on the executor.
+    private func combine(_ outcomes: inout [GroupOutcome]) async throws {
+        let judged = outcomes.indices.filter { outcomes[$0].error == nil }
+        let combined = try await executor.combine(judged.map { ScoreStage.GroupSamples(samples: outcomes[$0].samples) }, mode: options.advantage)
+        for (g, scores) in zip(judged, combined) { outcomes[g].scores = scores }
+    }
+
     // MARK: Write
 
-    private func write(index: InputIndex, inputs: InputSet, outcomes: [GroupOutcome?], to sink: OutputSink) throws {
-        let annotator = RecordAnnotator(judgeName: judge.name, advantage: options.advantage)
+    /// Streams the inputs again in order, encoding batches of lines on the executor with a few
+    /// batches in flight, and writes the results in input order.
+    private func write(index: InputIndex, inputs: InputSet, outcomes: [GroupOutcome], to sink: OutputSink) async throws {
+        let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
+        let executor = self.executor
+        let window = 4
+        var pending: [Task<[[UInt8]], any Error>] = []
         var cursor = 0
-        for file in inputs.names.indices {
-            let name = inputs.names[file]
-            let reader = try inputs.lineReader(file: file, maxLineBytes: options.maxLineBytes)
-            try reader.forEachLine { line in
-                guard cursor < index.records.count else { return false }
-                let record = index.records[cursor]
-                guard record.file == Int32(file), record.line == Int32(line.number) else { return true }
-                cursor += 1
-                let g = Int(record.group)
-                let outcome = outcomes[g] ?? .failed("not judged")
-                let key = index.groups[g].key
-                let decoded: JSONValue
-                do {
-                    decoded = try JSONParser.parse(line.bytes)
-                } catch {
-                    throw InputError.invalidLine(path: name, line: line.number, "the line changed while Gavel was running: \(error)")
-                }
-                guard case .object(var object) = decoded else {
-                    throw InputError.invalidLine(path: name, line: line.number, "the line changed while Gavel was running")
-                }
-                if record.member >= 0 {
-                    annotator.annotate(&object, group: key, outcome: outcome, member: Int(record.member))
-                } else if case .array(var items)? = object["trajectories"] {
-                    for i in items.indices {
-                        guard case .object(var t) = items[i] else { continue }
-                        annotator.annotate(&t, group: key, outcome: outcome, member: i)
-                        items[i] = .object(t)
-                    }
-                    object["trajectories"] = .array(items)
-                }
-                var w = JSONWriter(reservingCapacity: line.bytes.count + 512)
-                w.write(object)
-                try sink.writeLine(w.bytes)
-                return true
+
+        /// The job for an input line, or nil for a line that is not a record (blank, skipped).
+        func job(_ line: LineReader.Line, file: Int) -> ScoreStage.LineJob? {
+            guard cursor < index.records.count else { return nil }
+            let record = index.records[cursor]
+            guard record.file == Int32(file), record.line == Int32(line.number) else { return nil }
+            cursor += 1
+            let g = Int(record.group)
+            let key = index.groups[g].key
+            let annotations = record.member >= 0
+                ? [outcomes[g].annotation(member: Int(record.member), group: key)]
+                : (0..<index.groups[g].count).map { outcomes[g].annotation(member: $0, group: key) }
+            return ScoreStage.LineJob(bytes: Array(line.bytes), isGroupLine: record.member < 0, annotations: annotations)
+        }
+
+        func submit(_ batch: [ScoreStage.LineJob]) async throws {
+            pending.append(Task { try await executor.encode(batch, context: context) })
+            while pending.count > window {
+                for line in try await pending.removeFirst().value { try sink.writeLine(line) }
             }
+        }
+
+        for file in inputs.names.indices {
+            let reader = try inputs.lineReader(file: file, maxLineBytes: options.maxLineBytes)
+            var batch: [ScoreStage.LineJob] = []
+            var batchBytes = 0
+            while true {
+                // Read synchronously until a batch is full, then hand it off and read on.
+                var full: [ScoreStage.LineJob]?
+                var sawLine = false
+                try reader.forEachLine { line in
+                    sawLine = true
+                    guard let j = job(line, file: file) else { return true }
+                    batch.append(j)
+                    batchBytes += j.bytes.count
+                    guard batch.count >= options.batchLines || batchBytes >= 8 << 20 else { return true }
+                    full = batch
+                    batch = []
+                    batchBytes = 0
+                    return false
+                }
+                if let full { try await submit(full) }
+                if !sawLine || full == nil { break }
+            }
+            if !batch.isEmpty { try await submit(batch) }
+        }
+        for task in pending {
+            for line in try await task.value { try sink.writeLine(line) }
         }
     }
 }

@@ -1,0 +1,158 @@
+/// The CPU-heavy stage after judging, as pure functions: combine a group's judge samples into
+/// scores, ranks and advantages, and encode output lines. Every executor (inline, threads,
+/// process pool) calls these same functions, so their outputs are byte-identical.
+public enum ScoreStage {
+    /// One group's judge samples: `samples[k][m]` is sample k's score for member m.
+    public struct GroupSamples: Sendable, Equatable {
+        public var samples: [[Double]]
+        public init(samples: [[Double]]) { self.samples = samples }
+    }
+
+    /// One group's combined result.
+    public struct GroupScores: Sendable, Equatable {
+        /// Mean over samples, per member.
+        public var scores: [Double]
+        /// Population standard deviation over samples, per member (0 with one sample).
+        public var spread: [Double]
+        public var ranks: [Int]
+        public var advantages: [Double]
+        public var zeroVariance: Bool
+    }
+
+    /// What the output record of one trajectory gets.
+    public struct Annotation: Sendable, Equatable {
+        public var group: String
+        /// Why the trajectory has no score; nil when it has one.
+        public var error: String?
+        public var score = 0.0
+        public var spread = 0.0
+        public var rank = 0
+        public var advantage = 0.0
+        public var zeroVariance = false
+        public var explanation = ""
+        /// Per-sample scores (shown when there is more than one).
+        public var samples: [Double] = []
+        public var cached = false
+
+        public init(group: String, error: String? = nil) {
+            self.group = group
+            self.error = error
+        }
+    }
+
+    /// One input line to encode: its bytes, and the annotation of each trajectory on it
+    /// (one for a trajectory line, one per member for a group line).
+    public struct LineJob: Sendable, Equatable {
+        public var bytes: [UInt8]
+        public var isGroupLine: Bool
+        public var annotations: [Annotation]
+        public init(bytes: [UInt8], isGroupLine: Bool, annotations: [Annotation]) {
+            self.bytes = bytes
+            self.isGroupLine = isGroupLine
+            self.annotations = annotations
+        }
+    }
+
+    /// Settings shared by every line of a run.
+    public struct EncodeContext: Sendable, Equatable {
+        public var judgeName: String
+        public var advantage: AdvantageMode
+        public init(judgeName: String, advantage: AdvantageMode) {
+            self.judgeName = judgeName
+            self.advantage = advantage
+        }
+    }
+
+    /// Combines samples: mean score, spread, ranks, advantages, zero-variance flag.
+    public static func combine(_ group: GroupSamples, mode: AdvantageMode) -> GroupScores {
+        let k = group.samples.count
+        let n = group.samples.first?.count ?? 0
+        var scores = [Double](repeating: 0, count: n)
+        var spread = [Double](repeating: 0, count: n)
+        if k == 1 {
+            scores = group.samples[0]
+        } else if k > 1 {
+            for m in 0..<n {
+                var sum = 0.0
+                for s in 0..<k { sum += group.samples[s][m] }
+                let mean = sum / Double(k)
+                var sq = 0.0
+                for s in 0..<k { sq += (group.samples[s][m] - mean) * (group.samples[s][m] - mean) }
+                scores[m] = mean
+                spread[m] = (sq / Double(k)).squareRoot()
+            }
+        }
+        let stats = GroupStatistics(scores: scores, mode: mode)
+        return GroupScores(scores: scores, spread: spread, ranks: stats.ranks, advantages: stats.advantages, zeroVariance: stats.zeroVariance)
+    }
+
+    /// Encodes one output line: the original record with its judgement added.
+    public static func encode(_ job: LineJob, context: EncodeContext) throws(InputError) -> [UInt8] {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(job.bytes)
+        } catch {
+            throw InputError.invalidLine(path: "(input)", line: 0, "the line changed while Gavel was running: \(error)")
+        }
+        guard case .object(var object) = value else {
+            throw InputError.invalidLine(path: "(input)", line: 0, "the line changed while Gavel was running")
+        }
+        if job.isGroupLine {
+            if case .array(var items)? = object["trajectories"] {
+                for i in items.indices where i < job.annotations.count {
+                    guard case .object(var t) = items[i] else { continue }
+                    annotate(&t, job.annotations[i], context: context)
+                    items[i] = .object(t)
+                }
+                object["trajectories"] = .array(items)
+            }
+        } else if let a = job.annotations.first {
+            annotate(&object, a, context: context)
+        }
+        var w = JSONWriter(reservingCapacity: job.bytes.count + 512)
+        w.write(object)
+        return w.bytes
+    }
+
+    /// Adds a judgement to a trajectory record, ART-compatibly, keeping every field.
+    ///
+    /// Scored: `reward` = score, `metrics.independent_reward` = the original reward (kept if
+    /// already there), `metrics.ruler_score` = score, `logs` += the explanation, and a `gavel`
+    /// object. Unscored: only `gavel: {group, error}`; the original fields stay as they were.
+    static func annotate(_ object: inout JSONObject, _ a: Annotation, context: EncodeContext) {
+        if let error = a.error {
+            object["gavel"] = .object(JSONObject(pairs: ["group": .string(a.group), "error": .string(error)]))
+            return
+        }
+        let scoreValue = JSONValue.double(a.score)
+        let original = object["reward"]
+        object["reward"] = scoreValue
+        if object["metrics"] == nil || object["metrics"]?.objectValue != nil {
+            var metrics = object["metrics"]?.objectValue ?? JSONObject()
+            if metrics["independent_reward"] == nil { metrics["independent_reward"] = original ?? .null }
+            metrics["ruler_score"] = scoreValue
+            object["metrics"] = .object(metrics)
+        }
+        let log = JSONValue.string("RULER explanation: \(a.explanation)")
+        if case .array(var logs)? = object["logs"] {
+            logs.append(log)
+            object["logs"] = .array(logs)
+        } else if object["logs"] == nil || object["logs"]?.isNull == true {
+            object["logs"] = .array([log])
+        }
+        var gavel = JSONObject()
+        gavel["group"] = .string(a.group)
+        gavel["score"] = scoreValue
+        gavel["rank"] = .int(a.rank)
+        if context.advantage != .none { gavel["advantage"] = .double(a.advantage) }
+        gavel["zero_variance"] = .bool(a.zeroVariance)
+        if a.samples.count > 1 {
+            gavel["score_spread"] = .double(a.spread)
+            gavel["samples"] = .array(a.samples.map(JSONValue.double))
+        }
+        gavel["explanation"] = .string(a.explanation)
+        gavel["judge"] = .string(context.judgeName)
+        gavel["cached"] = .bool(a.cached)
+        object["gavel"] = .object(gavel)
+    }
+}
