@@ -36,6 +36,11 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Cache") var cacheOptions: CacheOptions
 
+    @OptionGroup(title: "Score stage") var poolOptions: PoolOptions
+
+    @Option(help: ArgumentHelp("Judge each group K times, each in a different order; the score is the mean, gavel.score_spread the spread.", valueName: "K"))
+    var samples = 1
+
     @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
     var groupBy: String?
 
@@ -72,6 +77,7 @@ struct RankCommand: AsyncParsableCommand {
         if let n = groupSize, n < 1 { throw ValidationError("--group-size must be at least 1") }
         if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
         if concurrency < 1 || concurrency > 4096 { throw ValidationError("--concurrency must be between 1 and 4096") }
+        if samples < 1 || samples > 32 { throw ValidationError("--samples must be between 1 and 32") }
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
         if let text = rubricText, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--rubric-text is empty")
@@ -103,7 +109,7 @@ struct RankCommand: AsyncParsableCommand {
         let rubric = rubricText.map { Rubric(name: "inline", text: $0) } ?? .default
         let options = RankOptions(
             inputs: files, output: output, grouping: grouping, skipInvalid: onInvalid == .skip,
-            concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes, rubric: rubric)
+            concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes, rubric: rubric, samples: samples)
 
         let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency)))
         let chat = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
@@ -117,7 +123,7 @@ struct RankCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         judge = cache.map { CachingJudge(chat, cache: $0, logger: logger) } ?? chat
-        let pipeline = RankPipeline(options: options, judge: judge, logger: logger)
+        let pipeline = RankPipeline(options: options, judge: judge, executor: poolOptions.factory(logger: logger), logger: logger)
 
         let task = Task { try await pipeline.run() }
         let signals = SignalWatcher { task.cancel() }
@@ -131,6 +137,9 @@ struct RankCommand: AsyncParsableCommand {
         } catch let error as OutputError {
             printError("\(error)")
             throw ExitStatus.usage
+        } catch let error as ProcessPool.PoolError {
+            printError("\(error)")
+            throw ExitStatus.groupsFailed
         }
         if let cache, let stats = summary.cache {
             CacheMaintenance(directory: cache.directory).recordRun(hits: stats.hits, misses: stats.misses)
@@ -154,6 +163,7 @@ struct RankCommand: AsyncParsableCommand {
             ("judge calls", "\(s.judge.calls)"),
             ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + s.judge.retries.keys.sorted().map { "\($0): \(s.judge.retries[$0] ?? 0)" }.joined(separator: ", ") + ")"),
             ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out"),
+            ("score stage", s.scoreExecutor),
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
         ]
         if s.skippedLines > 0 { rows.insert(("skipped lines", "\(s.skippedLines)"), at: 2) }

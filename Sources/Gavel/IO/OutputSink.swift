@@ -44,16 +44,30 @@ public final class OutputSink {
         if buffer.count >= flushThreshold { try flush() }
     }
 
+    /// Appends a chunk of complete lines (each already ending with a newline).
+    public func write(chunk: [UInt8]) throws {
+        if buffer.isEmpty && chunk.count >= flushThreshold {
+            try writeOut(chunk)
+            return
+        }
+        buffer.append(contentsOf: chunk)
+        if buffer.count >= flushThreshold { try flush() }
+    }
+
     /// Writes out everything buffered.
     public func flush() throws {
+        try writeOut(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeOut(_ bytes: [UInt8]) throws {
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + done, buffer.count - done) } ?? -1 }
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + done, bytes.count - done) } ?? -1 }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))") }
             done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, and for a file syncs and renames it into place.

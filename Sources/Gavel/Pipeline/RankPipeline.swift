@@ -13,17 +13,20 @@ public final class RankPipeline: Sendable {
     private let judge: any Judge
     private let logger: Logger
     private let progress: (@Sendable (Int, Int) -> Void)?
-    private let executor: any ScoreExecutor
+    private let makeExecutor: ExecutorFactory
     private let gate: AsyncSemaphore
+
+    /// Chooses the score stage's executor once the input's size is known: (trajectories, input bytes).
+    public typealias ExecutorFactory = @Sendable (_ trajectories: Int, _ inputBytes: Int) throws -> any ScoreExecutor
 
     /// - Parameters:
     ///   - executor: where the score stage runs (inline by default).
     ///   - progress: called with (groups finished, groups total) as groups finish.
-    public init(options: RankOptions, judge: any Judge, executor: any ScoreExecutor = InlineScoreExecutor(),
+    public init(options: RankOptions, judge: any Judge, executor: @escaping ExecutorFactory = { _, _ in InlineScoreExecutor() },
                 logger: Logger = Logger(label: "gavel"), progress: (@Sendable (Int, Int) -> Void)? = nil) {
         self.options = options
         self.judge = judge
-        self.executor = executor
+        self.makeExecutor = executor
         self.logger = logger
         self.progress = progress
         self.gate = AsyncSemaphore(limit: options.concurrency)
@@ -45,8 +48,16 @@ public final class RankPipeline: Sendable {
         summary.skippedLines = index.skipped.count
 
         var outcomes = await judgeAll(index: index, inputs: inputs, summary: &summary)
-        try await combine(&outcomes)
-        try await write(index: index, inputs: inputs, outcomes: outcomes, to: sink)
+        let executor = try makeExecutor(summary.trajectories, index.records.reduce(0) { $0 + $1.length })
+        summary.scoreExecutor = executor.name
+        do {
+            try await combine(&outcomes, on: executor)
+            try await write(index: index, inputs: inputs, outcomes: outcomes, to: sink, on: executor)
+            await executor.shutdown()
+        } catch {
+            await executor.shutdown()
+            throw error
+        }
         try sink.finish()
 
         let caching = judge as? CachingJudge
@@ -168,7 +179,7 @@ public final class RankPipeline: Sendable {
     // MARK: Score
 
     /// Combines every judged group's samples into scores, ranks and advantages on the executor.
-    private func combine(_ outcomes: inout [GroupOutcome]) async throws {
+    private func combine(_ outcomes: inout [GroupOutcome], on executor: any ScoreExecutor) async throws {
         let judged = outcomes.indices.filter { outcomes[$0].error == nil }
         let combined = try await executor.combine(judged.map { ScoreStage.GroupSamples(samples: outcomes[$0].samples) }, mode: options.advantage)
         for (g, scores) in zip(judged, combined) { outcomes[g].scores = scores }
@@ -178,11 +189,10 @@ public final class RankPipeline: Sendable {
 
     /// Streams the inputs again in order, encoding batches of lines on the executor with a few
     /// batches in flight, and writes the results in input order.
-    private func write(index: InputIndex, inputs: InputSet, outcomes: [GroupOutcome], to sink: OutputSink) async throws {
+    private func write(index: InputIndex, inputs: InputSet, outcomes: [GroupOutcome], to sink: OutputSink, on executor: any ScoreExecutor) async throws {
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
-        let executor = self.executor
-        let window = 4
-        var pending: [Task<[[UInt8]], any Error>] = []
+        let window = executor.batchesInFlight
+        var pending: [Task<[UInt8], any Error>] = []
         var cursor = 0
 
         /// The job for an input line, or nil for a line that is not a record (blank, skipped).
@@ -200,9 +210,13 @@ public final class RankPipeline: Sendable {
         }
 
         func submit(_ batch: [ScoreStage.LineJob]) async throws {
+            guard window > 1 else {
+                try sink.write(chunk: try await executor.encode(batch, context: context))
+                return
+            }
             pending.append(Task { try await executor.encode(batch, context: context) })
-            while pending.count > window {
-                for line in try await pending.removeFirst().value { try sink.writeLine(line) }
+            while pending.count >= window {
+                try sink.write(chunk: try await pending.removeFirst().value)
             }
         }
 
@@ -231,7 +245,7 @@ public final class RankPipeline: Sendable {
             if !batch.isEmpty { try await submit(batch) }
         }
         for task in pending {
-            for line in try await task.value { try sink.writeLine(line) }
+            try sink.write(chunk: try await task.value)
         }
     }
 }

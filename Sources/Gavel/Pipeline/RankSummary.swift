@@ -12,6 +12,8 @@ public struct RankSummary: Sendable {
     public var cache: JudgeCache.Statistics?
     /// Groups answered wholly from the cache.
     public var cachedGroups = 0
+    /// Where the score stage ran (inline, thread, process).
+    public var scoreExecutor = ""
     public var wallSeconds = 0.0
     /// Set when a fatal judge error stopped the run.
     public var fatalError: JudgeError?

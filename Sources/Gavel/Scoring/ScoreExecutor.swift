@@ -6,14 +6,18 @@ public protocol ScoreExecutor: Sendable {
     var name: String { get }
     /// Combines each group's samples.
     func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores]
-    /// Encodes each line, in order.
-    func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [[UInt8]]
+    /// Encodes the lines, in order, as one JSONL chunk (each line ends with a newline).
+    func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8]
     /// Releases workers, if any.
     func shutdown() async
+    /// Batches worth keeping in flight at once: 1 runs each batch to completion in the calling
+    /// task (inline, and threads, which split each batch themselves); more for a process pool.
+    var batchesInFlight: Int { get }
 }
 
 extension ScoreExecutor {
     public func shutdown() async {}
+    public var batchesInFlight: Int { 1 }
 }
 
 /// The score stage in the calling task: no threads, no processes. Best for small runs.
@@ -25,8 +29,8 @@ public struct InlineScoreExecutor: ScoreExecutor {
         groups.map { ScoreStage.combine($0, mode: mode) }
     }
 
-    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [[UInt8]] {
-        try lines.map { job throws(InputError) in try ScoreStage.encode(job, context: context) }
+    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8] {
+        try ScoreStage.encodeChunk(lines, context: context)
     }
 }
 
@@ -37,31 +41,36 @@ public struct ThreadScoreExecutor: ScoreExecutor {
     public var name: String { "thread" }
 
     public func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores] {
-        try await parallelMap(groups) { ScoreStage.combine($0, mode: mode) }
+        try await parallelChunks(groups) { $0.map { ScoreStage.combine($0, mode: mode) } }.flatMap { $0 }
     }
 
-    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [[UInt8]] {
-        try await parallelMap(lines) { try ScoreStage.encode($0, context: context) }
+    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8] {
+        let parts = try await parallelChunks(lines) { try ScoreStage.encodeChunk($0, context: context) }
+        guard parts.count > 1 else { return parts.first ?? [] }
+        var joined: [UInt8] = []
+        joined.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for p in parts { joined.append(contentsOf: p) }
+        return joined
     }
 
-    /// Maps `items` in `threads` contiguous chunks in parallel, keeping order.
-    private func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable @escaping (T) throws -> R) async throws -> [R] {
-        guard items.count > 1, threads > 1 else { return try items.map(transform) }
+    /// Runs `transform` on `threads` contiguous chunks of `items` in parallel; results in chunk order.
+    private func parallelChunks<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable @escaping (ArraySlice<T>) throws -> R) async throws -> [R] {
+        guard items.count > 1, threads > 1 else { return [try transform(items[...])] }
         let chunks = min(threads, items.count)
         return try await offload {
             let results = ResultSlots<R>(count: chunks)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let lo = items.count * c / chunks, hi = items.count * (c + 1) / chunks
-                results.set(c, Result { try items[lo..<hi].map(transform) })
+                results.set(c, Result { try transform(items[lo..<hi]) })
             }
-            return try results.values().flatMap { try $0.get() }
+            return try results.values().map { try $0.get() }
         }
     }
 }
 
 /// Write-once slots filled from several threads, each slot by exactly one thread.
 final class ResultSlots<R>: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<Result<[R], any Error>?>
+    private let slots: UnsafeMutableBufferPointer<Result<R, any Error>?>
 
     init(count: Int) {
         slots = .allocate(capacity: count)
@@ -74,8 +83,8 @@ final class ResultSlots<R>: @unchecked Sendable {
     }
 
     /// Sets slot `i`; distinct slots are distinct memory, so threads never share a write.
-    func set(_ i: Int, _ r: Result<[R], any Error>) { slots[i] = r }
+    func set(_ i: Int, _ r: Result<R, any Error>) { slots[i] = r }
 
     /// The slots, read after every writer has finished (`concurrentPerform` joins them).
-    func values() -> [Result<[R], any Error>] { slots.map { $0 ?? .success([]) } }
+    func values() -> [Result<R, any Error>] { slots.map { $0 ?? .failure(CancellationError()) } }
 }

@@ -73,9 +73,11 @@ public enum ScoreStage {
             scores = group.samples[0]
         } else if k > 1 {
             for m in 0..<n {
-                var sum = 0.0
-                for s in 0..<k { sum += group.samples[s][m] }
-                let mean = sum / Double(k)
+                // Mean as an offset from the first sample: equal samples give exactly that value.
+                let base = group.samples[0][m]
+                var offset = 0.0
+                for s in 1..<k { offset += group.samples[s][m] - base }
+                let mean = base + offset / Double(k)
                 var sq = 0.0
                 for s in 0..<k { sq += (group.samples[s][m] - mean) * (group.samples[s][m] - mean) }
                 scores[m] = mean
@@ -86,8 +88,25 @@ public enum ScoreStage {
         return GroupScores(scores: scores, spread: spread, ranks: stats.ranks, advantages: stats.advantages, zeroVariance: stats.zeroVariance)
     }
 
-    /// Encodes one output line: the original record with its judgement added.
+    /// Encodes lines as a JSONL chunk: each original record with its judgement added, then a newline.
+    public static func encodeChunk<C: Collection>(_ jobs: C, context: EncodeContext) throws(InputError) -> [UInt8] where C.Element == LineJob {
+        var w = JSONWriter(reservingCapacity: jobs.reduce(0) { $0 + $1.bytes.count + 400 })
+        for job in jobs {
+            try encode(job, context: context, into: &w)
+            w.append(raw: CollectionOfOne(0x0A))
+        }
+        return w.bytes
+    }
+
+    /// Encodes one output line (without its newline).
     public static func encode(_ job: LineJob, context: EncodeContext) throws(InputError) -> [UInt8] {
+        var w = JSONWriter(reservingCapacity: job.bytes.count + 512)
+        try encode(job, context: context, into: &w)
+        return w.bytes
+    }
+
+    /// Appends one output line (without its newline) to `w`.
+    static func encode(_ job: LineJob, context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(job.bytes)
@@ -109,9 +128,7 @@ public enum ScoreStage {
         } else if let a = job.annotations.first {
             annotate(&object, a, context: context)
         }
-        var w = JSONWriter(reservingCapacity: job.bytes.count + 512)
         w.write(object)
-        return w.bytes
     }
 
     /// Adds a judgement to a trajectory record, ART-compatibly, keeping every field.

@@ -1,0 +1,67 @@
+/// A little-endian binary encoder for pool frames: numbers as raw bits, bytes and strings length-prefixed.
+struct FrameWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(reservingCapacity n: Int = 4096) { bytes.reserveCapacity(n) }
+
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func i64(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func f64(_ v: Double) { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    mutating func raw(_ v: [UInt8]) {
+        u32(UInt32(v.count))
+        bytes.append(contentsOf: v)
+    }
+    mutating func string(_ s: String) {
+        u32(UInt32(s.utf8.count))
+        bytes.append(contentsOf: s.utf8)
+    }
+    mutating func f64s(_ v: [Double]) {
+        u32(UInt32(v.count))
+        for d in v { f64(d) }
+    }
+}
+
+/// Decodes what `FrameWriter` wrote; every read is bounds-checked.
+struct FrameReader {
+    private let bytes: [UInt8]
+    private var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    struct Truncated: Error, CustomStringConvertible {
+        var description: String { "truncated pool frame" }
+    }
+
+    var atEnd: Bool { index == bytes.count }
+
+    private mutating func take(_ n: Int) throws(Truncated) -> ArraySlice<UInt8> {
+        guard n >= 0, index + n <= bytes.count else { throw Truncated() }
+        defer { index += n }
+        return bytes[index..<(index + n)]
+    }
+
+    private mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(Truncated) -> T {
+        let slice = try take(MemoryLayout<T>.size)
+        var v: T = 0
+        for (i, b) in slice.enumerated() { v |= T(b) << (8 * i) }
+        return v
+    }
+
+    mutating func u8() throws(Truncated) -> UInt8 { try take(1).first ?? 0 }
+    mutating func u32() throws(Truncated) -> UInt32 { try integer(UInt32.self) }
+    mutating func i64() throws(Truncated) -> Int { Int(try integer(Int64.self)) }
+    mutating func f64() throws(Truncated) -> Double { Double(bitPattern: try integer(UInt64.self)) }
+    mutating func bool() throws(Truncated) -> Bool { try u8() != 0 }
+    mutating func raw() throws(Truncated) -> [UInt8] { Array(try take(Int(try u32()))) }
+    mutating func string() throws(Truncated) -> String { String(decoding: try take(Int(try u32())), as: UTF8.self) }
+    mutating func f64s() throws(Truncated) -> [Double] {
+        let n = Int(try u32())
+        guard n <= (bytes.count - index) / 8 else { throw Truncated() }
+        var out: [Double] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try f64()) }
+        return out
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Blocking, EINTR-safe reads and writes of length-prefixed frames on file descriptors.
+/// Used only on the pool's own threads and in worker processes, never on the cooperative pool.
+enum PipeIO {
+    /// Largest frame accepted (a sanity bound against garbage lengths).
+    static let maxFrame = 1 << 30
+
+    /// Writes all of `bytes`; false if the other end is gone.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, base + done, bytes.count - done)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    /// Reads exactly `count` bytes; nil at end of file or on error.
+    static func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = out.withUnsafeMutableBytes { buf in buf.baseAddress.map { Glibc.read(fd, $0 + done, count - done) } ?? -1 }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return nil }
+            done += n
+        }
+        return out
+    }
+
+    /// Writes one frame: a 4-byte little-endian length, then the payload.
+    static func writeFrame(_ fd: Int32, _ payload: [UInt8]) -> Bool {
+        var length = UInt32(payload.count).littleEndian
+        let headerOK = withUnsafeBytes(of: &length) { writeAll(fd, $0) }
+        return headerOK && payload.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    /// Reads one frame; nil at end of file, on a short read or an absurd length.
+    static func readFrame(_ fd: Int32) -> [UInt8]? {
+        guard let header = readExactly(fd, 4) else { return nil }
+        let length = Int(UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24)
+        guard length <= maxFrame else { return nil }
+        return readExactly(fd, length)
+    }
+}

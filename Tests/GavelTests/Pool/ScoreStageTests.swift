@@ -1,0 +1,155 @@
+import Foundation
+import JudgeSimulator
+import Testing
+@testable import Gavel
+
+@Suite("Score stage: executors, process pool, samples")
+struct ScoreStageTests {
+    static var gavelPath: String { TestPaths.products.appendingPathComponent("gavel").path }
+
+    static func processExecutor(crashAt: Int? = nil) -> RankPipeline.ExecutorFactory {
+        { _, _ in ProcessScoreExecutor(pool: try ProcessPool(configuration: .init(executable: gavelPath, workers: 2, crashFirstWorkerAtJob: crashAt))) }
+    }
+
+    /// A mixed input: group lines and flat trajectory lines in one file.
+    static func mixedInput(_ dir: TempDir) throws -> String {
+        let groups = SyntheticTrajectories(groups: 40, groupSize: 5, toolTurns: 1, toolResultChars: 30, seed: 1).groupLines()
+        let flat = SyntheticTrajectories(groups: 60, groupSize: 4, toolTurns: 2, toolResultChars: 30, seed: 2).trajectoryLines(shuffled: true)
+            .replacingOccurrences(of: "\"group_id\":\"g", with: "\"group_id\":\"flat-g")
+        return try dir.write("in.jsonl", groups + flat)
+    }
+
+    func rank(_ input: String, _ out: String, sim: JudgeSimulator, samples: Int = 3, executor: @escaping RankPipeline.ExecutorFactory) async throws -> RankSummary {
+        let options = RankOptions(inputs: [input], output: out, concurrency: 16, samples: samples, batchLines: 37)
+        return try await RankPipeline(options: options, judge: try simulatorJudge(sim), executor: executor).run()
+    }
+
+    @Test("inline, thread and process modes give byte-identical output")
+    func modesAgree() async throws {
+        let dir = try TempDir()
+        let input = try Self.mixedInput(dir)
+        try await withSimulator { sim in
+            let a = try await rank(input, dir.path("inline.jsonl"), sim: sim) { _, _ in InlineScoreExecutor() }
+            let b = try await rank(input, dir.path("thread.jsonl"), sim: sim) { _, _ in ThreadScoreExecutor(threads: 3) }
+            let c = try await rank(input, dir.path("process.jsonl"), sim: sim, executor: Self.processExecutor())
+            #expect(a.isComplete && b.isComplete && c.isComplete)
+            #expect([a.scoreExecutor, b.scoreExecutor, c.scoreExecutor] == ["inline", "thread", "process"])
+        }
+        let inline = try dir.read("inline.jsonl")
+        #expect(inline.split(separator: "\n").count == 40 + 240)
+        #expect(try dir.read("thread.jsonl") == inline)
+        #expect(try dir.read("process.jsonl") == inline)
+    }
+
+    @Test("a worker that crashes on a batch is replaced; the output equals inline mode")
+    func workerCrash() async throws {
+        let dir = try TempDir()
+        let input = try Self.mixedInput(dir)
+        try await withSimulator { sim in
+            _ = try await rank(input, dir.path("inline.jsonl"), sim: sim, samples: 1) { _, _ in InlineScoreExecutor() }
+            let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 2, crashFirstWorkerAtJob: 2))
+            let s = try await rank(input, dir.path("crash.jsonl"), sim: sim, samples: 1) { _, _ in ProcessScoreExecutor(pool: pool) }
+            #expect(s.isComplete)
+            #expect(pool.crashes == 1)
+        }
+        #expect(try dir.read("crash.jsonl") == (try dir.read("inline.jsonl")))
+    }
+
+    @Test("a batch that keeps killing workers fails with an error naming it")
+    func poisonBatch() async throws {
+        let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 1, maxAttempts: 2))
+        defer { pool.shutdown() }
+        // A frame the worker cannot even read as a request makes it answer an error, not die…
+        let reply = try await pool.submit([99])
+        #expect(throws: PoolProtocol.RemoteError.self) { try PoolProtocol.combineReply(reply) }
+        // …while a real crash is retried and then reported.
+        let crashing = try ProcessPool(configuration: .init(executable: "/bin/false", arguments: [], workers: 1, maxAttempts: 2))
+        defer { crashing.shutdown() }
+        let error = await #expect(throws: ProcessPool.PoolError.self) { _ = try await crashing.submit([1, 2, 3]) }
+        #expect(error?.description.contains("score batch #1 failed: its worker died 2 times") == true, "\(String(describing: error))")
+    }
+
+    @Test("a worker exits when its parent's end of the pipe closes")
+    func workerExitsOnEOF() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.gavelPath)
+        process.arguments = ["worker"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        // One real request first, so the worker is known to be serving.
+        let request = PoolProtocol.combineRequest([ScoreStage.GroupSamples(samples: [[0.2, 0.8]])], mode: .grpo)
+        #expect(PipeIO.writeFrame(input.fileHandleForWriting.fileDescriptor, request))
+        let reply = PipeIO.readFrame(output.fileHandleForReading.fileDescriptor)
+        #expect(try PoolProtocol.combineReply(try #require(reply)).first?.ranks == [2, 1])
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("--samples 3 makes 3 calls per group in 3 different, stable orders; 0 calls on a cached rerun")
+    func samples() async throws {
+        let dir = try TempDir()
+        let lines = (0..<5).map { i in #"{"group_id":"one","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"answer \#(i) QUALITY=0.\#(i + 2)"}]}"# }
+        let input = try dir.write("in.jsonl", lines.joined(separator: "\n"))
+        func orders(_ bodies: [String]) -> [[String]] {
+            bodies.map { body in body.components(separatedBy: "QUALITY=").dropFirst().map { String($0.prefix(3)) } }
+        }
+        let cache = try JudgeCache(directory: dir.path("cache"))
+        var first: [[String]] = []
+        try await withSimulator { sim in
+            let judge = CachingJudge(try simulatorJudge(sim), cache: cache)
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("a.jsonl"), samples: 3), judge: judge).run()
+            #expect(s.isComplete)
+            #expect(sim.stats.snapshot.requests == 3)
+            first = orders(sim.stats.snapshot.recentBodies)
+            #expect(Set(first).count == 3, "the three samples used the same order: \(first)")
+            #expect(first.allSatisfy { Set($0) == ["0.2", "0.3", "0.4", "0.5", "0.6"] })
+            _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("b.jsonl"), samples: 3), judge: judge).run()
+            #expect(sim.stats.snapshot.requests == 3, "a cached rerun called the judge")
+        }
+        try await withSimulator { sim in
+            _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("c.jsonl"), samples: 3), judge: try simulatorJudge(sim)).run()
+            #expect(Set(orders(sim.stats.snapshot.recentBodies)) == Set(first), "orders changed between runs")
+        }
+        let out = try parseJSONL(try dir.read("a.jsonl"))
+        let g = try #require(out.first?["gavel"] as? [String: Any])
+        #expect(g["samples"] as? [Double] == [0.2, 0.2, 0.2])
+        #expect(g["score_spread"] as? Double == 0)
+        #expect(g["score"] as? Double == 0.2)
+    }
+
+    @Test("combining samples: mean, spread, ranks, advantages")
+    func combine() {
+        let s = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .mean)
+        #expect(s.scores.map { ($0 * 1e9).rounded() / 1e9 } == [0.3, 0.7])
+        #expect(s.spread.map { ($0 * 1e9).rounded() / 1e9 } == [0.1, 0.1])
+        #expect(s.ranks == [2, 1])
+        #expect(s.advantages.map { ($0 * 1e9).rounded() / 1e9 } == [-0.2, 0.2])
+    }
+
+    @Test("permutations: sample 0 is canonical, later ones differ and are stable")
+    func permutations() {
+        let canonical = Array(0..<8)
+        #expect(CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 0) == canonical)
+        let p1 = CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 1)
+        let p2 = CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 2)
+        #expect(p1 != canonical && p2 != canonical && p1 != p2)
+        #expect(p1 == CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 1))
+        #expect(p1.sorted() == canonical)
+        #expect(CanonicalOrder.permutation(canonical: canonical, groupHash: "xyz", sample: 1) != p1)
+    }
+
+    @Test("frames round-trip and truncated frames are errors, not crashes")
+    func frames() throws {
+        let jobs = [ScoreStage.LineJob(bytes: Array(#"{"a":1}"#.utf8), isGroupLine: false, annotations: [ScoreStage.Annotation(group: "g", error: "boom")])]
+        let request = PoolProtocol.encodeRequest(jobs, context: .init(judgeName: "j", advantage: .grpo))
+        let reply = PoolProtocol.handle(request)
+        #expect(try PoolProtocol.encodeReply(reply) == Array((#"{"a":1,"gavel":{"group":"g","error":"boom"}}"# + "\n").utf8))
+        for cut in [1, 5, request.count / 2, request.count - 1] {
+            let truncated = Array(request.prefix(cut))
+            #expect(throws: PoolProtocol.RemoteError.self) { try PoolProtocol.encodeReply(PoolProtocol.handle(truncated)) }
+        }
+    }
+}
