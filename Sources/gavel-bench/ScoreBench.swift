@@ -12,7 +12,7 @@ struct ScoreBench: AsyncParsableCommand {
 
     @Option var trajectories = 1_000_000
     @Option var groupSize = 8
-    @Option var samples = 3
+    @Option(help: "Samples per group (3).") var samples = 3
     @Option var batchLines = 2048
     @Option(help: "Workers (threads or processes); default: active cores.") var workers: Int?
     @Option(help: "Modes to run, comma-separated.") var modes = "inline,thread,process"
@@ -36,6 +36,20 @@ struct ScoreBench: AsyncParsableCommand {
                 lines.append(ScoreStage.LineJob(bytes: Array(record.utf8), isGroupLine: false, annotations: [a]))
             }
         }
+        // The records also go to a file, so worker processes can read their lines themselves, as in a real run.
+        let folder = ".build/bench"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = "\(folder)/score-records-\(lines.count).jsonl"
+        var file: [UInt8] = []
+        var offset = 0
+        for i in lines.indices {
+            lines[i].location = ScoreStage.LineLocation(path: path, offset: offset, length: lines[i].bytes.count)
+            file.append(contentsOf: lines[i].bytes)
+            file.append(0x0A)
+            offset += lines[i].bytes.count + 1
+        }
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let inputMB = Double(lines.reduce(0) { $0 + $1.bytes.count }) / 1e6
         print(String(format: "score-stage benchmark: %d trajectories (%d groups × %d, %d samples, %.0f MB of records), %d workers",
                      lines.count, groups, groupSize, samples, inputMB, workers))
@@ -50,21 +64,25 @@ struct ScoreBench: AsyncParsableCommand {
                 executor = ProcessScoreExecutor(pool: try ProcessPool(configuration: .init(executable: exe, workers: workers)))
             default: throw BenchError("unknown mode \(mode)")
             }
-            let t0 = now()
+            let t0 = now(), cpu0 = cpuSeconds()
             let combined = try await executor.combine(groupSamples, mode: .grpo)
             // Annotate with the combined results, then encode in batches with a few in flight (as the pipeline does).
             var outBytes = 0
             var pending: [Task<[UInt8], any Error>] = []
             let context = ScoreStage.EncodeContext(judgeName: "openai/bench", advantage: .grpo)
             for start in stride(from: 0, to: lines.count, by: batchLines) {
-                var batch = Array(lines[start..<min(lines.count, start + batchLines)])
-                for i in batch.indices {
-                    let t = start + i, g = t / groupSize, m = t % groupSize
-                    batch[i].annotations[0].score = combined[g].scores[m]
-                    batch[i].annotations[0].spread = combined[g].spread[m]
-                    batch[i].annotations[0].rank = combined[g].ranks[m]
-                    batch[i].annotations[0].advantage = combined[g].advantages[m]
-                    batch[i].annotations[0].samples = groupSamples[g].samples.map { $0[m] }
+                // Annotate each line from its group's combined result (as the pipeline does per output line).
+                var batch: [ScoreStage.LineJob] = []
+                batch.reserveCapacity(batchLines)
+                for t in start..<min(lines.count, start + batchLines) {
+                    let g = t / groupSize, m = t % groupSize
+                    var a = lines[t].annotations[0]
+                    a.score = combined[g].scores[m]
+                    a.spread = combined[g].spread[m]
+                    a.rank = combined[g].ranks[m]
+                    a.advantage = combined[g].advantages[m]
+                    a.samples = groupSamples[g].samples.map { $0[m] }
+                    batch.append(ScoreStage.LineJob(bytes: lines[t].bytes, isGroupLine: false, annotations: [a], location: lines[t].location))
                 }
                 if executor.batchesInFlight <= 1 {
                     outBytes += try await executor.encode(batch, context: context).count
@@ -75,11 +93,14 @@ struct ScoreBench: AsyncParsableCommand {
                 if pending.count >= executor.batchesInFlight { outBytes += try await pending.removeFirst().value.count }
             }
             for p in pending { outBytes += try await p.value.count }
-            let wall = now() - t0
+            let wall = now() - t0, cpu = cpuSeconds() - cpu0
+            let children0 = childCPUSeconds()
             await executor.shutdown()
+            let workerCPU = childCPUSeconds() - children0
             let base = baseline ?? wall
             baseline = base
-            print(String(format: "  %-8@ wall %6.2f s   %5.2f× inline   (%.0f MB out)", mode as NSString, wall, base / wall, Double(outBytes) / 1e6))
+            print(String(format: "  %-8@ wall %6.2f s   %5.2f× inline   CPU: this process %5.2f s, workers %5.2f s   (%.0f MB out)",
+                         mode as NSString, wall, base / wall, cpu, workerCPU, Double(outBytes) / 1e6))
         }
     }
 }

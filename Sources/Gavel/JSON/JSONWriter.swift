@@ -51,6 +51,9 @@ public struct JSONWriter {
     /// Appends raw bytes, unchanged.
     public mutating func append(raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
 
+    /// Drops everything written after the first `count` bytes.
+    public mutating func truncate(to count: Int) { bytes.removeSubrange(min(count, bytes.count)...) }
+
     private mutating func append(_ s: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

@@ -206,7 +206,8 @@ public final class RankPipeline: Sendable {
             let annotations = record.member >= 0
                 ? [outcomes[g].annotation(member: Int(record.member), group: key)]
                 : (0..<index.groups[g].count).map { outcomes[g].annotation(member: $0, group: key) }
-            return ScoreStage.LineJob(bytes: Array(line.bytes), isGroupLine: record.member < 0, annotations: annotations)
+            let location = ScoreStage.LineLocation(path: inputs.paths[file], offset: record.offset, length: record.length)
+            return ScoreStage.LineJob(bytes: Array(line.bytes), isGroupLine: record.member < 0, annotations: annotations, location: location)
         }
 
         func submit(_ batch: [ScoreStage.LineJob]) async throws {

@@ -21,15 +21,21 @@ enum PipeIO {
 
     /// Reads exactly `count` bytes; nil at end of file or on error.
     static func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { buf in buf.baseAddress.map { Glibc.read(fd, $0 + done, count - done) } ?? -1 }
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return nil }
-            done += n
+        var complete = false
+        // Uninitialised capacity: the bytes are read straight in, without zero-filling first.
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+            var done = 0
+            while done < count {
+                guard let base = buf.baseAddress else { break }
+                let n = Glibc.read(fd, base + done, count - done)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            complete = done == count
+            initialized = done
         }
-        return out
+        return complete ? out : nil
     }
 
     /// Writes one frame: a 4-byte little-endian length, then the payload.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The score stage's messages between the parent and its worker processes.
 ///
 /// A request frame is `kind u8` then the job; a reply is `status u8` (0 ok, 1 error) then the
@@ -24,14 +26,38 @@ enum PoolProtocol {
         return w.bytes
     }
 
+    /// The lines' common file and byte span, when every line has a location in one file, in order.
+    static func span(_ lines: [ScoreStage.LineJob]) -> (path: String, start: Int, end: Int)? {
+        guard let first = lines.first?.location else { return nil }
+        var end = first.offset
+        for line in lines {
+            guard let l = line.location, l.path == first.path, l.offset >= end else { return nil }
+            end = l.offset + l.length
+        }
+        return (first.path, first.offset, end)
+    }
+
     static func encodeRequest(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) -> [UInt8] {
-        var w = FrameWriter(reservingCapacity: lines.reduce(64) { $0 + $1.bytes.count + 128 })
+        // With a file span the worker reads the lines itself: only offsets cross the pipe.
+        let span = span(lines)
+        var w = FrameWriter(reservingCapacity: lines.reduce(64) { $0 + (span == nil ? $1.bytes.count : 0) + 160 })
         w.u8(encodeKind)
         w.string(context.judgeName)
         w.string(context.advantage.rawValue)
+        w.bool(span != nil)
+        if let span {
+            w.string(span.path)
+            w.i64(span.start)
+            w.i64(span.end - span.start)
+        }
         w.u32(UInt32(lines.count))
         for line in lines {
-            w.raw(line.bytes)
+            if let span, let l = line.location {
+                w.i64(l.offset - span.start)
+                w.i64(l.length)
+            } else {
+                w.raw(line.bytes)
+            }
             w.bool(line.isGroupLine)
             w.u32(UInt32(line.annotations.count))
             for a in line.annotations {
@@ -83,11 +109,23 @@ enum PoolProtocol {
                 return w.bytes
             case encodeKind:
                 let context = ScoreStage.EncodeContext(judgeName: try r.string(), advantage: AdvantageMode(rawValue: try r.string()) ?? .grpo)
+                var spanBytes: [UInt8]?
+                if try r.bool() {
+                    let path = try r.string(), start = try r.i64(), length = try r.i64()
+                    spanBytes = try readSpan(path: path, offset: start, length: length)
+                }
                 let count = Int(try r.u32())
-                var jobs: [ScoreStage.LineJob] = []
-                jobs.reserveCapacity(count)
+                var chunk = JSONWriter(reservingCapacity: (spanBytes?.count ?? request.count) + count * 400)
                 for _ in 0..<count {
-                    let bytes = try r.raw()
+                    var range = 0..<0
+                    var own: [UInt8] = []
+                    if let spanBytes {
+                        let offset = try r.i64(), length = try r.i64()
+                        guard offset >= 0, length >= 0, offset + length <= spanBytes.count else { throw RemoteError(description: "line outside its span") }
+                        range = offset..<(offset + length)
+                    } else {
+                        own = try r.raw()
+                    }
                     let isGroup = try r.bool()
                     let n = Int(try r.u32())
                     var annotations: [ScoreStage.Annotation] = []
@@ -108,20 +146,28 @@ enum PoolProtocol {
                         }
                         annotations.append(a)
                     }
-                    jobs.append(ScoreStage.LineJob(bytes: bytes, isGroupLine: isGroup, annotations: annotations))
+                    // Lines are encoded straight from the span read from disk, without copying them out.
+                    let source = spanBytes ?? own
+                    let r2 = spanBytes == nil ? 0..<own.count : range
+                    try source.withUnsafeBufferPointer { buf throws(InputError) in
+                        try ScoreStage.encode(UnsafeBufferPointer(rebasing: buf[r2]), isGroupLine: isGroup, annotations: annotations, context: context, into: &chunk)
+                    }
+                    chunk.append(raw: CollectionOfOne(0x0A))
                 }
-                // The reply is the status byte, then the JSONL chunk as is.
-                var reply: [UInt8] = [0]
-                reply.append(contentsOf: try ScoreStage.encodeChunk(jobs, context: context))
-                return reply
+                // The reply is the JSONL chunk as is, then the status byte (so the parent drops it in O(1)).
+                chunk.append(raw: CollectionOfOne(0))
+                return chunk.bytes
             default:
                 out.u8(1)
                 out.string("unknown request kind")
+                out.u8(1)
                 return out.bytes
             }
         } catch {
+            // Error replies start and end with 1, so they never look like a chunk (which ends with 0).
             out.u8(1)
             out.string("\(error)")
+            out.u8(1)
             return out.bytes
         }
     }
@@ -153,7 +199,32 @@ enum PoolProtocol {
     }
 
     static func encodeReply(_ reply: [UInt8]) throws -> [UInt8] {
-        _ = try check(reply)
-        return Array(reply.dropFirst())
+        // An error reply starts with 1; a chunk ends with a 0 status byte.
+        if reply.last != 0 { _ = try check(reply) }
+        var chunk = reply
+        chunk.removeLast()
+        return chunk
+    }
+
+    /// Reads `length` bytes at `offset` of `path` (in a worker).
+    static func readSpan(path: String, offset: Int, length: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RemoteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var failed = false
+        let out = [UInt8](unsafeUninitializedCapacity: length) { buf, initialized in
+            var done = 0
+            while done < length {
+                guard let base = buf.baseAddress else { break }
+                let n = pread(fd, base + done, length - done, off_t(offset + done))
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            failed = done != length
+            initialized = done
+        }
+        if failed { throw RemoteError(description: "cannot read \(path)") }
+        return out
     }
 }

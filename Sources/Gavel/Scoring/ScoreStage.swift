@@ -46,10 +46,26 @@ public enum ScoreStage {
         public var bytes: [UInt8]
         public var isGroupLine: Bool
         public var annotations: [Annotation]
-        public init(bytes: [UInt8], isGroupLine: Bool, annotations: [Annotation]) {
+        /// Where the line lives on disk, so a worker process can read it itself instead of
+        /// receiving it through a pipe.
+        public var location: LineLocation?
+        public init(bytes: [UInt8], isGroupLine: Bool, annotations: [Annotation], location: LineLocation? = nil) {
             self.bytes = bytes
             self.isGroupLine = isGroupLine
             self.annotations = annotations
+            self.location = location
+        }
+    }
+
+    /// A line's file, byte offset and length.
+    public struct LineLocation: Sendable, Equatable {
+        public var path: String
+        public var offset: Int
+        public var length: Int
+        public init(path: String, offset: Int, length: Int) {
+            self.path = path
+            self.offset = offset
+            self.length = length
         }
     }
 
@@ -105,27 +121,49 @@ public enum ScoreStage {
         return w.bytes
     }
 
-    /// Appends one output line (without its newline) to `w`.
+    /// Appends one output line (without its newline) to `w`: spliced when possible, else through a tree.
     static func encode(_ job: LineJob, context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+        try job.bytes.withUnsafeBufferPointer { buf throws(InputError) in
+            try encode(buf, isGroupLine: job.isGroupLine, annotations: job.annotations, context: context, into: &w)
+        }
+    }
+
+    /// Appends the annotated record in `bytes` (without a newline) to `w`.
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
+                       context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+        if RecordSplicer.splice(bytes, annotations: annotations, isGroupLine: isGroupLine, context: context, into: &w) { return }
+        try encodeTree(bytes, isGroupLine: isGroupLine, annotations: annotations, context: context, into: &w)
+    }
+
+    /// The tree path for a job.
+    static func encodeTree(_ job: LineJob, context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+        try job.bytes.withUnsafeBufferPointer { buf throws(InputError) in
+            try encodeTree(buf, isGroupLine: job.isGroupLine, annotations: job.annotations, context: context, into: &w)
+        }
+    }
+
+    /// The tree path: parse the record, add the fields, write it back.
+    static func encodeTree(_ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
+                           context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(job.bytes)
+            value = try JSONParser.parse(bytes)
         } catch {
             throw InputError.invalidLine(path: "(input)", line: 0, "the line changed while Gavel was running: \(error)")
         }
         guard case .object(var object) = value else {
             throw InputError.invalidLine(path: "(input)", line: 0, "the line changed while Gavel was running")
         }
-        if job.isGroupLine {
+        if isGroupLine {
             if case .array(var items)? = object["trajectories"] {
-                for i in items.indices where i < job.annotations.count {
+                for i in items.indices where i < annotations.count {
                     guard case .object(var t) = items[i] else { continue }
-                    annotate(&t, job.annotations[i], context: context)
+                    annotate(&t, annotations[i], context: context)
                     items[i] = .object(t)
                 }
                 object["trajectories"] = .array(items)
             }
-        } else if let a = job.annotations.first {
+        } else if let a = annotations.first {
             annotate(&object, a, context: context)
         }
         w.write(object)
@@ -137,8 +175,8 @@ public enum ScoreStage {
     /// already there), `metrics.ruler_score` = score, `logs` += the explanation, and a `gavel`
     /// object. Unscored: only `gavel: {group, error}`; the original fields stay as they were.
     static func annotate(_ object: inout JSONObject, _ a: Annotation, context: EncodeContext) {
-        if let error = a.error {
-            object["gavel"] = .object(JSONObject(pairs: ["group": .string(a.group), "error": .string(error)]))
+        guard a.error == nil else {
+            object["gavel"] = .object(gavelObject(a, context: context))
             return
         }
         let scoreValue = JSONValue.double(a.score)
@@ -157,9 +195,15 @@ public enum ScoreStage {
         } else if object["logs"] == nil || object["logs"]?.isNull == true {
             object["logs"] = .array([log])
         }
+        object["gavel"] = .object(gavelObject(a, context: context))
+    }
+
+    /// The `gavel` object of an annotation.
+    static func gavelObject(_ a: Annotation, context: EncodeContext) -> JSONObject {
+        if let error = a.error { return JSONObject(pairs: ["group": .string(a.group), "error": .string(error)]) }
         var gavel = JSONObject()
         gavel["group"] = .string(a.group)
-        gavel["score"] = scoreValue
+        gavel["score"] = .double(a.score)
         gavel["rank"] = .int(a.rank)
         if context.advantage != .none { gavel["advantage"] = .double(a.advantage) }
         gavel["zero_variance"] = .bool(a.zeroVariance)
@@ -170,6 +214,6 @@ public enum ScoreStage {
         gavel["explanation"] = .string(a.explanation)
         gavel["judge"] = .string(context.judgeName)
         gavel["cached"] = .bool(a.cached)
-        object["gavel"] = .object(gavel)
+        return gavel
     }
 }
