@@ -255,19 +255,28 @@ final class SimulatedJudge: Sendable {
         return out + "\""
     }
 
-    /// A tokenizer stand-in: runs of letters or digits count one token per 4 characters, every other visible character one token.
+    /// A tokenizer stand-in shaped like BPE on JSON: each run of letters and digits costs one
+    /// token per four characters (one at least), each run of punctuation one per three characters
+    /// (`":"` and `","` are single tokens), and each space or newline after the first of a run one.
     static func tokenCount(_ text: String) -> Int {
-        var tokens = 0
-        var run = 0
+        var tokens = 0, word = 0, punct = 0, space = 0
+        func flush() {
+            tokens += (word + 3) / 4 + (punct + 2) / 3 + max(0, space - 1)
+            word = 0; punct = 0; space = 0
+        }
         for u in text.unicodeScalars {
             if u.properties.isAlphabetic || ("0"..."9").contains(u) {
-                run += 1
+                if punct > 0 || space > 0 { flush() }
+                word += 1
+            } else if u == " " || u == "\n" || u == "\t" {
+                if word > 0 || punct > 0 { flush() }
+                space += 1
             } else {
-                tokens += (run + 3) / 4
-                run = 0
-                if u != " " && u != "\n" { tokens += 1 }
+                if word > 0 || space > 0 { flush() }
+                punct += 1
             }
         }
-        return tokens + (run + 3) / 4
+        flush()
+        return tokens
     }
 }

@@ -6,8 +6,10 @@ extension ResponseFormatMode: ExpressibleByArgument {}
 
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm).", valueName: "PROVIDER/MODEL"))
-    var judge = "openai/gpt-4o-mini"
+    @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm); default: the rubric's judge, else \(JudgeOptions.defaultJudge).", valueName: "PROVIDER/MODEL"))
+    var judge: String?
+
+    static let defaultJudge = "openai/gpt-4o-mini"
 
     @Option(help: ArgumentHelp("Base URL of the judge API, overriding the provider's (e.g. http://127.0.0.1:8787/v1).", valueName: "URL"))
     var apiBase: String?
@@ -51,8 +53,10 @@ struct JudgeOptions: ParsableArguments {
         _ = try parameters()
     }
 
-    func endpoint() throws -> JudgeEndpoint {
-        try JudgeEndpoint.resolve(judge: judge, apiBase: apiBase, apiKeyEnv: apiKeyEnv, environment: ProcessInfo.processInfo.environment)
+    /// The endpoint: `--judge`, else the rubric's judge, else the default.
+    func endpoint(rubric: Rubric) throws -> JudgeEndpoint {
+        try JudgeEndpoint.resolve(judge: judge ?? rubric.judge ?? Self.defaultJudge, apiBase: apiBase, apiKeyEnv: apiKeyEnv,
+                                  environment: ProcessInfo.processInfo.environment)
     }
 
     func parameters() throws -> [JSONObject.Member] {
@@ -68,8 +72,9 @@ struct JudgeOptions: ParsableArguments {
         }
     }
 
-    func settings() throws -> JudgeSettings {
-        JudgeSettings(temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
+    /// Request settings: flags first, then the rubric's defaults.
+    func settings(rubric: Rubric) throws -> JudgeSettings {
+        JudgeSettings(temperature: temperature ?? rubric.temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
                       extraParameters: try parameters(), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
     }
 

@@ -38,8 +38,8 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Score stage") var poolOptions: PoolOptions
 
-    @Option(help: ArgumentHelp("Judge each group K times, each in a different order; the score is the mean, gavel.score_spread the spread.", valueName: "K"))
-    var samples = 1
+    @Option(help: ArgumentHelp("Judge each group K times, each in a different order; the score is the mean, gavel.score_spread the spread (default: the rubric's samples, else 1).", valueName: "K"))
+    var samples: Int?
 
     @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
     var groupBy: String?
@@ -62,10 +62,24 @@ struct RankCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "BYTES"))
     var maxLineBytes = 64 << 20
 
-    @Option(help: ArgumentHelp("Rubric text for this run instead of the default rubric.", valueName: "TEXT"))
+    @Option(help: ArgumentHelp("Rubric name (a file in ./Rubrics or a bundled one; see gavel rubric list) or path to a rubric file.", valueName: "NAME|PATH"))
+    var rubric: String?
+
+    @Option(help: ArgumentHelp("Rubric text for this run, instead of a rubric file.", valueName: "TEXT"))
     var rubricText: String?
 
-    @Flag(name: .shortAndLong, help: "Print only errors.")
+    @Flag(help: "Parse, group and render every prompt; print calls, estimated tokens and cost; call no judge, write nothing.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Print the exact messages the group with this key would send, and stop.", valueName: "GROUP"))
+    var showPrompt: String?
+
+    @Option(help: ArgumentHelp("Judge prices, JSON {\"model\": {\"input\": $, \"output\": $}} per million tokens, added to the bundled table.", valueName: "FILE"))
+    var prices: String?
+
+    @Option(help: .hidden) var progressInterval = 5.0
+
+    @Flag(name: .shortAndLong, help: "Print only errors (no progress line, no summary).")
     var quiet = false
 
     @Flag(help: "Log each judge call's details (never headers or keys).")
@@ -77,7 +91,8 @@ struct RankCommand: AsyncParsableCommand {
         if let n = groupSize, n < 1 { throw ValidationError("--group-size must be at least 1") }
         if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
         if concurrency < 1 || concurrency > 4096 { throw ValidationError("--concurrency must be between 1 and 4096") }
-        if samples < 1 || samples > 32 { throw ValidationError("--samples must be between 1 and 32") }
+        if let k = samples, k < 1 || k > 32 { throw ValidationError("--samples must be between 1 and 32") }
+        if rubric != nil, rubricText != nil { throw ValidationError("use either --rubric or --rubric-text, not both") }
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
         if let text = rubricText, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--rubric-text is empty")
@@ -98,18 +113,36 @@ struct RankCommand: AsyncParsableCommand {
 
         let endpoint: JudgeEndpoint
         let judgeSettings: JudgeSettings
+        let chosenRubric: Rubric
         do {
-            endpoint = try judgeOptions.endpoint()
-            judgeSettings = try judgeOptions.settings()
+            if let text = rubricText {
+                chosenRubric = Rubric(name: "inline", text: text)
+            } else if let name = rubric {
+                let entry = try RubricLibrary().load(name)
+                for warning in entry.warnings { logger.warning("\(warning)") }
+                chosenRubric = entry.rubric
+            } else {
+                chosenRubric = .default
+            }
+            endpoint = try judgeOptions.endpoint(rubric: chosenRubric)
+            judgeSettings = try judgeOptions.settings(rubric: chosenRubric)
         } catch {
             printError("\(error)")
             throw ExitStatus.usage
         }
         let grouping: GroupingRule = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
-        let rubric = rubricText.map { Rubric(name: "inline", text: $0) } ?? .default
         let options = RankOptions(
             inputs: files, output: output, grouping: grouping, skipInvalid: onInvalid == .skip,
-            concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes, rubric: rubric, samples: samples)
+            concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes,
+            rubric: chosenRubric, samples: samples ?? chosenRubric.samples ?? 1)
+
+        var priceTable = PriceTable.bundled
+        if let prices {
+            do { priceTable = priceTable.merging(try PriceTable.load(path: prices)) } catch {
+                printError("\(error)")
+                throw ExitStatus.usage
+            }
+        }
 
         let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency)))
         let chat = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
@@ -123,13 +156,30 @@ struct RankCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         judge = cache.map { CachingJudge(chat, cache: $0, logger: logger) } ?? chat
-        let pipeline = RankPipeline(options: options, judge: judge, executor: poolOptions.factory(logger: logger), logger: logger)
+        let table = priceTable
+        let reporter = ProgressReporter(judge: chat.statistics, cache: cache, interval: .milliseconds(Int(progressInterval * 1000))) {
+            table.cost($0, for: endpoint)
+        }
+        let pipeline = RankPipeline(options: options, judge: judge, executor: poolOptions.factory(logger: logger), logger: logger) {
+            reporter.update(done: $0, total: $1)
+        }
 
+        if let group = showPrompt {
+            try await showPrompts(pipeline, group: group)
+            return
+        }
+        if dryRun {
+            try await printPlan(pipeline, endpoint: endpoint, prices: table)
+            return
+        }
+
+        if !quiet { reporter.begin() }
         let task = Task { try await pipeline.run() }
         let signals = SignalWatcher { task.cancel() }
         defer { signals.stop() }
         let summary: RankSummary
         do {
+            defer { reporter.end() }
             summary = try await task.value
         } catch let error as InputError {
             printError("\(error)")
@@ -144,7 +194,7 @@ struct RankCommand: AsyncParsableCommand {
         if let cache, let stats = summary.cache {
             CacheMaintenance(directory: cache.directory).recordRun(hits: stats.hits, misses: stats.misses)
         }
-        if !quiet { printSummary(summary) }
+        if !quiet { printSummary(summary, cost: table.cost(summary.judge.usage, for: endpoint)) }
         if summary.interrupted { throw ExitStatus.interrupted }
         if let fatal = summary.fatalError {
             printError(fatal.description)
@@ -156,13 +206,13 @@ struct RankCommand: AsyncParsableCommand {
         }
     }
 
-    private func printSummary(_ s: RankSummary) {
+    private func printSummary(_ s: RankSummary, cost: Double?) {
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
             ("trajectories", "\(s.trajectories)"),
             ("judge calls", "\(s.judge.calls)"),
             ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + s.judge.retries.keys.sorted().map { "\($0): \(s.judge.retries[$0] ?? 0)" }.joined(separator: ", ") + ")"),
-            ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out"),
+            ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out" + (cost.map { String(format: " (~$%.4f)", $0) } ?? "")),
             ("score stage", s.scoreExecutor),
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
         ]
@@ -175,6 +225,50 @@ struct RankCommand: AsyncParsableCommand {
         var text = "gavel rank summary\n"
         for (k, v) in rows { text += "  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n" }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+extension RankCommand {
+    /// `--show-prompt`: the exact messages of one group, per sample.
+    private func showPrompts(_ pipeline: RankPipeline, group: String) async throws {
+        let prompts: [JudgePrompt]?
+        do { prompts = try await pipeline.prompts(forGroupNamed: group) } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+        guard let prompts else {
+            printError("no group \"\(group)\" in the input (group keys come from --group-by, or group_id / metadata.group_id / metadata.scenario_id)")
+            throw ExitStatus.usage
+        }
+        for p in prompts {
+            if prompts.count > 1 { print("##### sample \(p.sample)") }
+            print("===== system =====")
+            print(p.system)
+            print("===== user =====")
+            print(p.user)
+        }
+    }
+
+    /// `--dry-run`: what the run would cost.
+    private func printPlan(_ pipeline: RankPipeline, endpoint: JudgeEndpoint, prices: PriceTable) async throws {
+        let plan: RankPlan
+        do { plan = try await pipeline.plan() } catch {
+            printError("\(error)")
+            throw ExitStatus.usage
+        }
+        let cost = prices.cost(plan.usage, for: endpoint)
+        let rows: [(String, String)] = [
+            ("judge", endpoint.description),
+            ("groups", "\(plan.groups)"),
+            ("trajectories", "\(plan.trajectories)" + (plan.skippedLines > 0 ? " (\(plan.skippedLines) lines skipped)" : "")),
+            ("judge calls", "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"),
+            ("input tokens", "~\(plan.usage.prompt)"),
+            ("output tokens", "~\(plan.usage.completion)"),
+            ("cost", cost.map { String(format: "~$%.4f", $0) } ?? "unknown: no price for \(endpoint.name) (pass --prices FILE)"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        print("gavel rank --dry-run (no judge was called)")
+        for (k, v) in rows { print("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
     }
 }
 

@@ -87,6 +87,7 @@ public final class ChatJudge: Judge {
                             parsed = try ScoreParser.parse(text: answer, expectedIDs: prompt.ids)
                         }
                         if parsed.rescaled { statistics.rescaled() }
+                        logger.debug("judge answer", metadata: ["calls": "\(calls)", "answer": "\(answer)"])
                         return JudgeVerdict(scores: parsed.scores, explanations: parsed.explanations, usage: usage, raw: answer, calls: calls)
                     } catch {
                         lastCause = error.cause

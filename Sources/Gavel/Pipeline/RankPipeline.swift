@@ -10,7 +10,7 @@ import Synchronization
 /// written with `gavel.error`.
 public final class RankPipeline: Sendable {
     public let options: RankOptions
-    private let judge: any Judge
+    let judge: any Judge
     private let logger: Logger
     private let progress: (@Sendable (Int, Int) -> Void)?
     private let makeExecutor: ExecutorFactory
@@ -122,25 +122,16 @@ public final class RankPipeline: Sendable {
 
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
         do {
-            let trajectories = try await offload { try index.loadGroup(g, from: inputs) }
-            // Judge in content-hash order, so the same group in another file order hits the cache;
-            // further samples use other, deterministic orders to average out position bias.
-            let hashes = trajectories.map(CanonicalOrder.hash)
-            let canonical = CanonicalOrder.order(hashes: hashes)
-            let groupHash = CanonicalOrder.groupHash(hashes: hashes)
-            let builder = PromptBuilder(rubric: options.rubric.text)
-            let n = trajectories.count
+            let prompts = try await offload { try self.prompts(forGroup: g, index: index, inputs: inputs) }
+            let n = index.groups[g].count
             let verdicts = try await withThrowingTaskGroup(of: (Int, JudgePrompt, JudgeVerdict).self) { group in
-                for k in 0..<max(1, options.samples) {
+                for prompt in prompts {
                     group.addTask {
-                        let order = CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: k)
-                        var prompt = builder.build(trajectories, order: order)
-                        prompt.sample = k
                         await self.gate.acquire()
                         do {
                             let verdict = try await self.judge.judge(prompt)
                             await self.gate.release()
-                            return (k, prompt, verdict)
+                            return (prompt.sample, prompt, verdict)
                         } catch {
                             await self.gate.release()
                             throw error

@@ -1,20 +1,40 @@
-/// A grading rubric: the text the judge reads under "Grading rubric", with its name.
+/// A grading rubric: the text the judge reads under "Grading rubric", its name, and the run
+/// defaults its front matter may set (used unless a flag overrides them).
 public struct Rubric: Sendable, Equatable {
     public var name: String
+    public var description: String
     public var text: String
+    /// Default `--judge` for runs with this rubric.
+    public var judge: String?
+    /// Default `--temperature`.
+    public var temperature: Double?
+    /// Default `--samples`.
+    public var samples: Int?
+    /// Where it came from: a path, `bundled`, or `inline`.
+    public var source: String
 
-    public init(name: String, text: String) {
+    public init(name: String, text: String, description: String = "", judge: String? = nil,
+                temperature: Double? = nil, samples: Int? = nil, source: String = "inline") {
         self.name = name
+        self.description = description
         self.text = text
+        self.judge = judge
+        self.temperature = temperature
+        self.samples = samples
+        self.source = source
     }
 
-    /// Gavel's built-in default rubric, in our own words.
-    public static let defaultText = """
-    - Reaching the goal matters most: a trajectory that achieves what was asked scores well above one that does not, however tidy the failure looks.
-    - Efficiency comes next: among trajectories that reach the goal, prefer the ones with fewer wasted steps, redundant tool calls and detours.
-    - Keep score gaps proportional to quality gaps: near-equal work gets near-equal scores, and a large difference in quality gets a large difference in score.
-    - Give partial credit for real progress: a trajectory that got most of the way scores above one that made none.
-    """
+    /// Gavel's default rubric: `Rubrics/default.md`, bundled into the binary.
+    public static let `default`: Rubric = {
+        if let text = BundledRubrics.files["default"], let (rubric, _) = try? RubricFile.parse(text, path: "bundled:default", defaultName: "default") {
+            var r = rubric
+            r.source = "bundled"
+            return r
+        }
+        // Unreachable while the bundled file parses (a test checks that it does).
+        return Rubric(name: "default", text: "Score each trajectory by how well it reached the shared goal, relative to the others.", source: "bundled")
+    }()
 
-    public static let `default` = Rubric(name: "default", text: defaultText)
+    /// The default rubric's text.
+    public static var defaultText: String { Rubric.default.text }
 }

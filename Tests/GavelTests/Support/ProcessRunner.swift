@@ -10,7 +10,7 @@ struct ProcessResult {
 /// Runs a built executable of this package with arguments, optional stdin and extra environment.
 func runProduct(_ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], removing: [String] = []) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = TestPaths.products.appendingPathComponent(name)
+    process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : TestPaths.products.appendingPathComponent(name)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     // Each run gets its own cache folder unless the test names one, so runs never share answers by accident.

@@ -1,0 +1,92 @@
+import Foundation
+import Gavel
+import Synchronization
+
+/// The live progress line of `gavel rank` on standard error.
+///
+/// On a terminal: one line redrawn in place a few times a second. Elsewhere (CI, pipes): a
+/// plain line every `interval` seconds. Shows groups done/total, calls/s, ETA, cache hits,
+/// retries, tokens and the estimated cost so far.
+final class ProgressReporter: Sendable {
+    private struct State {
+        var done = 0
+        var total = 0
+    }
+
+    private let state = Mutex(State())
+    private let start = ContinuousClock.now
+    private let tty: Bool
+    private let interval: Duration
+    private let judge: JudgeStatistics
+    private let cache: JudgeCache?
+    private let cost: @Sendable (TokenUsage) -> Double?
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(judge: JudgeStatistics, cache: JudgeCache?, interval: Duration, cost: @escaping @Sendable (TokenUsage) -> Double?) {
+        self.tty = isatty(2) == 1
+        self.interval = tty ? .milliseconds(200) : interval
+        self.judge = judge
+        self.cache = cache
+        self.cost = cost
+    }
+
+    /// The pipeline's callback: groups finished and total.
+    func update(done: Int, total: Int) {
+        state.withLock {
+            $0.done = done
+            $0.total = total
+        }
+    }
+
+    func begin() {
+        let t = Task.detached { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { break }
+                draw()
+            }
+        }
+        task.withLock { $0 = t }
+    }
+
+    /// Stops drawing and clears the live line.
+    func end() {
+        task.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
+        if tty { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+    }
+
+    /// The current progress text.
+    func line() -> String {
+        let (done, total) = state.withLock { ($0.done, $0.total) }
+        let s = judge.snapshot
+        let elapsed = max(0.001, (ContinuousClock.now - start).seconds)
+        let rate = Double(s.calls) / elapsed
+        var parts = ["\(done)/\(total == 0 ? "?" : String(total)) groups", String(format: "%.1f calls/s", rate)]
+        if done > 0, total > done {
+            let eta = elapsed / Double(done) * Double(total - done)
+            parts.append("ETA " + Self.duration(eta))
+        }
+        if let c = cache?.statistics { parts.append("\(c.hits) cached") }
+        if s.totalRetries > 0 { parts.append("\(s.totalRetries) retries") }
+        parts.append(Self.tokens(s.usage.prompt + s.usage.completion) + " tokens")
+        if let dollars = cost(s.usage) { parts.append(String(format: "~$%.2f", dollars)) }
+        return "gavel: " + parts.joined(separator: " · ")
+    }
+
+    private func draw() {
+        let text = line()
+        FileHandle.standardError.write(Data((tty ? "\r\u{1B}[2K" + text : text + "\n").utf8))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : (s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s")
+    }
+
+    static func tokens(_ n: Int) -> String {
+        n >= 1_000_000 ? String(format: "%.1fM", Double(n) / 1e6) : (n >= 1000 ? String(format: "%.1fk", Double(n) / 1e3) : "\(n)")
+    }
+}
