@@ -72,7 +72,8 @@ struct RankCommandTests {
 
     @Test("an unreachable judge exits 3 with one clear message")
     func unreachable() async throws {
-        let port = try await closedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let r = try runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", "http://127.0.0.1:\(port)/v1", "--max-retries", "1"])
         #expect(r.status == 3, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("connection refused"))

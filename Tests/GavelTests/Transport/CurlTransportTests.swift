@@ -111,7 +111,8 @@ struct CurlTransportTests {
 
     @Test("connection refused is a clear typed error without secrets")
     func connectionRefused() async throws {
-        let port = try await closedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let transport = try CurlTransport()
         let secret = "sk-test-SECRET-0123456789"
         let request = HTTPRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions?key=\(secret)",
