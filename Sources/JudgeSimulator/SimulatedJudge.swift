@@ -190,31 +190,55 @@ final class SimulatedJudge: Sendable {
         return parts.joined(separator: "\n")
     }
 
-    /// The `<trajectory id="...">` blocks of a prompt, in order, first occurrence of each id.
+    /// The `<trajectory id="...">` blocks of a prompt, in order, first occurrence of each id
+    /// (searched over UTF-8 bytes: Foundation's string search is far slower on long prompts).
     static func trajectoryBlocks(in text: String) -> [(id: String, block: Substring)] {
+        let bytes = Array(text.utf8)
+        let open = Array("<trajectory id=\"".utf8), close = Array("</trajectory>".utf8)
         var result: [(id: String, block: Substring)] = []
         var seen = Set<String>()
-        var rest = text[...]
-        while let open = rest.range(of: "<trajectory id=\"") {
-            guard let quoteEnd = rest[open.upperBound...].firstIndex(of: "\"") else { break }
-            let id = String(rest[open.upperBound..<quoteEnd])
-            let bodyStart = rest.index(after: quoteEnd)
-            let close = rest[bodyStart...].range(of: "</trajectory>")
-            let block = rest[bodyStart..<(close?.lowerBound ?? rest.endIndex)]
-            if seen.insert(id).inserted { result.append((id, block)) }
-            rest = rest[(close?.upperBound ?? rest.endIndex)...]
+        var i = 0
+        while let o = find(open, in: bytes, from: i) {
+            let idStart = o + open.count
+            guard let q = bytes[idStart...].firstIndex(of: UInt8(ascii: "\"")) else { break }
+            let id = String(decoding: bytes[idStart..<q], as: UTF8.self)
+            let bodyStart = q + 1
+            let c = find(close, in: bytes, from: bodyStart) ?? bytes.count
+            if seen.insert(id).inserted { result.append((id, Substring(String(decoding: bytes[bodyStart..<c], as: UTF8.self)))) }
+            i = min(bytes.count, c + close.count)
         }
         return result
     }
 
+    /// The first index of `needle` in `haystack` at or after `from`.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard let first = needle.first, needle.count <= haystack.count else { return nil }
+        var i = from
+        while i + needle.count <= haystack.count {
+            guard let f = haystack[i...].firstIndex(of: first) else { return nil }
+            if f + needle.count > haystack.count { return nil }
+            if haystack[f..<(f + needle.count)].elementsEqual(needle) { return f }
+            i = f + 1
+        }
+        return nil
+    }
+
     /// The deterministic score of a block: its last `QUALITY=<x>` marker, else a hash in [0, 1).
     static func score(block: Substring) -> Double {
-        if let marker = block.ranges(of: "QUALITY=").last {
-            let digits = block[marker.upperBound...].prefix { $0.isNumber || $0 == "." }
-            if let v = Double(digits) { return min(1, max(0, v)) }
+        let bytes = Array(block.utf8)
+        let marker = Array("QUALITY=".utf8)
+        var last: Int?
+        var i = 0
+        while let f = find(marker, in: bytes, from: i) {
+            last = f
+            i = f + 1
+        }
+        if let m = last {
+            let digits = bytes[(m + marker.count)...].prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }
+            if let v = Double(String(decoding: digits, as: UTF8.self)) { return min(1, max(0, v)) }
         }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in block.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return Double(h % 1000) / 1000
     }
 
@@ -260,23 +284,31 @@ final class SimulatedJudge: Sendable {
     /// (`":"` and `","` are single tokens), and each space or newline after the first of a run one.
     static func tokenCount(_ text: String) -> Int {
         var tokens = 0, word = 0, punct = 0, space = 0
-        func flush() {
-            tokens += (word + 3) / 4 + (punct + 2) / 3 + max(0, space - 1)
-            word = 0; punct = 0; space = 0
-        }
-        for u in text.unicodeScalars {
-            if u.properties.isAlphabetic || ("0"..."9").contains(u) {
-                if punct > 0 || space > 0 { flush() }
-                word += 1
-            } else if u == " " || u == "\n" || u == "\t" {
-                if word > 0 || punct > 0 { flush() }
-                space += 1
-            } else {
-                if word > 0 || space > 0 { flush() }
-                punct += 1
+        var text = text
+        text.withUTF8 { bytes in
+            for b in bytes {
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), 0x80...0xFF:
+                    if punct > 0 || space > 0 {
+                        tokens += (punct + 2) / 3 + max(0, space - 1)
+                        punct = 0; space = 0
+                    }
+                    word += 1
+                case 0x20, 0x0A, 0x09:
+                    if word > 0 || punct > 0 {
+                        tokens += (word + 3) / 4 + (punct + 2) / 3
+                        word = 0; punct = 0
+                    }
+                    space += 1
+                default:
+                    if word > 0 || space > 0 {
+                        tokens += (word + 3) / 4 + max(0, space - 1)
+                        word = 0; space = 0
+                    }
+                    punct += 1
+                }
             }
         }
-        flush()
-        return tokens
+        return tokens + (word + 3) / 4 + (punct + 2) / 3 + max(0, space - 1)
     }
 }

@@ -26,24 +26,54 @@ struct ChildRun {
     var cpu: Double
     var status: Int32
     var stderr: String
+    /// Peak resident memory of the child (and its own children), in MB.
+    var peakRSSMB: Double = 0
 }
 
-/// Runs a built executable beside this one and measures its wall and CPU time.
+/// Runs a built executable beside this one and measures its wall time, CPU time and peak RSS.
+///
+/// Spawned with posix_spawn and reaped with wait4 (not Foundation's Process, which reaps on its
+/// own thread), so the child's own resource usage can be read.
 func runChild(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ChildRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
-    process.arguments = arguments
+    let path = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    let errPath = NSTemporaryDirectory() + "/gavel-bench-stderr-\(getpid())-\(UUID().uuidString)"
+    defer { unlink(errPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
-    process.environment = env
-    let err = Pipe()
-    process.standardError = err
-    process.standardOutput = FileHandle.nullDevice
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for p in argv + envp { free(p) } }
     let cpu0 = childCPUSeconds(), t0 = now()
-    try process.run()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ChildRun(wall: now() - t0, cpu: childCPUSeconds() - cpu0, status: process.terminationStatus, stderr: String(decoding: errData, as: UTF8.self))
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    guard spawned == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(spawned)))") }
+    // Poll the child's own high-water mark (VmHWM): rusage's maxrss would report this process's
+    // peak instead, because posix_spawn starts the child in the parent's address space.
+    var status: Int32 = 0
+    var peakKB = 0
+    while true {
+        if let hwm = highWaterKB(pid) { peakKB = max(peakKB, hwm) }
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid { break }
+        if r < 0, errno != EINTR { break }
+        usleep(10_000)
+    }
+    let wall = now() - t0
+    let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+    return ChildRun(wall: wall, cpu: childCPUSeconds() - cpu0, status: exit, stderr: stderr, peakRSSMB: Double(peakKB) / 1024)
+}
+
+/// VmHWM of a running process, in kB.
+func highWaterKB(_ pid: pid_t) -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+    return Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty } ?? "")
 }
 
 /// CPU seconds of all reaped children.
