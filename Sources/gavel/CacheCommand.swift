@@ -24,11 +24,7 @@ struct CacheCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Cache folder (default: $GAVEL_CACHE_DIR, else ./Cache).", valueName: "DIR"))
         var cacheDir: String?
 
-        var directory: String {
-            if let d = cacheDir, !d.isEmpty { return d }
-            if let d = ProcessInfo.processInfo.environment["GAVEL_CACHE_DIR"], !d.isEmpty { return d }
-            return "Cache"
-        }
+        var directory: String { CacheOptions.directory(cacheDir) }
     }
 
     struct Stats: ParsableCommand {

@@ -11,8 +11,11 @@ struct CacheOptions: ParsableArguments {
     var cache: CacheMode = .readwrite
 
     /// The folder in force.
-    var directory: String {
-        if let d = cacheDir, !d.isEmpty { return d }
+    var directory: String { Self.directory(cacheDir) }
+
+    /// `--cache-dir`, else `$GAVEL_CACHE_DIR`, else `./Cache`.
+    static func directory(_ flag: String?) -> String {
+        if let d = flag, !d.isEmpty { return d }
         if let d = ProcessInfo.processInfo.environment["GAVEL_CACHE_DIR"], !d.isEmpty { return d }
         return "Cache"
     }

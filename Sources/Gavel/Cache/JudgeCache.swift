@@ -129,17 +129,11 @@ public final class JudgeCache: Sendable {
         guard fd >= 0 else { throw CacheError("cannot write in \(folder): \(String(cString: strerror(errno)))") }
         let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         fchmod(fd, 0o600)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + done, bytes.count - done) } ?? -1 }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                unlink(temp)
-                throw CacheError("cannot write \(file): \(reason)")
-            }
-            done += n
+        guard FileDescriptorIO.writeAll(fd, bytes) else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            unlink(temp)
+            throw CacheError("cannot write \(file): \(reason)")
         }
         close(fd)
         guard rename(temp, file) == 0 else {

@@ -112,26 +112,25 @@ extension InputIndex {
         switch groups[g].source {
         case .lines(let recordIndices):
             return try recordIndices.map { r -> Trajectory in
-                let record = records[r]
-                let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
-                let decoded = try bytes.withUnsafeBufferPointer { buf throws(InputError) in
-                    try TrajectoryDecoder.decode(buf, path: inputs.names[Int(record.file)], line: Int(record.line))
-                }
-                guard case .trajectory(_, let t) = decoded else {
-                    throw InputError.invalidLine(path: inputs.names[Int(record.file)], line: Int(record.line), "the line changed while Gavel was reading it")
-                }
+                guard case .trajectory(_, let t) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
                 return t
             }
         case .groupLine(let r, _):
-            let record = records[r]
-            let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
-            let decoded = try bytes.withUnsafeBufferPointer { buf throws(InputError) in
-                try TrajectoryDecoder.decode(buf, path: inputs.names[Int(record.file)], line: Int(record.line))
-            }
-            guard case .group(_, let ts) = decoded else {
-                throw InputError.invalidLine(path: inputs.names[Int(record.file)], line: Int(record.line), "the line changed while Gavel was reading it")
-            }
+            guard case .group(_, let ts) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
             return ts
         }
+    }
+
+    /// Re-reads and decodes record `r`.
+    private func decode(record r: Int, from inputs: InputSet) throws -> TrajectoryDecoder.Line {
+        let record = records[r]
+        let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
+        return try bytes.withUnsafeBufferPointer { buf throws(InputError) in
+            try TrajectoryDecoder.decode(buf, path: inputs.names[Int(record.file)], line: Int(record.line))
+        }
+    }
+
+    private func changed(_ r: Int, _ inputs: InputSet) -> InputError {
+        .invalidLine(path: inputs.names[Int(records[r].file)], line: Int(records[r].line), "the line changed while Gavel was reading it")
     }
 }

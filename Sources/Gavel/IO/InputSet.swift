@@ -56,20 +56,10 @@ public final class InputSet: @unchecked Sendable {
 
     /// Reads `length` bytes at `offset` of input `file` (thread-safe: `pread`).
     func read(file: Int, offset: Int, length: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: length)
-        var done = 0
-        while done < length {
-            let n = out.withUnsafeMutableBytes { buf -> Int in
-                guard let base = buf.baseAddress else { return 0 }
-                return pread(descriptors[file], base + done, length - done, off_t(offset + done))
-            }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                throw InputError.cannotRead(path: names[file], reason: n == 0 ? "the file shrank while Gavel was reading it" : String(cString: strerror(errno)))
-            }
-            done += n
+        guard let bytes = FileDescriptorIO.pread(descriptors[file], offset: offset, length: length) else {
+            throw InputError.cannotRead(path: names[file], reason: "the file shrank or could not be read while Gavel was using it")
         }
-        return out
+        return bytes
     }
 
     private static func spoolStandardInput() throws -> String {

@@ -61,12 +61,8 @@ public final class OutputSink {
     }
 
     private func writeOut(_ bytes: [UInt8]) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + done, bytes.count - done) } ?? -1 }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))") }
-            done += n
+        guard FileDescriptorIO.writeAll(fd, bytes) else {
+            throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))")
         }
     }
 

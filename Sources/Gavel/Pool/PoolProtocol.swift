@@ -211,20 +211,7 @@ enum PoolProtocol {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw RemoteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var failed = false
-        let out = [UInt8](unsafeUninitializedCapacity: length) { buf, initialized in
-            var done = 0
-            while done < length {
-                guard let base = buf.baseAddress else { break }
-                let n = pread(fd, base + done, length - done, off_t(offset + done))
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                done += n
-            }
-            failed = done != length
-            initialized = done
-        }
-        if failed { throw RemoteError(description: "cannot read \(path)") }
+        guard let out = FileDescriptorIO.pread(fd, offset: offset, length: length) else { throw RemoteError(description: "cannot read \(path)") }
         return out
     }
 }

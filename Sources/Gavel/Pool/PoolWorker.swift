@@ -12,13 +12,13 @@ public enum PoolWorker {
         signal(SIGPIPE, SIG_IGN)
         let crashAt = ProcessInfo.processInfo.environment[crashVariable].flatMap(Int.init)
         var jobs = 0
-        while let request = PipeIO.readFrame(0) {
+        while let request = FileDescriptorIO.readFrame(0) {
             jobs += 1
             if jobs == crashAt {
                 FileHandle.standardError.write(Data("gavel worker: simulated crash on job \(jobs) (\(crashVariable))\n".utf8))
                 _exit(70)
             }
-            guard PipeIO.writeFrame(1, PoolProtocol.handle(request)) else { return 1 }
+            guard FileDescriptorIO.writeFrame(1, PoolProtocol.handle(request)) else { return 1 }
         }
         return 0
     }

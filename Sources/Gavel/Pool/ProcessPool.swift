@@ -138,7 +138,7 @@ public final class ProcessPool: @unchecked Sendable {
                 continue
             }
             job.attempts += 1
-            if PipeIO.writeFrame(w.stdin, job.payload), let reply = PipeIO.readFrame(w.stdout) {
+            if FileDescriptorIO.writeFrame(w.stdin, job.payload), let reply = FileDescriptorIO.readFrame(w.stdout) {
                 job.continuation.resume(returning: reply)
                 continue
             }

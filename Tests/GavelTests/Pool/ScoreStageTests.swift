@@ -80,8 +80,8 @@ struct ScoreStageTests {
         try process.run()
         // One real request first, so the worker is known to be serving.
         let request = PoolProtocol.combineRequest([ScoreStage.GroupSamples(samples: [[0.2, 0.8]])], mode: .grpo)
-        #expect(PipeIO.writeFrame(input.fileHandleForWriting.fileDescriptor, request))
-        let reply = PipeIO.readFrame(output.fileHandleForReading.fileDescriptor)
+        #expect(FileDescriptorIO.writeFrame(input.fileHandleForWriting.fileDescriptor, request))
+        let reply = FileDescriptorIO.readFrame(output.fileHandleForReading.fileDescriptor)
         #expect(try PoolProtocol.combineReply(try #require(reply)).first?.ranks == [2, 1])
         try input.fileHandleForWriting.close()
         process.waitUntilExit()

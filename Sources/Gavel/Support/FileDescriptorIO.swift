@@ -1,8 +1,9 @@
 import Foundation
 
-/// Blocking, EINTR-safe reads and writes of length-prefixed frames on file descriptors.
-/// Used only on the pool's own threads and in worker processes, never on the cooperative pool.
-enum PipeIO {
+/// Blocking, EINTR-safe reads and writes on file descriptors: whole buffers, exact reads,
+/// positioned reads, and the pool's length-prefixed frames. Called from dedicated threads,
+/// worker processes and Dispatch-offloaded work, not from the cooperative pool directly.
+enum FileDescriptorIO {
     /// Largest frame accepted (a sanity bound against garbage lengths).
     static let maxFrame = 1 << 30
 
@@ -17,6 +18,29 @@ enum PipeIO {
             done += n
         }
         return true
+    }
+
+    /// Writes all of `bytes`; false if the other end is gone or the write fails.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    /// Reads exactly `length` bytes at `offset` (pread); nil on a short read or an error.
+    static func pread(_ fd: Int32, offset: Int, length: Int) -> [UInt8]? {
+        var complete = false
+        let out = [UInt8](unsafeUninitializedCapacity: length) { buf, initialized in
+            var done = 0
+            while done < length {
+                guard let base = buf.baseAddress else { break }
+                let n = Glibc.pread(fd, base + done, length - done, off_t(offset + done))
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            complete = done == length
+            initialized = done
+        }
+        return complete || length == 0 ? out : nil
     }
 
     /// Reads exactly `count` bytes; nil at end of file or on error.
