@@ -16,7 +16,7 @@ struct PoolOptions: ParsableArguments {
     @Option(help: .hidden) var debugCrashBatch: Int?
 
     /// Input size from which `auto` uses the process pool (measured with gavel-bench score).
-    static let autoThresholdMB = 64
+    static let autoThresholdMB = 128
 
     func validate() throws {
         if let w = workers, w < 1 || w > 256 { throw ValidationError("--workers must be between 1 and 256") }

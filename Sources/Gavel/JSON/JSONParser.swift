@@ -161,31 +161,33 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
-        while index < bytes.count {
-            let b = bytes[index]
-            if b == UInt8(ascii: "\"") {
+        // Fast path: no escapes; scan eight bytes at a time to the closing quote.
+        if let base = bytes.baseAddress {
+            index = ByteScan.stringEnd(base, from: index, end: bytes.count)
+            if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
                 let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 index += 1
                 return s
             }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("control character in string") }
-            index += 1
+            if index < bytes.count, bytes[index] < 0x20 { throw error("control character in string") }
         }
         var out = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
+            // Copy the plain run up to the next quote, backslash or control byte in one go.
+            if let base = bytes.baseAddress {
+                let next = ByteScan.stringEnd(base, from: index, end: bytes.count)
+                if next > index {
+                    out.append(contentsOf: UnsafeBufferPointer(start: base + index, count: next - index))
+                    index = next
+                }
+                guard index < bytes.count else { break }
+            }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
                 return String(decoding: out, as: UTF8.self)
             }
             if b < 0x20 { throw error("control character in string") }
-            if b != UInt8(ascii: "\\") {
-                out.append(b)
-                index += 1
-                continue
-            }
             index += 1
             guard index < bytes.count else { break }
             let e = bytes[index]

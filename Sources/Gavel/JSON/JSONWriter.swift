@@ -64,31 +64,28 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { utf8 in
-            var runStart = 0
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                let escape: UInt8?
-                switch b {
-                case 0x22: escape = 0x22
-                case 0x5C: escape = 0x5C
-                case 0x0A: escape = UInt8(ascii: "n")
-                case 0x0D: escape = UInt8(ascii: "r")
-                case 0x09: escape = UInt8(ascii: "t")
-                case 0x08: escape = UInt8(ascii: "b")
-                case 0x0C: escape = UInt8(ascii: "f")
-                case 0x00..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"): escape = 0
-                default: continue
-                }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
+            guard let base = utf8.baseAddress else { return }
+            var i = 0
+            while i < utf8.count {
+                // Copy the plain run up to the next byte that needs escaping, eight bytes per test.
+                let next = ByteScan.escapeNeeded(base, from: i, end: utf8.count)
+                if next > i { bytes.append(contentsOf: UnsafeBufferPointer(start: base + i, count: next - i)) }
+                guard next < utf8.count else { break }
+                let b = utf8[next]
                 bytes.append(0x5C)
-                if let e = escape, e != 0 {
-                    bytes.append(e)
-                } else {
+                switch b {
+                case 0x22: bytes.append(0x22)
+                case 0x5C: bytes.append(0x5C)
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                default:
                     bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0xF)]])
                 }
+                i = next + 1
             }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
         }
         bytes.append(UInt8(ascii: "\""))
     }

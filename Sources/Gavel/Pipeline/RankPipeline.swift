@@ -35,8 +35,15 @@ public final class RankPipeline: Sendable {
     /// Runs the whole pipeline. Input and output problems throw; judge problems are in the summary.
     public func run() async throws -> RankSummary {
         let start = ContinuousClock.now
+        var phase = start
+        func lap(_ name: String) {
+            let now = ContinuousClock.now
+            logger.debug("phase \(name) took \(String(format: "%.3f", (now - phase).seconds)) s")
+            phase = now
+        }
         let inputs = try InputSet(paths: options.inputs)
         let index = try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+        lap("index")
         for skipped in index.skipped { logger.warning("skipped \(skipped)") }
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
         // Open the output before judging, so a bad output path costs no judge calls.
@@ -48,11 +55,14 @@ public final class RankPipeline: Sendable {
         summary.skippedLines = index.skipped.count
 
         var outcomes = await judgeAll(index: index, inputs: inputs, summary: &summary)
+        lap("judge")
         let executor = try makeExecutor(summary.trajectories, index.records.reduce(0) { $0 + $1.length })
         summary.scoreExecutor = executor.name
         do {
             try await combine(&outcomes, on: executor)
+            lap("combine")
             try await write(index: index, inputs: inputs, outcomes: outcomes, to: sink, on: executor)
+            lap("write")
             await executor.shutdown()
         } catch {
             await executor.shutdown()

@@ -59,8 +59,12 @@ struct RecordSplicer {
 
     /// The index just past the string starting at `i` (a quote), or nil.
     private func skipString(_ i: Int) -> Int? {
+        guard let base = b.baseAddress else { return nil }
         var i = i + 1
         while i < b.count {
+            // Jump eight bytes at a time to the next quote, backslash or control byte.
+            i = ByteScan.stringEnd(base, from: i, end: b.count)
+            guard i < b.count else { return nil }
             switch b[i] {
             case UInt8(ascii: "\""): return i + 1
             case UInt8(ascii: "\\"): i += 2

@@ -57,3 +57,31 @@ struct JSONTests {
         #expect(v.value(atPath: "metadata.missing") == nil)
     }
 }
+
+@Suite("Word-at-a-time byte scans")
+struct ByteScanTests {
+    @Test("the SWAR scans agree with a byte-by-byte scan on random input")
+    func agreesWithNaive() {
+        var state: UInt64 = 12345
+        func next() -> UInt8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let r = UInt8(truncatingIfNeeded: state >> 56)
+            // Mostly plain text, sometimes a special byte.
+            return r < 230 ? UInt8(ascii: "a") + r % 26 : [0x22, 0x5C, 0x3C, 0x3E, 0x26, 0x00, 0x1F, 0x0A, 0x80, 0xFF, 0x20, 0x7F][Int(r) % 12]
+        }
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 200] {
+            for _ in 0..<200 {
+                let bytes = (0..<length).map { _ in next() }
+                bytes.withUnsafeBufferPointer { buf in
+                    guard let base = buf.baseAddress else { return }
+                    for from in [0, length / 3, length] {
+                        let naiveString = (from..<length).first { bytes[$0] == 0x22 || bytes[$0] == 0x5C || bytes[$0] < 0x20 } ?? length
+                        let naiveEscape = (from..<length).first { [0x22, 0x5C, 0x3C, 0x3E, 0x26].contains(bytes[$0]) || bytes[$0] < 0x20 } ?? length
+                        #expect(ByteScan.stringEnd(base, from: from, end: length) == naiveString)
+                        #expect(ByteScan.escapeNeeded(base, from: from, end: length) == naiveEscape)
+                    }
+                }
+            }
+        }
+    }
+}
