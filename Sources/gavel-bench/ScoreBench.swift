@@ -51,6 +51,7 @@ struct ScoreBench: AsyncParsableCommand {
         try Data(file).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let inputMB = Double(lines.reduce(0) { $0 + $1.bytes.count }) / 1e6
+        let explanations = (0..<groupSize).map { "Trajectory \($0 + 1) reached the goal with one detour." }
         print(String(format: "score-stage benchmark: %d trajectories (%d groups × %d, %d samples, %.0f MB of records), %d workers",
                      lines.count, groups, groupSize, samples, inputMB, workers))
         var baseline: Double?
@@ -71,18 +72,17 @@ struct ScoreBench: AsyncParsableCommand {
             var pending: [Task<[UInt8], any Error>] = []
             let context = ScoreStage.EncodeContext(judgeName: "openai/bench", advantage: .grpo)
             for start in stride(from: 0, to: lines.count, by: batchLines) {
-                // Annotate each line from its group's combined result (as the pipeline does per output line).
-                var batch: [ScoreStage.LineJob] = []
-                batch.reserveCapacity(batchLines)
-                for t in start..<min(lines.count, start + batchLines) {
-                    let g = t / groupSize, m = t % groupSize
-                    var a = lines[t].annotations[0]
-                    a.score = combined[g].scores[m]
-                    a.spread = combined[g].spread[m]
-                    a.rank = combined[g].ranks[m]
-                    a.advantage = combined[g].advantages[m]
-                    a.samples = groupSamples[g].samples.map { $0[m] }
-                    batch.append(ScoreStage.LineJob(bytes: lines[t].bytes, isGroupLine: false, annotations: [a], location: lines[t].location))
+                // A batch carries its groups' results once and each line's group slot and member
+                // (as the pipeline builds them); the executor makes the annotations.
+                let stop = min(lines.count, start + batchLines)
+                let firstGroup = start / groupSize, lastGroup = (stop - 1) / groupSize
+                var batch = EncodeBatch()
+                for g in firstGroup...lastGroup {
+                    batch.groups.append(EncodeBatch.Group(key: "g\(g)", scores: combined[g], explanations: explanations,
+                                                          samples: groupSamples[g].samples, count: groupSize))
+                }
+                for t in start..<stop {
+                    batch.lines.append(EncodeBatch.Line(bytes: lines[t].bytes, location: lines[t].location, slot: t / groupSize - firstGroup, member: t % groupSize))
                 }
                 if executor.batchesInFlight <= 1 {
                     outBytes += try await executor.encode(batch, context: context).count

@@ -13,20 +13,9 @@ struct GroupOutcome: Sendable {
 
     static func failed(_ why: String) -> GroupOutcome { GroupOutcome(error: why) }
 
-    /// The annotation of member `m`.
-    func annotation(member m: Int, group: String) -> ScoreStage.Annotation {
-        guard error == nil, let scores, m < scores.scores.count else {
-            return ScoreStage.Annotation(group: group, error: error ?? "not judged")
-        }
-        var a = ScoreStage.Annotation(group: group)
-        a.score = scores.scores[m]
-        a.spread = scores.spread[m]
-        a.rank = scores.ranks[m]
-        a.advantage = m < scores.advantages.count ? scores.advantages[m] : 0
-        a.zeroVariance = scores.zeroVariance
-        a.explanation = m < explanations.count ? explanations[m] : ""
-        a.samples = samples.map { $0[m] }
-        a.cached = cached
-        return a
+    /// The group as the score stage's batches carry it.
+    func batchGroup(key: String, count: Int) -> EncodeBatch.Group {
+        EncodeBatch.Group(key: key, error: error ?? (scores == nil ? "not judged" : nil), scores: scores,
+                          explanations: explanations, samples: samples, cached: cached, count: count)
     }
 }

@@ -196,22 +196,42 @@ public final class RankPipeline: Sendable {
         var pending: [Task<[UInt8], any Error>] = []
         var cursor = 0
 
-        /// The job for an input line, or nil for a line that is not a record (blank, skipped).
-        func job(_ line: LineReader.Line, file: Int) -> ScoreStage.LineJob? {
-            guard cursor < index.records.count else { return nil }
+        /// The batch being filled, and the slot of each group already in it.
+        var batch = EncodeBatch()
+        var slots: [Int: Int] = [:]
+        var batchBytes = 0
+
+        /// Adds an input line to the batch; false for a line that is not a record (blank, skipped).
+        func add(_ line: LineReader.Line, file: Int) -> Bool {
+            guard cursor < index.records.count else { return false }
             let record = index.records[cursor]
-            guard record.file == Int32(file), record.line == Int32(line.number) else { return nil }
+            guard record.file == Int32(file), record.line == Int32(line.number) else { return false }
             cursor += 1
             let g = Int(record.group)
-            let key = index.groups[g].key
-            let annotations = record.member >= 0
-                ? [outcomes[g].annotation(member: Int(record.member), group: key)]
-                : (0..<index.groups[g].count).map { outcomes[g].annotation(member: $0, group: key) }
+            let slot: Int
+            if let s = slots[g] {
+                slot = s
+            } else {
+                slot = batch.groups.count
+                slots[g] = slot
+                batch.groups.append(outcomes[g].batchGroup(key: index.groups[g].key, count: index.groups[g].count))
+            }
             let location = ScoreStage.LineLocation(path: inputs.paths[file], offset: record.offset, length: record.length)
-            return ScoreStage.LineJob(bytes: Array(line.bytes), isGroupLine: record.member < 0, annotations: annotations, location: location)
+            batch.lines.append(EncodeBatch.Line(bytes: Array(line.bytes), location: location, slot: slot, member: Int(record.member)))
+            batchBytes += line.bytes.count
+            return true
         }
 
-        func submit(_ batch: [ScoreStage.LineJob]) async throws {
+        func takeBatch() -> EncodeBatch {
+            defer {
+                batch = EncodeBatch()
+                slots.removeAll(keepingCapacity: true)
+                batchBytes = 0
+            }
+            return batch
+        }
+
+        func submit(_ batch: EncodeBatch) async throws {
             guard window > 1 else {
                 try sink.write(chunk: try await executor.encode(batch, context: context))
                 return
@@ -224,27 +244,21 @@ public final class RankPipeline: Sendable {
 
         for file in inputs.names.indices {
             let reader = try inputs.lineReader(file: file, maxLineBytes: options.maxLineBytes)
-            var batch: [ScoreStage.LineJob] = []
-            var batchBytes = 0
             while true {
                 // Read synchronously until a batch is full, then hand it off and read on.
-                var full: [ScoreStage.LineJob]?
+                var full: EncodeBatch?
                 var sawLine = false
                 try reader.forEachLine { line in
                     sawLine = true
-                    guard let j = job(line, file: file) else { return true }
-                    batch.append(j)
-                    batchBytes += j.bytes.count
-                    guard batch.count >= options.batchLines || batchBytes >= 8 << 20 else { return true }
-                    full = batch
-                    batch = []
-                    batchBytes = 0
+                    guard add(line, file: file), batch.lines.count >= options.batchLines || batchBytes >= 8 << 20 else { return true }
+                    full = takeBatch()
                     return false
                 }
                 if let full { try await submit(full) }
                 if !sawLine || full == nil { break }
             }
-            if !batch.isEmpty { try await submit(batch) }
+            // A batch never spans files: the worker reads one file's span.
+            if !batch.lines.isEmpty { try await submit(takeBatch()) }
         }
         for task in pending {
             try sink.write(chunk: try await task.value)

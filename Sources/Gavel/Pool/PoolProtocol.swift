@@ -27,7 +27,7 @@ enum PoolProtocol {
     }
 
     /// The lines' common file and byte span, when every line has a location in one file, in order.
-    static func span(_ lines: [ScoreStage.LineJob]) -> (path: String, start: Int, end: Int)? {
+    static func span(_ lines: [EncodeBatch.Line]) -> (path: String, start: Int, end: Int)? {
         guard let first = lines.first?.location else { return nil }
         var end = first.offset
         for line in lines {
@@ -37,45 +37,56 @@ enum PoolProtocol {
         return (first.path, first.offset, end)
     }
 
-    static func encodeRequest(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) -> [UInt8] {
+    /// An encode request: the groups once, then per line its place (or bytes), slot and member.
+    static func encodeRequest(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> [UInt8] {
         // With a file span the worker reads the lines itself: only offsets cross the pipe.
-        let span = span(lines)
-        var w = FrameWriter(reservingCapacity: lines.reduce(64) { $0 + (span == nil ? $1.bytes.count : 0) + 160 })
+        let span = span(batch.lines)
+        var w = FrameWriter(reservingCapacity: batch.lines.reduce(256) { $0 + (span == nil ? $1.bytes.count : 0) + 24 } + batch.groups.count * 512)
         w.u8(encodeKind)
         w.string(context.judgeName)
         w.string(context.advantage.rawValue)
+        w.u32(UInt32(batch.groups.count))
+        for g in batch.groups {
+            w.string(g.key)
+            w.i64(g.count)
+            w.bool(g.cached)
+            if let e = g.error {
+                w.u8(1)
+                w.string(e)
+                continue
+            }
+            guard let s = g.scores else {
+                w.u8(2)
+                continue
+            }
+            w.u8(0)
+            w.f64s(s.scores)
+            w.f64s(s.spread)
+            w.u32(UInt32(s.ranks.count))
+            for r in s.ranks { w.i64(r) }
+            w.f64s(s.advantages)
+            w.bool(s.zeroVariance)
+            w.u32(UInt32(g.explanations.count))
+            for e in g.explanations { w.string(e) }
+            w.u32(UInt32(g.samples.count))
+            for k in g.samples { w.f64s(k) }
+        }
         w.bool(span != nil)
         if let span {
             w.string(span.path)
             w.i64(span.start)
             w.i64(span.end - span.start)
         }
-        w.u32(UInt32(lines.count))
-        for line in lines {
+        w.u32(UInt32(batch.lines.count))
+        for line in batch.lines {
             if let span, let l = line.location {
                 w.i64(l.offset - span.start)
                 w.i64(l.length)
             } else {
                 w.raw(line.bytes)
             }
-            w.bool(line.isGroupLine)
-            w.u32(UInt32(line.annotations.count))
-            for a in line.annotations {
-                w.string(a.group)
-                w.bool(a.error != nil)
-                if let e = a.error {
-                    w.string(e)
-                    continue
-                }
-                w.f64(a.score)
-                w.f64(a.spread)
-                w.i64(a.rank)
-                w.f64(a.advantage)
-                w.bool(a.zeroVariance)
-                w.string(a.explanation)
-                w.f64s(a.samples)
-                w.bool(a.cached)
-            }
+            w.i64(line.slot)
+            w.i64(line.member)
         }
         return w.bytes
     }
@@ -109,6 +120,29 @@ enum PoolProtocol {
                 return w.bytes
             case encodeKind:
                 let context = ScoreStage.EncodeContext(judgeName: try r.string(), advantage: AdvantageMode(rawValue: try r.string()) ?? .grpo)
+                var batch = EncodeBatch()
+                let groupCount = Int(try r.u32())
+                batch.groups.reserveCapacity(groupCount)
+                for _ in 0..<groupCount {
+                    var g = EncodeBatch.Group(key: try r.string(), count: try r.i64())
+                    g.cached = try r.bool()
+                    switch try r.u8() {
+                    case 1: g.error = try r.string()
+                    case 2: break
+                    default:
+                        let scores = try r.f64s(), spread = try r.f64s()
+                        let n = Int(try r.u32())
+                        var ranks: [Int] = []
+                        for _ in 0..<n { ranks.append(try r.i64()) }
+                        let advantages = try r.f64s(), zero = try r.bool()
+                        g.scores = ScoreStage.GroupScores(scores: scores, spread: spread, ranks: ranks, advantages: advantages, zeroVariance: zero)
+                        let e = Int(try r.u32())
+                        for _ in 0..<e { g.explanations.append(try r.string()) }
+                        let k = Int(try r.u32())
+                        for _ in 0..<k { g.samples.append(try r.f64s()) }
+                    }
+                    batch.groups.append(g)
+                }
                 var spanBytes: [UInt8]?
                 if try r.bool() {
                     let path = try r.string(), start = try r.i64(), length = try r.i64()
@@ -125,32 +159,14 @@ enum PoolProtocol {
                         range = offset..<(offset + length)
                     } else {
                         own = try r.raw()
+                        range = 0..<own.count
                     }
-                    let isGroup = try r.bool()
-                    let n = Int(try r.u32())
-                    var annotations: [ScoreStage.Annotation] = []
-                    annotations.reserveCapacity(n)
-                    for _ in 0..<n {
-                        var a = ScoreStage.Annotation(group: try r.string())
-                        if try r.bool() {
-                            a.error = try r.string()
-                        } else {
-                            a.score = try r.f64()
-                            a.spread = try r.f64()
-                            a.rank = try r.i64()
-                            a.advantage = try r.f64()
-                            a.zeroVariance = try r.bool()
-                            a.explanation = try r.string()
-                            a.samples = try r.f64s()
-                            a.cached = try r.bool()
-                        }
-                        annotations.append(a)
-                    }
+                    let line = EncodeBatch.Line(bytes: [], slot: try r.i64(), member: try r.i64())
+                    let annotations = batch.annotations(of: line)
                     // Lines are encoded straight from the span read from disk, without copying them out.
                     let source = spanBytes ?? own
-                    let r2 = spanBytes == nil ? 0..<own.count : range
                     try source.withUnsafeBufferPointer { buf throws(InputError) in
-                        try ScoreStage.encode(UnsafeBufferPointer(rebasing: buf[r2]), isGroupLine: isGroup, annotations: annotations, context: context, into: &chunk)
+                        try ScoreStage.encode(UnsafeBufferPointer(rebasing: buf[range]), isGroupLine: line.member < 0, annotations: annotations, context: context, into: &chunk)
                     }
                     chunk.append(raw: CollectionOfOne(0x0A))
                 }

@@ -24,8 +24,8 @@ public final class ProcessScoreExecutor: ScoreExecutor {
         }
     }
 
-    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8] {
-        try PoolProtocol.encodeReply(try await pool.submit(PoolProtocol.encodeRequest(lines, context: context)))
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8] {
+        try PoolProtocol.encodeReply(try await pool.submit(PoolProtocol.encodeRequest(batch, context: context)))
     }
 
     public func shutdown() async {

@@ -6,8 +6,8 @@ public protocol ScoreExecutor: Sendable {
     var name: String { get }
     /// Combines each group's samples.
     func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores]
-    /// Encodes the lines, in order, as one JSONL chunk (each line ends with a newline).
-    func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8]
+    /// Encodes the batch's lines, in order, as one JSONL chunk (each line ends with a newline).
+    func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8]
     /// Releases workers, if any.
     func shutdown() async
     /// Batches worth keeping in flight at once: 1 runs each batch to completion in the calling
@@ -29,8 +29,8 @@ public struct InlineScoreExecutor: ScoreExecutor {
         groups.map { ScoreStage.combine($0, mode: mode) }
     }
 
-    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8] {
-        try ScoreStage.encodeChunk(lines, context: context)
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8] {
+        try ScoreStage.encodeChunk(batch, context: context)
     }
 }
 
@@ -44,8 +44,8 @@ public struct ThreadScoreExecutor: ScoreExecutor {
         try await parallelChunks(groups) { $0.map { ScoreStage.combine($0, mode: mode) } }.flatMap { $0 }
     }
 
-    public func encode(_ lines: [ScoreStage.LineJob], context: ScoreStage.EncodeContext) async throws -> [UInt8] {
-        let parts = try await parallelChunks(lines) { try ScoreStage.encodeChunk($0, context: context) }
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8] {
+        let parts = try await parallelChunks(Array(batch.lines.indices)) { try ScoreStage.encodeChunk(batch, lines: ($0.first ?? 0)..<(($0.last ?? -1) + 1), context: context) }
         guard parts.count > 1 else { return parts.first ?? [] }
         var joined: [UInt8] = []
         joined.reserveCapacity(parts.reduce(0) { $0 + $1.count })

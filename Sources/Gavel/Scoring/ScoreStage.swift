@@ -104,16 +104,6 @@ public enum ScoreStage {
         return GroupScores(scores: scores, spread: spread, ranks: stats.ranks, advantages: stats.advantages, zeroVariance: stats.zeroVariance)
     }
 
-    /// Encodes lines as a JSONL chunk: each original record with its judgement added, then a newline.
-    public static func encodeChunk<C: Collection>(_ jobs: C, context: EncodeContext) throws(InputError) -> [UInt8] where C.Element == LineJob {
-        var w = JSONWriter(reservingCapacity: jobs.reduce(0) { $0 + $1.bytes.count + 400 })
-        for job in jobs {
-            try encode(job, context: context, into: &w)
-            w.append(raw: CollectionOfOne(0x0A))
-        }
-        return w.bytes
-    }
-
     /// Encodes one output line (without its newline).
     public static func encode(_ job: LineJob, context: EncodeContext) throws(InputError) -> [UInt8] {
         var w = JSONWriter(reservingCapacity: job.bytes.count + 512)

@@ -120,6 +120,21 @@ struct ScoreStageTests {
         #expect(g["score"] as? Double == 0.2)
     }
 
+    @Test("a batch's frame round-trips scores, explanations and samples through a worker")
+    func scoredFrame() throws {
+        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
+        let batch = EncodeBatch(
+            groups: [EncodeBatch.Group(key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)],
+            lines: [EncodeBatch.Line(bytes: Array(#"{"messages":[]}"#.utf8), slot: 0, member: 1),
+                    EncodeBatch.Line(bytes: Array(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8), slot: 0, member: -1)])
+        let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
+        let viaWorker = try PoolProtocol.encodeReply(PoolProtocol.handle(PoolProtocol.encodeRequest(batch, context: context)))
+        #expect(viaWorker == (try ScoreStage.encodeChunk(batch, context: context)))
+        let text = String(decoding: viaWorker, as: UTF8.self)
+        #expect(text.contains(#""samples":[0.6,0.8]"#) && text.contains(#""explanation":"b""#) && text.contains(#""cached":true"#))
+        #expect(text.split(separator: "\n").count == 2)
+    }
+
     @Test("combining samples: mean, spread, ranks, advantages")
     func combine() {
         let s = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .mean)
@@ -143,8 +158,8 @@ struct ScoreStageTests {
 
     @Test("frames round-trip and truncated frames are errors, not crashes")
     func frames() throws {
-        let jobs = [ScoreStage.LineJob(bytes: Array(#"{"a":1}"#.utf8), isGroupLine: false, annotations: [ScoreStage.Annotation(group: "g", error: "boom")])]
-        let request = PoolProtocol.encodeRequest(jobs, context: .init(judgeName: "j", advantage: .grpo))
+        let batch = EncodeBatch(groups: [EncodeBatch.Group(key: "g", error: "boom", count: 1)], lines: [EncodeBatch.Line(bytes: Array(#"{"a":1}"#.utf8), slot: 0, member: 0)])
+        let request = PoolProtocol.encodeRequest(batch, context: .init(judgeName: "j", advantage: .grpo))
         let reply = PoolProtocol.handle(request)
         #expect(try PoolProtocol.encodeReply(reply) == Array((#"{"a":1,"gavel":{"group":"g","error":"boom"}}"# + "\n").utf8))
         for cut in [1, 5, request.count / 2, request.count - 1] {
