@@ -42,7 +42,9 @@ public final class RankPipeline: Sendable {
             phase = now
         }
         let inputs = try InputSet(paths: options.inputs)
-        let index = try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+        let options = self.options
+        // Indexing reads the whole input: off the cooperative pool.
+        let index = try await offload { try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes) }
         lap("index")
         for skipped in index.skipped { logger.warning("skipped \(skipped)") }
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }

@@ -15,7 +15,9 @@ extension RankPipeline {
     /// Scans and groups the input and renders every prompt, but calls no judge and writes nothing.
     public func plan() async throws -> RankPlan {
         let inputs = try InputSet(paths: options.inputs)
-        let index = try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+        let options = self.options
+        // Indexing reads the whole input: off the cooperative pool.
+        let index = try await offload { try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes) }
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
         var plan = RankPlan()
         plan.groups = index.groups.count
@@ -44,7 +46,9 @@ extension RankPipeline {
     /// The prompts (one per sample) that the group named `key` would send; nil if there is no such group.
     public func prompts(forGroupNamed key: String) async throws -> [JudgePrompt]? {
         let inputs = try InputSet(paths: options.inputs)
-        let index = try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+        let options = self.options
+        // Indexing reads the whole input: off the cooperative pool.
+        let index = try await offload { try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes) }
         guard let g = index.groups.firstIndex(where: { $0.key == key }) else { return nil }
         return try prompts(forGroup: g, index: index, inputs: inputs)
     }
