@@ -124,10 +124,9 @@ public final class JudgeCache: Sendable {
     }
 
     static func atomicWrite(_ bytes: [UInt8], to file: String, folder: String) throws {
-        var template = Array("\(folder)/.tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else { throw CacheError("cannot write in \(folder): \(String(cString: strerror(errno)))") }
-        let temp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let (fd, temp) = FileDescriptorIO.makeTemporary("\(folder)/.tmp-XXXXXX") else {
+            throw CacheError("cannot write in \(folder): \(String(cString: strerror(errno)))")
+        }
         fchmod(fd, 0o600)
         guard FileDescriptorIO.writeAll(fd, bytes) else {
             let reason = String(cString: strerror(errno))

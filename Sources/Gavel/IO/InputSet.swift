@@ -63,23 +63,19 @@ public final class InputSet: @unchecked Sendable {
     }
 
     private static func spoolStandardInput() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/gavel-stdin-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
-        guard fd >= 0 else { throw InputError.cannotOpen(path: "<stdin>", reason: "cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        guard let (fd, path) = FileDescriptorIO.makeTemporary(NSTemporaryDirectory() + "/gavel-stdin-XXXXXX") else {
+            throw InputError.cannotOpen(path: "<stdin>", reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
             if n < 0 { unlink(path); throw InputError.cannotRead(path: "<stdin>", reason: String(cString: strerror(errno))) }
             if n == 0 { break }
-            var written = 0
-            while written < n {
-                let w = buffer.withUnsafeBytes { buf in buf.baseAddress.map { Glibc.write(fd, $0 + written, n - written) } ?? -1 }
-                if w < 0, errno == EINTR { continue }
-                if w <= 0 { unlink(path); throw InputError.cannotRead(path: "<stdin>", reason: "cannot spool to a temporary file: \(String(cString: strerror(errno)))") }
-                written += w
+            guard buffer.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else {
+                unlink(path)
+                throw InputError.cannotRead(path: "<stdin>", reason: "cannot spool to a temporary file: \(String(cString: strerror(errno)))")
             }
         }
         return path

@@ -15,13 +15,13 @@ public final class OutputSink {
         if let path, path != "-" {
             let url = URL(fileURLWithPath: path)
             let dir = url.deletingLastPathComponent().path
-            var template = Array("\(dir)/.\(url.lastPathComponent).gavel-XXXXXX".utf8CString)
-            let fd = template.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
-            guard fd >= 0 else { throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard let (fd, temp) = FileDescriptorIO.makeTemporary("\(dir)/.\(url.lastPathComponent).gavel-XXXXXX") else {
+                throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
             fchmod(fd, 0o644)
             self.fd = fd
             self.finalPath = path
-            self.tempPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            self.tempPath = temp
         } else {
             self.fd = 1
             self.finalPath = nil

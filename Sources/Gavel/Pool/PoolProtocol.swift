@@ -60,12 +60,7 @@ enum PoolProtocol {
                 continue
             }
             w.u8(0)
-            w.f64s(s.scores)
-            w.f64s(s.spread)
-            w.u32(UInt32(s.ranks.count))
-            for r in s.ranks { w.i64(r) }
-            w.f64s(s.advantages)
-            w.bool(s.zeroVariance)
+            w.scores(s)
             w.u32(UInt32(g.explanations.count))
             for e in g.explanations { w.string(e) }
             w.u32(UInt32(g.samples.count))
@@ -109,13 +104,7 @@ enum PoolProtocol {
                     let k = Int(try r.u32())
                     var samples: [[Double]] = []
                     for _ in 0..<k { samples.append(try r.f64s()) }
-                    let s = ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: mode)
-                    w.f64s(s.scores)
-                    w.f64s(s.spread)
-                    w.u32(UInt32(s.ranks.count))
-                    for rank in s.ranks { w.i64(rank) }
-                    w.f64s(s.advantages)
-                    w.bool(s.zeroVariance)
+                    w.scores(ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: mode))
                 }
                 return w.bytes
             case encodeKind:
@@ -130,12 +119,7 @@ enum PoolProtocol {
                     case 1: g.error = try r.string()
                     case 2: break
                     default:
-                        let scores = try r.f64s(), spread = try r.f64s()
-                        let n = Int(try r.u32())
-                        var ranks: [Int] = []
-                        for _ in 0..<n { ranks.append(try r.i64()) }
-                        let advantages = try r.f64s(), zero = try r.bool()
-                        g.scores = ScoreStage.GroupScores(scores: scores, spread: spread, ranks: ranks, advantages: advantages, zeroVariance: zero)
+                        g.scores = try r.scores()
                         let e = Int(try r.u32())
                         for _ in 0..<e { g.explanations.append(try r.string()) }
                         let k = Int(try r.u32())
@@ -201,16 +185,7 @@ enum PoolProtocol {
         let count = Int(try r.u32())
         var out: [ScoreStage.GroupScores] = []
         out.reserveCapacity(count)
-        for _ in 0..<count {
-            let scores = try r.f64s()
-            let spread = try r.f64s()
-            let n = Int(try r.u32())
-            var ranks: [Int] = []
-            for _ in 0..<n { ranks.append(try r.i64()) }
-            let advantages = try r.f64s()
-            let zero = try r.bool()
-            out.append(ScoreStage.GroupScores(scores: scores, spread: spread, ranks: ranks, advantages: advantages, zeroVariance: zero))
-        }
+        for _ in 0..<count { out.append(try r.scores()) }
         return out
     }
 
@@ -229,5 +204,30 @@ enum PoolProtocol {
         defer { close(fd) }
         guard let out = FileDescriptorIO.pread(fd, offset: offset, length: length) else { throw RemoteError(description: "cannot read \(path)") }
         return out
+    }
+}
+
+extension FrameWriter {
+    /// A group's combined scores: scores, spread, ranks, advantages, zero-variance flag.
+    mutating func scores(_ s: ScoreStage.GroupScores) {
+        f64s(s.scores)
+        f64s(s.spread)
+        u32(UInt32(s.ranks.count))
+        for r in s.ranks { i64(r) }
+        f64s(s.advantages)
+        bool(s.zeroVariance)
+    }
+}
+
+extension FrameReader {
+    /// Reads what `FrameWriter.scores(_:)` wrote.
+    mutating func scores() throws(Truncated) -> ScoreStage.GroupScores {
+        let scores = try f64s(), spread = try f64s()
+        let n = Int(try u32())
+        var ranks: [Int] = []
+        ranks.reserveCapacity(n)
+        for _ in 0..<n { ranks.append(try i64()) }
+        let advantages = try f64s(), zero = try bool()
+        return ScoreStage.GroupScores(scores: scores, spread: spread, ranks: ranks, advantages: advantages, zeroVariance: zero)
     }
 }

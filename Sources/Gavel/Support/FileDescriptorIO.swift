@@ -20,6 +20,14 @@ enum FileDescriptorIO {
         return true
     }
 
+    /// Creates and opens a new file from a `mkstemp` template ending in `XXXXXX`; returns its descriptor and path.
+    static func makeTemporary(_ template: String) -> (fd: Int32, path: String)? {
+        var chars = Array(template.utf8CString)
+        let fd = chars.withUnsafeMutableBufferPointer { buf in buf.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else { return nil }
+        return (fd, String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     /// Writes all of `bytes`; false if the other end is gone or the write fails.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { writeAll(fd, $0) }
