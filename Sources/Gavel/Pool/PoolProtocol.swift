@@ -189,6 +189,24 @@ enum PoolProtocol {
         return out
     }
 
+    /// Status byte of a reply whose chunk waits in the worker's shared region.
+    static let sharedStatus: UInt8 = 2
+
+    /// The pipe frame for a chunk left in shared memory: its length, then the status byte.
+    static func sharedReply(length: Int) -> [UInt8] {
+        var w = FrameWriter(reservingCapacity: 9)
+        w.i64(length)
+        w.u8(sharedStatus)
+        return w.bytes
+    }
+
+    /// The length of a shared-memory reply, or nil for any other reply.
+    static func sharedLength(_ reply: [UInt8]) -> Int? {
+        guard reply.count == 9, reply.last == sharedStatus else { return nil }
+        var r = FrameReader(Array(reply.prefix(8)))
+        return try? r.i64()
+    }
+
     static func encodeReply(_ reply: [UInt8]) throws -> [UInt8] {
         // An error reply starts with 1; a chunk ends with a 0 status byte.
         if reply.last != 0 { _ = try check(reply) }

@@ -7,10 +7,18 @@ public enum PoolWorker {
     /// Environment variable of the crash debug hook: the worker dies on that job number (1-based).
     public static let crashVariable = "GAVEL_WORKER_CRASH_AT_JOB"
 
+    /// Environment variable naming the descriptor of the shared reply region, when the parent made one.
+    static let sharedVariable = "GAVEL_WORKER_SHARED_FD"
+
+    /// Replies at least this large go through the shared region instead of the pipe.
+    static let sharedThreshold = 64 << 10
+
     /// Serves requests until end of input; returns the exit status.
     public static func run() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
-        let crashAt = ProcessInfo.processInfo.environment[crashVariable].flatMap(Int.init)
+        let environment = ProcessInfo.processInfo.environment
+        let crashAt = environment[crashVariable].flatMap(Int.init)
+        let shared = environment[sharedVariable].flatMap(Int32.init).map(SharedRegion.init(fd:))
         var jobs = 0
         while let request = FileDescriptorIO.readFrame(0) {
             jobs += 1
@@ -18,7 +26,14 @@ public enum PoolWorker {
                 FileHandle.standardError.write(Data("gavel worker: simulated crash on job \(jobs) (\(crashVariable))\n".utf8))
                 _exit(70)
             }
-            guard FileDescriptorIO.writeFrame(1, PoolProtocol.handle(request)) else { return 1 }
+            let reply = PoolProtocol.handle(request)
+            // A large chunk (ending in status 0) goes through shared memory; the pipe carries its length.
+            if let shared, reply.count >= sharedThreshold, reply.last == 0,
+               reply.withUnsafeBytes({ shared.put(UnsafeRawBufferPointer(rebasing: $0[0..<(reply.count - 1)])) }) {
+                guard FileDescriptorIO.writeFrame(1, PoolProtocol.sharedReply(length: reply.count - 1)) else { return 1 }
+                continue
+            }
+            guard FileDescriptorIO.writeFrame(1, reply) else { return 1 }
         }
         return 0
     }

@@ -47,11 +47,13 @@ public final class ProcessPool: @unchecked Sendable {
         }
     }
 
-    /// One running worker process and its pipes.
-    private struct Worker {
+    /// One running worker process, its pipes and its shared reply region. Handed to exactly one
+    /// pool thread, which alone uses it from then on.
+    private struct Worker: @unchecked Sendable {
         let pid: pid_t
         let stdin: Int32
         let stdout: Int32
+        let shared: SharedRegion?
     }
 
     public let configuration: Configuration
@@ -138,7 +140,15 @@ public final class ProcessPool: @unchecked Sendable {
                 continue
             }
             job.attempts += 1
-            if FileDescriptorIO.writeFrame(w.stdin, job.payload), let reply = FileDescriptorIO.readFrame(w.stdout) {
+            if FileDescriptorIO.writeFrame(w.stdin, job.payload), var reply = FileDescriptorIO.readFrame(w.stdout) {
+                // A large chunk waits in shared memory: copy it out as an ordinary chunk reply.
+                if let length = PoolProtocol.sharedLength(reply) {
+                    guard let chunk = w.shared?.take(length, trailer: 0) else {
+                        fail(job, "score batch #\(job.id): could not read the worker's shared reply")
+                        continue
+                    }
+                    reply = chunk
+                }
                 job.continuation.resume(returning: reply)
                 continue
             }
@@ -204,8 +214,15 @@ public final class ProcessPool: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
+        // The shared reply region becomes the worker's descriptor 3 (dup2 clears close-on-exec there).
+        let shared = SharedRegion.create()
+        if let shared {
+            _ = fcntl(shared.fd, F_SETFD, FD_CLOEXEC)
+            posix_spawn_file_actions_adddup2(&actions, shared.fd, 3)
+        }
         var environment = ProcessInfo.processInfo.environment
         environment[PoolWorker.crashVariable] = nil
+        environment[PoolWorker.sharedVariable] = shared == nil ? nil : "3"
         if generation == 1, let n = configuration.crashFirstWorkerAtJob { environment[PoolWorker.crashVariable] = String(n) }
         let argv = [configuration.executable] + configuration.arguments
         let envp = environment.map { "\($0.key)=\($0.value)" }
@@ -228,7 +245,7 @@ public final class ProcessPool: @unchecked Sendable {
         let collector = Thread { [weak self] in self?.collectStderr(errFD) }
         collector.name = "gavel-pool-stderr"
         collector.start()
-        return Worker(pid: pid, stdin: inPipe[1], stdout: outPipe[0])
+        return Worker(pid: pid, stdin: inPipe[1], stdout: outPipe[0], shared: shared)
     }
 
     private func collectStderr(_ fd: Int32) {
