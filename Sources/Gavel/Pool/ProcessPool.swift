@@ -102,6 +102,10 @@ public final class ProcessPool: @unchecked Sendable {
     /// Worker crashes seen so far.
     public var crashes: Int { stderrLines.withLock { $0.crashes } }
 
+    /// Replies that came back through shared memory rather than the pipe.
+    public var sharedReplies: Int { sharedCount.withLock { $0 } }
+    private let sharedCount = Mutex(0)
+
     /// Stops the workers (they finish their current job) and waits for their threads.
     public func shutdown() {
         condition.lock()
@@ -148,6 +152,7 @@ public final class ProcessPool: @unchecked Sendable {
                         continue
                     }
                     reply = chunk
+                    sharedCount.withLock { $0 += 1 }
                 }
                 job.continuation.resume(returning: reply)
                 continue

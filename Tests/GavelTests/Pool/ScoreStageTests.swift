@@ -41,6 +41,23 @@ struct ScoreStageTests {
         #expect(try dir.read("process.jsonl") == inline)
     }
 
+    @Test("large batches come back through shared memory, byte-identical to inline mode")
+    func sharedMemoryReplies() async throws {
+        let dir = try TempDir()
+        let input = try Self.mixedInput(dir)
+        try await withSimulator { sim in
+            let options = RankOptions(inputs: [input], output: dir.path("inline.jsonl"), concurrency: 16)
+            _ = try await RankPipeline(options: options, judge: try simulatorJudge(sim)).run()
+            let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 2))
+            var shared = options
+            shared.output = dir.path("shared.jsonl")
+            let s = try await RankPipeline(options: shared, judge: try simulatorJudge(sim)) { _, _ in ProcessScoreExecutor(pool: pool) }.run()
+            #expect(s.isComplete)
+            #expect(pool.sharedReplies > 0, "no reply used shared memory")
+        }
+        #expect(try dir.read("shared.jsonl") == (try dir.read("inline.jsonl")))
+    }
+
     @Test("a worker that crashes on a batch is replaced; the output equals inline mode")
     func workerCrash() async throws {
         let dir = try TempDir()
