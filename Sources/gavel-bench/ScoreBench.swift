@@ -69,7 +69,7 @@ struct ScoreBench: AsyncParsableCommand {
             let combined = try await executor.combine(groupSamples, mode: .grpo)
             // Annotate with the combined results, then encode in batches with a few in flight (as the pipeline does).
             var outBytes = 0
-            var pending: [Task<[UInt8], any Error>] = []
+            var pending: [Task<ScoreChunk, any Error>] = []
             let context = ScoreStage.EncodeContext(judgeName: "openai/bench", advantage: .grpo)
             for start in stride(from: 0, to: lines.count, by: batchLines) {
                 // A batch carries its groups' results once and each line's group slot and member
@@ -85,14 +85,14 @@ struct ScoreBench: AsyncParsableCommand {
                     batch.lines.append(EncodeBatch.Line(bytes: lines[t].bytes, location: lines[t].location, slot: t / groupSize - firstGroup, member: t % groupSize))
                 }
                 if executor.batchesInFlight <= 1 {
-                    outBytes += try await executor.encode(batch, context: context).count
+                    outBytes += consume(try await executor.encode(batch, context: context))
                     continue
                 }
                 let b = batch
                 pending.append(Task { try await executor.encode(b, context: context) })
-                if pending.count >= executor.batchesInFlight { outBytes += try await pending.removeFirst().value.count }
+                if pending.count >= executor.batchesInFlight { outBytes += consume(try await pending.removeFirst().value) }
             }
-            for p in pending { outBytes += try await p.value.count }
+            for p in pending { outBytes += consume(try await p.value) }
             let wall = now() - t0, cpu = cpuSeconds() - cpu0
             let children0 = childCPUSeconds()
             await executor.shutdown()
@@ -103,6 +103,12 @@ struct ScoreBench: AsyncParsableCommand {
                          mode as NSString, wall, base / wall, cpu, workerCPU, Double(outBytes) / 1e6))
         }
     }
+}
+
+/// Takes a chunk as an output sink would (its size), then releases it.
+func consume(_ chunk: ScoreChunk) -> Int {
+    defer { chunk.release() }
+    return chunk.withUnsafeBytes { $0.count }
 }
 
 /// A small deterministic generator.

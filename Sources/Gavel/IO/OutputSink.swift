@@ -54,6 +54,21 @@ public final class OutputSink {
         if buffer.count >= flushThreshold { try flush() }
     }
 
+    /// Appends a score-stage chunk (complete lines), then releases it.
+    public func write(chunk: ScoreChunk) throws {
+        defer { chunk.release() }
+        try chunk.withUnsafeBytes { raw in
+            if buffer.isEmpty && raw.count >= flushThreshold {
+                guard FileDescriptorIO.writeAll(fd, raw) else {
+                    throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))")
+                }
+                return
+            }
+            buffer.append(contentsOf: raw)
+            if buffer.count >= flushThreshold { try flush() }
+        }
+    }
+
     /// Writes out everything buffered.
     public func flush() throws {
         try writeOut(buffer)

@@ -195,7 +195,7 @@ public final class RankPipeline: Sendable {
     private func write(index: InputIndex, inputs: InputSet, outcomes: [GroupOutcome], to sink: OutputSink, on executor: any ScoreExecutor) async throws {
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
-        var pending: [Task<[UInt8], any Error>] = []
+        var pending: [Task<ScoreChunk, any Error>] = []
         var cursor = 0
 
         /// The batch being filled, and the slot of each group already in it.

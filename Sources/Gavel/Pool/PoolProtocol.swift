@@ -207,6 +207,14 @@ enum PoolProtocol {
         return try? r.i64()
     }
 
+    /// The chunk of an encode reply: borrowed straight from shared memory, or the frame less its status byte.
+    static func encodeChunk(_ reply: ProcessPool.Reply) throws -> ScoreChunk {
+        switch reply {
+        case .shared(let chunk): return chunk
+        case .frame(let bytes): return ScoreChunk(try encodeReply(bytes))
+        }
+    }
+
     static func encodeReply(_ reply: [UInt8]) throws -> [UInt8] {
         // An error reply starts with 1; a chunk ends with a 0 status byte.
         if reply.last != 0 { _ = try check(reply) }

@@ -35,12 +35,30 @@ public final class ProcessPool: @unchecked Sendable {
         public let description: String
     }
 
+    /// A worker's answer: a frame read from its pipe, or a chunk left in its shared region.
+    public enum Reply: Sendable {
+        case frame([UInt8])
+        case shared(ScoreChunk)
+
+        /// The reply as frame bytes (a shared chunk is copied out and released).
+        public var frame: [UInt8] {
+            switch self {
+            case .frame(let b): return b
+            case .shared(let c):
+                var b = c.bytes
+                c.release()
+                b.append(0)
+                return b
+            }
+        }
+    }
+
     private final class Job: @unchecked Sendable {
         let id: Int
         let payload: [UInt8]
         var attempts = 0
-        let continuation: CheckedContinuation<[UInt8], any Error>
-        init(id: Int, payload: [UInt8], continuation: CheckedContinuation<[UInt8], any Error>) {
+        let continuation: CheckedContinuation<Reply, any Error>
+        init(id: Int, payload: [UInt8], continuation: CheckedContinuation<Reply, any Error>) {
             self.id = id
             self.payload = payload
             self.continuation = continuation
@@ -84,7 +102,7 @@ public final class ProcessPool: @unchecked Sendable {
     }
 
     /// Sends one job to a worker and returns its reply.
-    public func submit(_ payload: [UInt8]) async throws -> [UInt8] {
+    public func submit(_ payload: [UInt8]) async throws -> Reply {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             if stopping {
@@ -144,17 +162,21 @@ public final class ProcessPool: @unchecked Sendable {
                 continue
             }
             job.attempts += 1
-            if FileDescriptorIO.writeFrame(w.stdin, job.payload), var reply = FileDescriptorIO.readFrame(w.stdout) {
-                // A large chunk waits in shared memory: copy it out as an ordinary chunk reply.
-                if let length = PoolProtocol.sharedLength(reply) {
-                    guard let chunk = w.shared?.take(length, trailer: 0) else {
-                        fail(job, "score batch #\(job.id): could not read the worker's shared reply")
-                        continue
-                    }
-                    reply = chunk
-                    sharedCount.withLock { $0 += 1 }
+            if FileDescriptorIO.writeFrame(w.stdin, job.payload), let reply = FileDescriptorIO.readFrame(w.stdout) {
+                guard let length = PoolProtocol.sharedLength(reply) else {
+                    job.continuation.resume(returning: .frame(reply))
+                    continue
                 }
-                job.continuation.resume(returning: reply)
+                // A large chunk waits in shared memory: lend it to the caller without copying, and
+                // give this worker its next job only once the caller has released it.
+                guard let pointer = w.shared?.view(length) else {
+                    fail(job, "score batch #\(job.id): could not read the worker's shared reply")
+                    continue
+                }
+                sharedCount.withLock { $0 += 1 }
+                let released = DispatchSemaphore(value: 0)
+                job.continuation.resume(returning: .shared(ScoreChunk(borrowing: pointer, count: length) { released.signal() }))
+                released.wait()
                 continue
             }
             // The worker died mid-job: reap it, replace it, and resubmit the job.

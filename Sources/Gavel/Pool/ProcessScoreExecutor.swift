@@ -16,7 +16,7 @@ public final class ProcessScoreExecutor: ScoreExecutor {
         return try await withThrowingTaskGroup(of: (Int, [ScoreStage.GroupScores]).self) { tasks in
             for (i, start) in stride(from: 0, to: groups.count, by: chunk).enumerated() {
                 let slice = Array(groups[start..<min(groups.count, start + chunk)])
-                tasks.addTask { (i, try PoolProtocol.combineReply(try await pool.submit(PoolProtocol.combineRequest(slice, mode: mode)))) }
+                tasks.addTask { (i, try PoolProtocol.combineReply(try await pool.submit(PoolProtocol.combineRequest(slice, mode: mode)).frame)) }
             }
             var parts: [(Int, [ScoreStage.GroupScores])] = []
             for try await p in tasks { parts.append(p) }
@@ -24,8 +24,8 @@ public final class ProcessScoreExecutor: ScoreExecutor {
         }
     }
 
-    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8] {
-        try PoolProtocol.encodeReply(try await pool.submit(PoolProtocol.encodeRequest(batch, context: context)))
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk {
+        try PoolProtocol.encodeChunk(try await pool.submit(PoolProtocol.encodeRequest(batch, context: context)))
     }
 
     public func shutdown() async {

@@ -48,21 +48,14 @@ final class SharedRegion {
         return true
     }
 
-    /// Parent side: the first `length` bytes, copied out, with `trailer` appended; nil if unmappable.
-    func take(_ length: Int, trailer: UInt8) -> [UInt8]? {
+    /// Parent side: a pointer to the first `length` bytes (valid until the worker's next reply); nil if unmappable.
+    func view(_ length: Int) -> UnsafeRawPointer? {
         var st = stat()
         guard fstat(fd, &st) == 0, Int(st.st_size) >= length else { return nil }
         if length > mapped {
             // The worker grew the file: map all of it.
             guard map(Int(st.st_size), grow: false) != nil else { return nil }
         }
-        guard let base else { return length == 0 ? [trailer] : nil }
-        return [UInt8](unsafeUninitializedCapacity: length + 1) { buf, initialized in
-            if let dst = buf.baseAddress {
-                UnsafeMutableRawPointer(dst).copyMemory(from: base, byteCount: length)
-                dst[length] = trailer
-            }
-            initialized = length + 1
-        }
+        return base.map { UnsafeRawPointer($0) }
     }
 }

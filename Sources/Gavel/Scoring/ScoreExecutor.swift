@@ -7,7 +7,7 @@ public protocol ScoreExecutor: Sendable {
     /// Combines each group's samples.
     func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores]
     /// Encodes the batch's lines, in order, as one JSONL chunk (each line ends with a newline).
-    func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8]
+    func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk
     /// Releases workers, if any.
     func shutdown() async
     /// Batches worth keeping in flight at once: 1 runs each batch to completion in the calling
@@ -29,8 +29,8 @@ public struct InlineScoreExecutor: ScoreExecutor {
         groups.map { ScoreStage.combine($0, mode: mode) }
     }
 
-    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8] {
-        try ScoreStage.encodeChunk(batch, context: context)
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk {
+        ScoreChunk(try ScoreStage.encodeChunk(batch, context: context))
     }
 }
 
@@ -44,13 +44,13 @@ public struct ThreadScoreExecutor: ScoreExecutor {
         try await parallelChunks(groups) { $0.map { ScoreStage.combine($0, mode: mode) } }.flatMap { $0 }
     }
 
-    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> [UInt8] {
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk {
         let parts = try await parallelChunks(Array(batch.lines.indices)) { try ScoreStage.encodeChunk(batch, lines: ($0.first ?? 0)..<(($0.last ?? -1) + 1), context: context) }
-        guard parts.count > 1 else { return parts.first ?? [] }
+        guard parts.count > 1 else { return ScoreChunk(parts.first ?? []) }
         var joined: [UInt8] = []
         joined.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for p in parts { joined.append(contentsOf: p) }
-        return joined
+        return ScoreChunk(joined)
     }
 
     /// Runs `transform` on `threads` contiguous chunks of `items` in parallel; results in chunk order.

@@ -78,7 +78,7 @@ struct ScoreStageTests {
         defer { pool.shutdown() }
         // A frame the worker cannot even read as a request makes it answer an error, not die…
         let reply = try await pool.submit([99])
-        #expect(throws: PoolProtocol.RemoteError.self) { try PoolProtocol.combineReply(reply) }
+        #expect(throws: PoolProtocol.RemoteError.self) { try PoolProtocol.combineReply(reply.frame) }
         // …while a real crash is retried and then reported.
         let crashing = try ProcessPool(configuration: .init(executable: "/bin/false", arguments: [], workers: 1, maxAttempts: 2))
         defer { crashing.shutdown() }
