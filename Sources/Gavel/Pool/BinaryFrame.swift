@@ -19,7 +19,12 @@ struct FrameWriter {
     }
     mutating func f64s(_ v: [Double]) {
         u32(UInt32(v.count))
+        #if _endian(little)
+        // The in-memory layout already is the wire layout: copy the whole array at once.
+        v.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
         for d in v { f64(d) }
+        #endif
     }
 }
 
@@ -59,9 +64,22 @@ struct FrameReader {
     mutating func f64s() throws(Truncated) -> [Double] {
         let n = Int(try u32())
         guard n <= (bytes.count - index) / 8 else { throw Truncated() }
+        #if _endian(little)
+        let start = index
+        index += n * 8
+        return [Double](unsafeUninitializedCapacity: n) { buf, initialized in
+            bytes.withUnsafeBytes { src in
+                if let dst = buf.baseAddress, n > 0, let base = src.baseAddress {
+                    UnsafeMutableRawPointer(dst).copyMemory(from: base + start, byteCount: n * 8)
+                }
+            }
+            initialized = n
+        }
+        #else
         var out: [Double] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try f64()) }
         return out
+        #endif
     }
 }
