@@ -2,7 +2,10 @@ import Foundation
 
 /// Where ranked JSONL goes: a file written through a temporary file and renamed at the end,
 /// or standard output, streamed. Writes are buffered; a line is never left half-written.
-public final class OutputSink {
+///
+/// Used by one task at a time (the pipeline hands it to its writer task and takes it back after
+/// awaiting that task), hence `@unchecked Sendable`.
+public final class OutputSink: @unchecked Sendable {
     private let fd: Int32
     private let finalPath: String?
     private let tempPath: String?

@@ -56,36 +56,41 @@ public final class RankPipeline: Sendable {
         summary.trajectories = index.trajectoryCount
         summary.skippedLines = index.skipped.count
 
-        var outcomes = await judgeAll(index: index, inputs: inputs, summary: &summary)
-        lap("judge")
         let executor = try makeExecutor(summary.trajectories, index.records.reduce(0) { $0 + $1.length })
         summary.scoreExecutor = executor.name
+        // Output streams in input order while later groups are still being judged: the writer
+        // waits on the board for each line's group. It is not a child of this task, so an
+        // interrupt stops the judging but never the writing.
+        let board = OutcomeBoard(groups: index.groups.count)
+        let writer = Task { try await self.write(index: index, inputs: inputs, board: board, to: sink, on: executor) }
+        await judgeAll(index: index, inputs: inputs, board: board, summary: &summary)
+        lap("judge")
         do {
-            try await combine(&outcomes, on: executor)
-            lap("combine")
-            try await write(index: index, inputs: inputs, outcomes: outcomes, to: sink, on: executor)
-            lap("write")
+            try await writer.value
+            lap("write (rest)")
             await executor.shutdown()
         } catch {
             await executor.shutdown()
             throw error
         }
         try sink.finish()
+        let outcomes = board.all
 
         let caching = judge as? CachingJudge
         if let stats = ((caching?.inner ?? judge) as? ChatJudge)?.statistics { summary.judge = stats.snapshot }
         summary.cache = caching.map { $0.cache.statistics }
-        summary.cachedGroups = outcomes.reduce(0) { $0 + ($1.cached ? 1 : 0) }
+        summary.cachedGroups = outcomes.reduce(0) { $0 + ($1?.cached == true ? 1 : 0) }
         summary.wallSeconds = (ContinuousClock.now - start).seconds
         return summary
     }
 
     // MARK: Judge
 
-    private func judgeAll(index: InputIndex, inputs: InputSet, summary: inout RankSummary) async -> [GroupOutcome] {
+    /// Judges every group with bounded concurrency, posting each outcome (samples combined) as it finishes;
+    /// groups never judged are posted as failed with why.
+    private func judgeAll(index: InputIndex, inputs: InputSet, board: OutcomeBoard, summary: inout RankSummary) async {
         let total = index.groups.count
         let limit = max(1, options.concurrency)
-        var outcomes = [GroupOutcome?](repeating: nil, count: total)
         var finished = 0
         var stop = false
         await withTaskGroup(of: (Int, GroupOutcome, JudgeError?).self) { group in
@@ -96,8 +101,12 @@ public final class RankPipeline: Sendable {
                 group.addTask { await self.judgeGroup(g, index: index, inputs: inputs) }
             }
             while next < min(limit, total) { dispatch() }
-            while let (g, outcome, error) = await group.next() {
-                outcomes[g] = outcome
+            while let (g, done, error) = await group.next() {
+                var outcome = done
+                if outcome.error == nil {
+                    outcome.scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: outcome.samples), mode: options.advantage)
+                }
+                board.post(g, outcome)
                 finished += 1
                 progress?(finished, total)
                 if let error {
@@ -128,8 +137,10 @@ public final class RankPipeline: Sendable {
         let reason = summary.interrupted ? "not judged: the run was interrupted"
             : summary.fatalError.map { "not judged: the run stopped: \($0.description)" }
             ?? "not judged: the run stopped after a failed group (--on-error fail)"
-        for g in outcomes.indices where outcomes[g] == nil { summary.unjudgedGroups += 1 }
-        return outcomes.map { $0 ?? .failed(reason) }
+        for g in 0..<total where !board.isPosted(g) {
+            summary.unjudgedGroups += 1
+            board.post(g, .failed(reason))
+        }
     }
 
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
@@ -179,20 +190,11 @@ public final class RankPipeline: Sendable {
         }
     }
 
-    // MARK: Score
-
-    /// Combines every judged group's samples into scores, ranks and advantages on the executor.
-    private func combine(_ outcomes: inout [GroupOutcome], on executor: any ScoreExecutor) async throws {
-        let judged = outcomes.indices.filter { outcomes[$0].error == nil }
-        let combined = try await executor.combine(judged.map { ScoreStage.GroupSamples(samples: outcomes[$0].samples) }, mode: options.advantage)
-        for (g, scores) in zip(judged, combined) { outcomes[g].scores = scores }
-    }
-
     // MARK: Write
 
     /// Streams the inputs again in order, encoding batches of lines on the executor with a few
     /// batches in flight, and writes the results in input order.
-    private func write(index: InputIndex, inputs: InputSet, outcomes: [GroupOutcome], to sink: OutputSink, on executor: any ScoreExecutor) async throws {
+    private func write(index: InputIndex, inputs: InputSet, board: OutcomeBoard, to sink: OutputSink, on executor: any ScoreExecutor) async throws {
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
         var pending: [Task<ScoreChunk, any Error>] = []
@@ -203,11 +205,17 @@ public final class RankPipeline: Sendable {
         var slots: [Int: Int] = [:]
         var batchBytes = 0
 
-        /// Adds an input line to the batch; false for a line that is not a record (blank, skipped).
-        func add(_ line: LineReader.Line, file: Int) -> Bool {
-            guard cursor < index.records.count else { return false }
+        /// The group of an input line, or nil for a line that is not a record (blank, skipped).
+        func group(of line: LineReader.Line, file: Int) -> Int? {
+            guard cursor < index.records.count else { return nil }
             let record = index.records[cursor]
-            guard record.file == Int32(file), record.line == Int32(line.number) else { return false }
+            guard record.file == Int32(file), record.line == Int32(line.number) else { return nil }
+            return Int(record.group)
+        }
+
+        /// Adds the record at the cursor (whose group is posted) to the batch.
+        func add(_ bytes: UnsafeBufferPointer<UInt8>, file: Int, outcome: GroupOutcome) {
+            let record = index.records[cursor]
             cursor += 1
             let g = Int(record.group)
             let slot: Int
@@ -216,12 +224,11 @@ public final class RankPipeline: Sendable {
             } else {
                 slot = batch.groups.count
                 slots[g] = slot
-                batch.groups.append(outcomes[g].batchGroup(key: index.groups[g].key, count: index.groups[g].count))
+                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
             }
             let location = ScoreStage.LineLocation(path: inputs.paths[file], offset: record.offset, length: record.length)
-            batch.lines.append(EncodeBatch.Line(bytes: Array(line.bytes), location: location, slot: slot, member: Int(record.member)))
-            batchBytes += line.bytes.count
-            return true
+            batch.lines.append(EncodeBatch.Line(bytes: Array(bytes), location: location, slot: slot, member: Int(record.member)))
+            batchBytes += bytes.count
         }
 
         func takeBatch() -> EncodeBatch {
@@ -231,6 +238,10 @@ public final class RankPipeline: Sendable {
                 batchBytes = 0
             }
             return batch
+        }
+
+        func drainPending() async throws {
+            while !pending.isEmpty { try sink.write(chunk: try await pending.removeFirst().value) }
         }
 
         func submit(_ batch: EncodeBatch) async throws {
@@ -247,23 +258,38 @@ public final class RankPipeline: Sendable {
         for file in inputs.names.indices {
             let reader = try inputs.lineReader(file: file, maxLineBytes: options.maxLineBytes)
             while true {
-                // Read synchronously until a batch is full, then hand it off and read on.
+                // Read synchronously while the lines' groups are judged and the batch has room; stop to
+                // hand off a full batch, or to wait for a group still being judged (holding its line).
                 var full: EncodeBatch?
+                var waitFor: (group: Int, bytes: [UInt8])?
                 var sawLine = false
                 try reader.forEachLine { line in
                     sawLine = true
-                    guard add(line, file: file), batch.lines.count >= options.batchLines || batchBytes >= 8 << 20 else { return true }
+                    guard let g = group(of: line, file: file) else { return true }
+                    guard let outcome = board.posted(g) else {
+                        waitFor = (g, Array(line.bytes))
+                        return false
+                    }
+                    add(line.bytes, file: file, outcome: outcome)
+                    guard batch.lines.count >= options.batchLines || batchBytes >= 8 << 20 else { return true }
                     full = takeBatch()
                     return false
                 }
                 if let full { try await submit(full) }
+                if let (g, bytes) = waitFor {
+                    // Write what is ready before waiting, so output keeps flowing.
+                    if !batch.lines.isEmpty { try await submit(takeBatch()) }
+                    try await drainPending()
+                    try sink.flush()
+                    let outcome = await board.outcome(g)
+                    bytes.withUnsafeBufferPointer { add($0, file: file, outcome: outcome) }
+                    continue
+                }
                 if !sawLine || full == nil { break }
             }
             // A batch never spans files: the worker reads one file's span.
             if !batch.lines.isEmpty { try await submit(takeBatch()) }
         }
-        for task in pending {
-            try sink.write(chunk: try await task.value)
-        }
+        try await drainPending()
     }
 }
