@@ -26,14 +26,12 @@ struct ScoreBench: AsyncParsableCommand {
             ScoreStage.GroupSamples(samples: (0..<samples).map { _ in (0..<groupSize).map { _ in Double(rng.next() % 1000) / 1000 } })
         }
         let filler = String(repeating: "lorem ipsum ", count: 16)
-        var lines: [ScoreStage.LineJob] = []
+        var lines: [(bytes: [UInt8], location: ScoreStage.LineLocation?)] = []
         lines.reserveCapacity(groups * groupSize)
         for g in 0..<groups {
             for m in 0..<groupSize {
                 let record = #"{"reward":0.0,"metrics":{"duration":1.5},"metadata":{"group_id":"g\#(g)"},"messages_and_choices":[{"role":"user","content":"task \#(g): \#(filler)"},{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":"answer \#(m) \#(filler)"}}],"logs":[]}"#
-                var a = ScoreStage.Annotation(group: "g\(g)")
-                a.explanation = "Trajectory \(m + 1) reached the goal with one detour."
-                lines.append(ScoreStage.LineJob(bytes: Array(record.utf8), isGroupLine: false, annotations: [a]))
+                lines.append((Array(record.utf8), nil))
             }
         }
         // The records also go to a file, so worker processes can read their lines themselves, as in a real run.

@@ -40,13 +40,6 @@ public final class OutputSink: @unchecked Sendable {
         }
     }
 
-    /// Appends one line (a newline is added).
-    public func writeLine(_ bytes: [UInt8]) throws {
-        buffer.append(contentsOf: bytes)
-        buffer.append(0x0A)
-        if buffer.count >= flushThreshold { try flush() }
-    }
-
     /// Appends a chunk of complete lines (each already ending with a newline).
     public func write(chunk: [UInt8]) throws {
         if buffer.isEmpty && chunk.count >= flushThreshold {

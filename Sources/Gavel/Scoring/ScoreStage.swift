@@ -40,23 +40,6 @@ public enum ScoreStage {
         }
     }
 
-    /// One input line to encode: its bytes, and the annotation of each trajectory on it
-    /// (one for a trajectory line, one per member for a group line).
-    public struct LineJob: Sendable, Equatable {
-        public var bytes: [UInt8]
-        public var isGroupLine: Bool
-        public var annotations: [Annotation]
-        /// Where the line lives on disk, so a worker process can read it itself instead of
-        /// receiving it through a pipe.
-        public var location: LineLocation?
-        public init(bytes: [UInt8], isGroupLine: Bool, annotations: [Annotation], location: LineLocation? = nil) {
-            self.bytes = bytes
-            self.isGroupLine = isGroupLine
-            self.annotations = annotations
-            self.location = location
-        }
-    }
-
     /// A line's file, byte offset and length.
     public struct LineLocation: Sendable, Equatable {
         public var path: String
@@ -104,32 +87,11 @@ public enum ScoreStage {
         return GroupScores(scores: scores, spread: spread, ranks: stats.ranks, advantages: stats.advantages, zeroVariance: stats.zeroVariance)
     }
 
-    /// Encodes one output line (without its newline).
-    public static func encode(_ job: LineJob, context: EncodeContext) throws(InputError) -> [UInt8] {
-        var w = JSONWriter(reservingCapacity: job.bytes.count + 512)
-        try encode(job, context: context, into: &w)
-        return w.bytes
-    }
-
-    /// Appends one output line (without its newline) to `w`: spliced when possible, else through a tree.
-    static func encode(_ job: LineJob, context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
-        try job.bytes.withUnsafeBufferPointer { buf throws(InputError) in
-            try encode(buf, isGroupLine: job.isGroupLine, annotations: job.annotations, context: context, into: &w)
-        }
-    }
-
     /// Appends the annotated record in `bytes` (without a newline) to `w`.
     static func encode(_ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
                        context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
         if RecordSplicer.splice(bytes, annotations: annotations, isGroupLine: isGroupLine, context: context, into: &w) { return }
         try encodeTree(bytes, isGroupLine: isGroupLine, annotations: annotations, context: context, into: &w)
-    }
-
-    /// The tree path for a job.
-    static func encodeTree(_ job: LineJob, context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
-        try job.bytes.withUnsafeBufferPointer { buf throws(InputError) in
-            try encodeTree(buf, isGroupLine: job.isGroupLine, annotations: job.annotations, context: context, into: &w)
-        }
     }
 
     /// The tree path: parse the record, add the fields, write it back.

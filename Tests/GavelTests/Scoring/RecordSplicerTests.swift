@@ -17,11 +17,14 @@ struct RecordSplicerTests {
     }
 
     static func both(_ record: String, group: Bool = false, error: String? = nil, count: Int = 1) throws -> (spliced: String?, tree: String) {
-        let job = ScoreStage.LineJob(bytes: Array(record.utf8), isGroupLine: group, annotations: Array(repeating: annotation(error: error), count: count))
+        let bytes = Array(record.utf8)
+        let annotations = Array(repeating: annotation(error: error), count: count)
         var s = JSONWriter()
-        let ok = RecordSplicer.splice(job.bytes, annotations: job.annotations, isGroupLine: group, context: context, into: &s)
+        let ok = RecordSplicer.splice(bytes, annotations: annotations, isGroupLine: group, context: context, into: &s)
         var t = JSONWriter()
-        try ScoreStage.encodeTree(job, context: context, into: &t)
+        try bytes.withUnsafeBufferPointer { buf throws(InputError) in
+            try ScoreStage.encodeTree(buf, isGroupLine: group, annotations: annotations, context: context, into: &t)
+        }
         return (ok ? String(decoding: s.bytes, as: UTF8.self) : nil, String(decoding: t.bytes, as: UTF8.self))
     }
 
@@ -71,9 +74,8 @@ struct RecordSplicerTests {
         #"{"reward":0.1} trailing"#,
     ])
     func fallback(_ record: String) throws {
-        let job = ScoreStage.LineJob(bytes: Array(record.utf8), isGroupLine: false, annotations: [Self.annotation()])
         var w = JSONWriter()
-        #expect(!RecordSplicer.splice(job.bytes, annotations: job.annotations, isGroupLine: false, context: Self.context, into: &w))
+        #expect(!RecordSplicer.splice(Array(record.utf8), annotations: [Self.annotation()], isGroupLine: false, context: Self.context, into: &w))
         #expect(w.bytes.isEmpty)
     }
 }
