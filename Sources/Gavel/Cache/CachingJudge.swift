@@ -5,11 +5,19 @@ public final class CachingJudge: Judge {
     public let inner: any Judge
     public let cache: JudgeCache
     private let logger: Logger
+    /// The inner judge's identity digest; its settings do not change during a run.
+    public let identityDigest: String
 
     public init(_ inner: any Judge, cache: JudgeCache, logger: Logger = Logger(label: "gavel.cache")) {
         self.inner = inner
         self.cache = cache
         self.logger = logger
+        self.identityDigest = JudgeCache.identityDigest(inner.cacheIdentity)
+    }
+
+    /// The cache key of a prompt for this judge.
+    public func key(for prompt: JudgePrompt) -> String {
+        JudgeCache.key(identityDigest: identityDigest, prompt: prompt)
     }
 
     public var name: String { inner.name }
@@ -17,9 +25,9 @@ public final class CachingJudge: Judge {
 
     public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
         guard cache.mode != .off else { return try await inner.judge(prompt) }
-        let identity = inner.cacheIdentity
-        let key = JudgeCache.key(identity: identity, prompt: prompt)
+        let key = key(for: prompt)
         let cache = self.cache
+        let digest = identityDigest
         let count = prompt.ids.count
         if cache.mode.reads, let hit = try await offload({ cache.lookup(key, count: count) }) {
             return hit
@@ -28,7 +36,7 @@ public final class CachingJudge: Judge {
         if cache.mode.writes {
             let name = inner.name
             do {
-                try await offload { try cache.store(key, verdict: verdict, judge: name, identity: identity) }
+                try await offload { try cache.store(key, verdict: verdict, judge: name, identityDigest: digest) }
             } catch {
                 logger.warning("could not store a cache entry: \(error)")
             }

@@ -12,7 +12,7 @@ import Synchronization
 /// The key never includes the API key or any header.
 public final class JudgeCache: Sendable {
     /// Bumped when the key's inputs or the entry format change.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// Counters of one run.
     public struct Statistics: Sendable, Equatable {
@@ -38,15 +38,30 @@ public final class JudgeCache: Sendable {
 
     public var statistics: Statistics { state.withLock { $0 } }
 
-    /// The key of one judge call: SHA-256 over the format version, the judge's identity, the
-    /// rendered messages, the ids and the sample index.
-    public static func key(identity: JSONValue, prompt: JudgePrompt) -> String {
-        var w = JSONWriter(reservingCapacity: prompt.user.utf8.count + prompt.system.utf8.count + 256)
-        w.write(.array([
-            .int(formatVersion), identity, .string(prompt.system), .string(prompt.user),
-            .array(prompt.ids.map(JSONValue.string)), .int(prompt.sample),
-        ]))
-        return SHA256.hash(data: w.bytes).hexString
+    /// The digest of a judge's identity (provider, model, base URL, request parameters), computed
+    /// once per judge rather than per call.
+    public static func identityDigest(_ identity: JSONValue) -> String {
+        SHA256.hash(data: JSONWriter.encode(identity)).hexString
+    }
+
+    /// The key of one judge call: SHA-256 over the format version, the judge's identity digest,
+    /// the rendered messages, the ids and the sample index, each length-prefixed. The messages are
+    /// hashed as they are, with no re-encoding pass over them.
+    public static func key(identityDigest: String, prompt: JudgePrompt) -> String {
+        var hasher = SHA256()
+        func part(_ s: String) {
+            var length = UInt64(s.utf8.count).littleEndian
+            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
+            var s = s
+            s.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        part(String(formatVersion))
+        part(identityDigest)
+        part(prompt.system)
+        part(prompt.user)
+        part(prompt.ids.joined(separator: ","))
+        part(String(prompt.sample))
+        return hasher.finalize().hexString
     }
 
     private func path(for key: String) -> (folder: String, file: String) {
@@ -88,13 +103,13 @@ public final class JudgeCache: Sendable {
     }
 
     /// Stores a validated verdict under `key`, atomically. Blocking file I/O.
-    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identity: JSONValue) throws {
+    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws {
         guard mode.writes else { return }
         var entry = JSONObject()
         entry["version"] = .int(Self.formatVersion)
         entry["key"] = .string(key)
         entry["judge"] = .string(judge)
-        entry["identity_digest"] = .string(SHA256.hash(data: JSONWriter.encode(identity)).hexString)
+        entry["identity_digest"] = .string(identityDigest)
         entry["created"] = .double((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
         entry["scores"] = .array(verdict.scores.map(JSONValue.double))
         entry["explanations"] = .array(verdict.explanations.map(JSONValue.string))

@@ -72,13 +72,15 @@ public final class ChatJudge: Judge {
             do {
                 let response = try await transport.send(request)
                 calls += 1
-                let callUsage = Self.usage(of: response, style: endpoint.style)
+                // Parse a successful body once; answer and usage both come from it.
+                let json = response.status < 300 ? try? JSONParser.parse(response.body) : nil
+                let callUsage = Self.usage(of: json, style: endpoint.style)
                 usage += callUsage
                 statistics.call(usage: callUsage)
                 if let limiter { await limiter.settle(estimated: estimate, actual: callUsage.prompt + callUsage.completion) }
                 switch response.status {
                 case 200..<300:
-                    let (answer, value) = Self.answer(of: response, style: endpoint.style)
+                    let (answer, value) = Self.answer(of: json, body: response, style: endpoint.style)
                     do throws(ScoreParser.Problem) {
                         let parsed: ScoreParser.Parsed
                         if let value {
@@ -230,8 +232,8 @@ public final class ChatJudge: Judge {
     // MARK: Response
 
     /// The answer text, and for a forced tool call the tool input as JSON.
-    static func answer(of response: HTTPResponse, style: JudgeEndpoint.Style) -> (String, JSONValue?) {
-        guard let json = try? JSONParser.parse(response.body) else { return (response.bodyText, nil) }
+    static func answer(of json: JSONValue?, body response: HTTPResponse, style: JudgeEndpoint.Style) -> (String, JSONValue?) {
+        guard let json else { return (response.bodyText, nil) }
         switch style {
         case .openAI, .azure:
             let message = json["choices"]?.arrayValue?.first?["message"]
@@ -248,8 +250,8 @@ public final class ChatJudge: Judge {
         }
     }
 
-    static func usage(of response: HTTPResponse, style: JudgeEndpoint.Style) -> TokenUsage {
-        guard response.status < 300, let json = try? JSONParser.parse(response.body), let u = json["usage"] else { return TokenUsage() }
+    static func usage(of json: JSONValue?, style: JudgeEndpoint.Style) -> TokenUsage {
+        guard let u = json?["usage"] else { return TokenUsage() }
         func n(_ key: String) -> Int { Int(u[key]?.doubleValue ?? 0) }
         return style == .anthropic ? TokenUsage(prompt: n("input_tokens"), completion: n("output_tokens"))
             : TokenUsage(prompt: n("prompt_tokens"), completion: n("completion_tokens"))

@@ -23,12 +23,12 @@ extension RankPipeline {
         plan.groups = index.groups.count
         plan.trajectories = index.trajectoryCount
         plan.skippedLines = index.skipped.count
-        let cache = (judge as? CachingJudge)?.cache
-        let identity = judge.cacheIdentity
+        let caching = judge as? CachingJudge
         for g in index.groups.indices {
             for prompt in try prompts(forGroup: g, index: index, inputs: inputs) {
-                if let cache, cache.mode.reads {
-                    let key = JudgeCache.key(identity: identity, prompt: prompt)
+                if let caching, caching.cache.mode.reads {
+                    let cache = caching.cache
+                    let key = caching.key(for: prompt)
                     let count = prompt.ids.count
                     if try await offload({ cache.lookup(key, count: count) }) != nil {
                         plan.cachedCalls += 1
