@@ -48,10 +48,11 @@ struct FrameReader {
     }
 
     private mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(Truncated) -> T {
-        let slice = try take(MemoryLayout<T>.size)
-        var v: T = 0
-        for (i, b) in slice.enumerated() { v |= T(b) << (8 * i) }
-        return v
+        let size = MemoryLayout<T>.size
+        guard index + size <= bytes.count else { throw Truncated() }
+        defer { index += size }
+        // One unaligned load of the little-endian bits, not a byte-by-byte loop.
+        return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: index, as: T.self)) }
     }
 
     mutating func u8() throws(Truncated) -> UInt8 { try take(1).first ?? 0 }
