@@ -7,7 +7,7 @@ struct ScoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "The score stage alone on N trajectories in groups of 8 with 3 samples, inline vs thread vs process; prints walls and speed-ups.",
-        discussion: "Example: gavel-bench score --trajectories 1000000"
+        discussion: "Example: gavel-bench score --trajectories 1000000 --rounds 3"
     )
 
     @Option var trajectories = 1_000_000
@@ -15,10 +15,13 @@ struct ScoreBench: AsyncParsableCommand {
     @Option(help: "Samples per group (3).") var samples = 3
     @Option var batchLines = 2048
     @Option(help: "Workers (threads or processes); default: active cores.") var workers: Int?
-    @Option(help: "Modes to run, comma-separated.") var modes = "inline,thread,process"
+    @Option(help: "Modes to run, comma-separated; the first is the baseline.") var modes = "inline,thread,process"
+    @Option(help: "Rounds; each runs every mode once, and the summary compares median walls.") var rounds = 3
 
     func run() async throws {
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
+        // Plain locals: the timed loops must not pay for reading argument-parser property wrappers.
+        let groupSize = self.groupSize, samples = self.samples, batchLines = self.batchLines
         let groups = trajectories / groupSize
         // Deterministic inputs: sample scores and ~400-byte ART-like records.
         var rng = SplitMix(seed: 99)
@@ -26,34 +29,34 @@ struct ScoreBench: AsyncParsableCommand {
             ScoreStage.GroupSamples(samples: (0..<samples).map { _ in (0..<groupSize).map { _ in Double(rng.next() % 1000) / 1000 } })
         }
         let filler = String(repeating: "lorem ipsum ", count: 16)
-        var lines: [(bytes: [UInt8], location: ScoreStage.LineLocation?)] = []
+        // The records go to a file, as in a real run: every executor reads its batches' spans from it
+        // (the pipeline hands executors byte ranges, not lines).
+        let folder = ".build/bench"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = "\(folder)/score-records-\(groups * groupSize).jsonl"
+        var file: [UInt8] = []
+        var lines: [(offset: Int, length: Int)] = []
         lines.reserveCapacity(groups * groupSize)
         for g in 0..<groups {
             for m in 0..<groupSize {
                 let record = #"{"reward":0.0,"metrics":{"duration":1.5},"metadata":{"group_id":"g\#(g)"},"messages_and_choices":[{"role":"user","content":"task \#(g): \#(filler)"},{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":"answer \#(m) \#(filler)"}}],"logs":[]}"#
-                lines.append((Array(record.utf8), nil))
+                lines.append((file.count, record.utf8.count))
+                file.append(contentsOf: record.utf8)
+                file.append(0x0A)
             }
-        }
-        // The records also go to a file, so worker processes can read their lines themselves, as in a real run.
-        let folder = ".build/bench"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = "\(folder)/score-records-\(lines.count).jsonl"
-        var file: [UInt8] = []
-        var offset = 0
-        for i in lines.indices {
-            lines[i].location = ScoreStage.LineLocation(path: path, offset: offset, length: lines[i].bytes.count)
-            file.append(contentsOf: lines[i].bytes)
-            file.append(0x0A)
-            offset += lines[i].bytes.count + 1
         }
         try Data(file).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let inputMB = Double(lines.reduce(0) { $0 + $1.bytes.count }) / 1e6
+        let inputMB = Double(file.count - lines.count) / 1e6
+        file = []
         let explanations = (0..<groupSize).map { "Trajectory \($0 + 1) reached the goal with one detour." }
         print(String(format: "score-stage benchmark: %d trajectories (%d groups × %d, %d samples, %.0f MB of records), %d workers",
                      lines.count, groups, groupSize, samples, inputMB, workers))
-        var baseline: Double?
-        for mode in modes.split(separator: ",").map(String.init) {
+        let modeList = modes.split(separator: ",").map(String.init)
+        let context = ScoreStage.EncodeContext(judgeName: "openai/bench", advantage: .grpo)
+
+        /// One timed run of the score stage in `mode`.
+        func measure(_ mode: String) async throws -> Run {
             let executor: any ScoreExecutor
             switch mode {
             case "inline": executor = InlineScoreExecutor()
@@ -65,42 +68,76 @@ struct ScoreBench: AsyncParsableCommand {
             }
             let t0 = now(), cpu0 = cpuSeconds()
             let combined = try await executor.combine(groupSamples, mode: .grpo)
+            let combineWall = now() - t0
             // Annotate with the combined results, then encode in batches with a few in flight (as the pipeline does).
             var outBytes = 0
             var pending: [Task<ScoreChunk, any Error>] = []
-            let context = ScoreStage.EncodeContext(judgeName: "openai/bench", advantage: .grpo)
             for start in stride(from: 0, to: lines.count, by: batchLines) {
-                // A batch carries its groups' results once and each line's group slot and member
-                // (as the pipeline builds them); the executor makes the annotations.
+                // A batch carries its groups' results once and each line's byte range, group slot and
+                // member (as the pipeline builds them); the executor reads the lines and annotates them.
                 let stop = min(lines.count, start + batchLines)
                 let firstGroup = start / groupSize, lastGroup = (stop - 1) / groupSize
-                var batch = EncodeBatch()
+                var batch = EncodeBatch(source: .file(path))
                 for g in firstGroup...lastGroup {
                     batch.groups.append(EncodeBatch.Group(key: "g\(g)", scores: combined[g], explanations: explanations,
                                                           samples: groupSamples[g].samples, count: groupSize))
                 }
                 for t in start..<stop {
-                    batch.lines.append(EncodeBatch.Line(bytes: lines[t].bytes, location: lines[t].location, slot: t / groupSize - firstGroup, member: t % groupSize))
+                    batch.lines.append(EncodeBatch.Line(offset: lines[t].offset, length: lines[t].length, slot: t / groupSize - firstGroup, member: t % groupSize))
                 }
                 if executor.batchesInFlight <= 1 {
                     outBytes += consume(try await executor.encode(batch, context: context))
                     continue
                 }
-                let b = batch
-                pending.append(Task { try await executor.encode(b, context: context) })
+                pending.append(executor.start(batch, context: context))
                 if pending.count >= executor.batchesInFlight { outBytes += consume(try await pending.removeFirst().value) }
             }
             for p in pending { outBytes += consume(try await p.value) }
             let wall = now() - t0, cpu = cpuSeconds() - cpu0
             let children0 = childCPUSeconds()
             await executor.shutdown()
-            let workerCPU = childCPUSeconds() - children0
-            let base = baseline ?? wall
-            baseline = base
-            print(String(format: "  %-8@ wall %6.2f s   %5.2f× inline   CPU: this process %5.2f s, workers %5.2f s   (%.0f MB out)",
-                         mode as NSString, wall, base / wall, cpu, workerCPU, Double(outBytes) / 1e6))
+            return Run(wall: wall, combine: combineWall, cpu: cpu, workerCPU: childCPUSeconds() - children0, outBytes: outBytes)
+        }
+
+        // Rounds interleave the modes, so a slow spell of this shared machine hits every mode alike;
+        // the summary compares medians.
+        var runs: [String: [Run]] = [:]
+        for round in 1...max(1, rounds) {
+            for mode in modeList {
+                let r = try await measure(mode)
+                runs[mode, default: []].append(r)
+                let base = runs[modeList[0]]?[round - 1].wall ?? r.wall
+                print(String(format: "  round %d  %-8@ wall %6.2f s  %5.2f× %@   combine %5.2f s   CPU: this process %5.2f s, workers %5.2f s   (%.0f MB out)",
+                             round, mode as NSString, r.wall, base / r.wall, modeList[0] as NSString, r.combine, r.cpu, r.workerCPU, Double(r.outBytes) / 1e6))
+            }
+        }
+        let medians = modeList.map { mode in median(runs[mode, default: []].map(\.wall)) }
+        print("median wall over \(max(1, rounds)) round(s), speed-up against \(modeList[0]):")
+        for (i, mode) in modeList.enumerated() {
+            let walls = runs[mode, default: []].map(\.wall)
+            print(String(format: "  %-8@ %6.2f s  (%.2f–%.2f)   %5.2f× %@", mode as NSString, medians[i], walls.min() ?? 0, walls.max() ?? 0,
+                         medians[0] / medians[i], modeList[0] as NSString))
+        }
+        if let t = modeList.firstIndex(of: "thread"), let p = modeList.firstIndex(of: "process") {
+            print(String(format: "  process / thread wall: %.2f", medians[p] / medians[t]))
         }
     }
+}
+
+/// One timed run of one mode.
+struct Run {
+    var wall: Double
+    var combine: Double
+    var cpu: Double
+    var workerCPU: Double
+    var outBytes: Int
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+func median(_ values: [Double]) -> Double {
+    let v = values.sorted()
+    guard !v.isEmpty else { return 0 }
+    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
 }
 
 /// Takes a chunk as an output sink would (its size), then releases it.

@@ -51,6 +51,9 @@ public struct JSONWriter {
     /// Appends raw bytes, unchanged.
     public mutating func append(raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
 
+    /// Empties the writer, keeping its memory for what comes next.
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
     /// Drops everything written after the first `count` bytes.
     public mutating func truncate(to count: Int) { bytes.removeSubrange(min(count, bytes.count)...) }
 

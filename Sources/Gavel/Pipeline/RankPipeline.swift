@@ -192,104 +192,74 @@ public final class RankPipeline: Sendable {
 
     // MARK: Write
 
-    /// Streams the inputs again in order, encoding batches of lines on the executor with a few
-    /// batches in flight, and writes the results in input order.
+    /// Goes through the indexed records in input order, encoding batches of lines on the executor
+    /// with a few batches in flight, and writes the results in input order.
+    ///
+    /// Batches carry byte ranges of the input files, not the lines: whoever encodes a batch (this
+    /// process, a thread, a worker process) reads its span from the file in one read.
     private func write(index: InputIndex, inputs: InputSet, board: OutcomeBoard, to sink: OutputSink, on executor: any ScoreExecutor) async throws {
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
         var pending: [Task<ScoreChunk, any Error>] = []
-        var cursor = 0
 
         /// The batch being filled, and the slot of each group already in it.
-        var batch = EncodeBatch()
+        var batch = EncodeBatch(source: .file(inputs.paths.first ?? ""))
         var slots: [Int: Int] = [:]
-        var batchBytes = 0
+        var spanStart = 0
 
-        /// The group of an input line, or nil for a line that is not a record (blank, skipped).
-        func group(of line: LineReader.Line, file: Int) -> Int? {
-            guard cursor < index.records.count else { return nil }
-            let record = index.records[cursor]
-            guard record.file == Int32(file), record.line == Int32(line.number) else { return nil }
-            return Int(record.group)
+        func drainPending() async throws {
+            while !pending.isEmpty { try sink.write(chunk: try await pending.removeFirst().value) }
         }
 
-        /// Adds the record at the cursor (whose group is posted) to the batch.
-        func add(_ bytes: UnsafeBufferPointer<UInt8>, file: Int, outcome: GroupOutcome) {
-            let record = index.records[cursor]
-            cursor += 1
+        func submit() async throws {
+            guard !batch.lines.isEmpty else { return }
+            let full = batch
+            batch.groups.removeAll(keepingCapacity: true)
+            batch.lines.removeAll(keepingCapacity: true)
+            slots.removeAll(keepingCapacity: true)
+            guard window > 1 else {
+                try sink.write(chunk: try await executor.encode(full, context: context))
+                return
+            }
+            // start() hands batches to the executor in this order, which is the order chunks are taken in.
+            pending.append(executor.start(full, context: context))
+            while pending.count >= window {
+                try sink.write(chunk: try await pending.removeFirst().value)
+            }
+        }
+
+        var file = -1
+        for record in index.records {
+            if Int(record.file) != file {
+                // A batch never spans files: its lines are one file's byte ranges.
+                try await submit()
+                file = Int(record.file)
+                batch.source = .file(inputs.paths[file])
+            }
             let g = Int(record.group)
+            var outcome = board.posted(g)
+            if outcome == nil {
+                // Write what is ready before waiting for a group still being judged, so output keeps flowing.
+                try await submit()
+                try await drainPending()
+                try sink.flush()
+                outcome = await board.outcome(g)
+            }
             let slot: Int
             if let s = slots[g] {
                 slot = s
             } else {
                 slot = batch.groups.count
                 slots[g] = slot
-                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
+                batch.groups.append((outcome ?? .failed("not judged")).batchGroup(key: index.groups[g].key, count: index.groups[g].count))
             }
-            let location = ScoreStage.LineLocation(path: inputs.paths[file], offset: record.offset, length: record.length)
-            batch.lines.append(EncodeBatch.Line(bytes: Array(bytes), location: location, slot: slot, member: Int(record.member)))
-            batchBytes += bytes.count
-        }
-
-        func takeBatch() -> EncodeBatch {
-            defer {
-                batch = EncodeBatch()
-                slots.removeAll(keepingCapacity: true)
-                batchBytes = 0
-            }
-            return batch
-        }
-
-        func drainPending() async throws {
-            while !pending.isEmpty { try sink.write(chunk: try await pending.removeFirst().value) }
-        }
-
-        func submit(_ batch: EncodeBatch) async throws {
-            guard window > 1 else {
-                try sink.write(chunk: try await executor.encode(batch, context: context))
-                return
-            }
-            pending.append(Task { try await executor.encode(batch, context: context) })
-            while pending.count >= window {
-                try sink.write(chunk: try await pending.removeFirst().value)
+            if batch.lines.isEmpty { spanStart = record.offset }
+            batch.lines.append(EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member)))
+            if batch.lines.count >= options.batchLines || record.offset + record.length - spanStart >= 8 << 20 {
+                try await submit()
             }
         }
-
-        for file in inputs.names.indices {
-            let reader = try inputs.lineReader(file: file, maxLineBytes: options.maxLineBytes)
-            while true {
-                // Read synchronously while the lines' groups are judged and the batch has room; stop to
-                // hand off a full batch, or to wait for a group still being judged (holding its line).
-                var full: EncodeBatch?
-                var waitFor: (group: Int, bytes: [UInt8])?
-                var sawLine = false
-                try reader.forEachLine { line in
-                    sawLine = true
-                    guard let g = group(of: line, file: file) else { return true }
-                    guard let outcome = board.posted(g) else {
-                        waitFor = (g, Array(line.bytes))
-                        return false
-                    }
-                    add(line.bytes, file: file, outcome: outcome)
-                    guard batch.lines.count >= options.batchLines || batchBytes >= 8 << 20 else { return true }
-                    full = takeBatch()
-                    return false
-                }
-                if let full { try await submit(full) }
-                if let (g, bytes) = waitFor {
-                    // Write what is ready before waiting, so output keeps flowing.
-                    if !batch.lines.isEmpty { try await submit(takeBatch()) }
-                    try await drainPending()
-                    try sink.flush()
-                    let outcome = await board.outcome(g)
-                    bytes.withUnsafeBufferPointer { add($0, file: file, outcome: outcome) }
-                    continue
-                }
-                if !sawLine || full == nil { break }
-            }
-            // A batch never spans files: the worker reads one file's span.
-            if !batch.lines.isEmpty { try await submit(takeBatch()) }
-        }
+        try await submit()
         try await drainPending()
     }
 }

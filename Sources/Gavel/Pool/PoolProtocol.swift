@@ -26,22 +26,17 @@ enum PoolProtocol {
         return w.bytes
     }
 
-    /// The lines' common file and byte span, when every line has a location in one file, in order.
-    static func span(_ lines: [EncodeBatch.Line]) -> (path: String, start: Int, end: Int)? {
-        guard let first = lines.first?.location else { return nil }
-        var end = first.offset
-        for line in lines {
-            guard let l = line.location, l.path == first.path, l.offset >= end else { return nil }
-            end = l.offset + l.length
-        }
-        return (first.path, first.offset, end)
-    }
+    /// Source kinds in an encode request.
+    private static let fileSource: UInt8 = 0, bytesSource: UInt8 = 1
 
-    /// An encode request: the groups once, then per line its place (or bytes), slot and member.
+    /// An encode request: the groups once, then where the lines are (a file path, or the bytes
+    /// themselves), then per line its offset, length, slot and member.
+    ///
+    /// With a file source only offsets cross the pipe: the worker reads the lines itself.
     static func encodeRequest(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> [UInt8] {
-        // With a file span the worker reads the lines itself: only offsets cross the pipe.
-        let span = span(batch.lines)
-        var w = FrameWriter(reservingCapacity: batch.lines.reduce(256) { $0 + (span == nil ? $1.bytes.count : 0) + 24 } + batch.groups.count * 512)
+        var inline = 0
+        if case .bytes(let b) = batch.source { inline = b.count }
+        var w = FrameWriter(reservingCapacity: 256 + inline + batch.lines.count * 32 + batch.groups.count * 512)
         w.u8(encodeKind)
         w.string(context.judgeName)
         w.string(context.advantage.rawValue)
@@ -66,20 +61,18 @@ enum PoolProtocol {
             w.u32(UInt32(g.samples.count))
             for k in g.samples { w.f64s(k) }
         }
-        w.bool(span != nil)
-        if let span {
-            w.string(span.path)
-            w.i64(span.start)
-            w.i64(span.end - span.start)
+        switch batch.source {
+        case .file(let path):
+            w.u8(fileSource)
+            w.string(path)
+        case .bytes(let bytes):
+            w.u8(bytesSource)
+            w.raw(bytes)
         }
         w.u32(UInt32(batch.lines.count))
         for line in batch.lines {
-            if let span, let l = line.location {
-                w.i64(l.offset - span.start)
-                w.i64(l.length)
-            } else {
-                w.raw(line.bytes)
-            }
+            w.i64(line.offset)
+            w.i64(line.length)
             w.i64(line.slot)
             w.i64(line.member)
         }
@@ -88,9 +81,17 @@ enum PoolProtocol {
 
     // MARK: Worker side
 
-    /// Does one request's work and returns the reply frame.
+    /// Does one request's work and returns the reply frame (tests; a worker reuses its buffers).
     static func handle(_ request: [UInt8]) -> [UInt8] {
-        var out = FrameWriter()
+        var out = JSONWriter()
+        handle(request, spans: SpanBuffer(), into: &out)
+        return out.bytes
+    }
+
+    /// Does one request's work, writing the reply frame into `out` (emptied first) and reading
+    /// file spans into `spans`; both keep their memory from one request to the next.
+    static func handle(_ request: [UInt8], spans: SpanBuffer, into out: inout JSONWriter) {
+        out.reset()
         do {
             var r = FrameReader(request)
             switch try r.u8() {
@@ -106,7 +107,7 @@ enum PoolProtocol {
                     for _ in 0..<k { samples.append(try r.f64s()) }
                     w.scores(ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: mode))
                 }
-                return w.bytes
+                out.append(raw: w.bytes)
             case encodeKind:
                 let context = ScoreStage.EncodeContext(judgeName: try r.string(), advantage: AdvantageMode(rawValue: try r.string()) ?? .grpo)
                 var batch = EncodeBatch()
@@ -127,48 +128,34 @@ enum PoolProtocol {
                     }
                     batch.groups.append(g)
                 }
-                var spanBytes: [UInt8]?
-                if try r.bool() {
-                    let path = try r.string(), start = try r.i64(), length = try r.i64()
-                    spanBytes = try readSpan(path: path, offset: start, length: length)
+                switch try r.u8() {
+                case fileSource: batch.source = .file(try r.string())
+                case bytesSource: batch.source = .bytes(try r.raw())
+                default: throw RemoteError(description: "unknown line source")
                 }
                 let count = Int(try r.u32())
-                var chunk = JSONWriter(reservingCapacity: (spanBytes?.count ?? request.count) + count * 400)
+                guard count <= request.count / 32 else { throw FrameReader.Truncated() }
+                batch.lines.reserveCapacity(count)
                 for _ in 0..<count {
-                    var range = 0..<0
-                    var own: [UInt8] = []
-                    if let spanBytes {
-                        let offset = try r.i64(), length = try r.i64()
-                        guard offset >= 0, length >= 0, offset + length <= spanBytes.count else { throw RemoteError(description: "line outside its span") }
-                        range = offset..<(offset + length)
-                    } else {
-                        own = try r.raw()
-                        range = 0..<own.count
-                    }
-                    let line = EncodeBatch.Line(bytes: [], slot: try r.i64(), member: try r.i64())
-                    let annotations = batch.annotations(of: line)
-                    // Lines are encoded straight from the span read from disk, without copying them out.
-                    let source = spanBytes ?? own
-                    try source.withUnsafeBufferPointer { buf throws(InputError) in
-                        try ScoreStage.encode(UnsafeBufferPointer(rebasing: buf[range]), isGroupLine: line.member < 0, annotations: annotations, context: context, into: &chunk)
-                    }
-                    chunk.append(raw: CollectionOfOne(0x0A))
+                    batch.lines.append(EncodeBatch.Line(offset: try r.i64(), length: try r.i64(), slot: try r.i64(), member: try r.i64()))
+                }
+                // Lines are encoded straight from the span read from disk, without copying them out.
+                try batch.withText(batch.lines.indices, buffer: spans) { text, base throws(InputError) in
+                    try ScoreStage.encodeLines(batch, batch.lines.indices, text: text, base: base, context: context, into: &out)
                 }
                 // The reply is the JSONL chunk as is, then the status byte (so the parent drops it in O(1)).
-                chunk.append(raw: CollectionOfOne(0))
-                return chunk.bytes
+                out.append(raw: CollectionOfOne(0))
             default:
-                out.u8(1)
-                out.string("unknown request kind")
-                out.u8(1)
-                return out.bytes
+                throw RemoteError(description: "unknown request kind")
             }
         } catch {
             // Error replies start and end with 1, so they never look like a chunk (which ends with 0).
-            out.u8(1)
-            out.string("\(error)")
-            out.u8(1)
-            return out.bytes
+            var w = FrameWriter()
+            w.u8(1)
+            w.string("\(error)")
+            w.u8(1)
+            out.reset()
+            out.append(raw: w.bytes)
         }
     }
 
@@ -221,15 +208,6 @@ enum PoolProtocol {
         var chunk = reply
         chunk.removeLast()
         return chunk
-    }
-
-    /// Reads `length` bytes at `offset` of `path` (in a worker).
-    static func readSpan(path: String, offset: Int, length: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RemoteError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard let out = FileDescriptorIO.pread(fd, offset: offset, length: length) else { throw RemoteError(description: "cannot read \(path)") }
-        return out
     }
 }
 

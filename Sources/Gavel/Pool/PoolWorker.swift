@@ -19,6 +19,9 @@ public enum PoolWorker {
         let environment = ProcessInfo.processInfo.environment
         let crashAt = environment[crashVariable].flatMap(Int.init)
         let shared = environment[sharedVariable].flatMap(Int32.init).map(SharedRegion.init(fd:))
+        // Kept across requests: the span buffer and the reply's memory are reused, not refaulted.
+        let spans = SpanBuffer()
+        var reply = JSONWriter(reservingCapacity: 1 << 20)
         var jobs = 0
         while let request = FileDescriptorIO.readFrame(0) {
             jobs += 1
@@ -26,14 +29,15 @@ public enum PoolWorker {
                 FileHandle.standardError.write(Data("gavel worker: simulated crash on job \(jobs) (\(crashVariable))\n".utf8))
                 _exit(70)
             }
-            let reply = PoolProtocol.handle(request)
+            PoolProtocol.handle(request, spans: spans, into: &reply)
+            let bytes = reply.bytes
             // A large chunk (ending in status 0) goes through shared memory; the pipe carries its length.
-            if let shared, reply.count >= sharedThreshold, reply.last == 0,
-               reply.withUnsafeBytes({ shared.put(UnsafeRawBufferPointer(rebasing: $0[0..<(reply.count - 1)])) }) {
-                guard FileDescriptorIO.writeFrame(1, PoolProtocol.sharedReply(length: reply.count - 1)) else { return 1 }
+            if let shared, bytes.count >= sharedThreshold, bytes.last == 0,
+               bytes.withUnsafeBytes({ shared.put(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 1)])) }) {
+                guard FileDescriptorIO.writeFrame(1, PoolProtocol.sharedReply(length: bytes.count - 1)) else { return 1 }
                 continue
             }
-            guard FileDescriptorIO.writeFrame(1, reply) else { return 1 }
+            guard FileDescriptorIO.writeFrame(1, bytes) else { return 1 }
         }
         return 0
     }

@@ -53,15 +53,51 @@ public final class ProcessPool: @unchecked Sendable {
         }
     }
 
+    /// A reply still to come: the job is queued when this is made, its reply awaited later.
+    public final class PendingReply: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<Reply, any Error>?
+        private var waiter: CheckedContinuation<Reply, any Error>?
+
+        fileprivate init() {}
+
+        fileprivate func resolve(_ r: Result<Reply, any Error>) {
+            lock.lock()
+            if let w = waiter {
+                waiter = nil
+                lock.unlock()
+                w.resume(with: r)
+            } else {
+                result = r
+                lock.unlock()
+            }
+        }
+
+        /// Waits for the reply (await it once).
+        public func value() async throws -> Reply {
+            try await withCheckedThrowingContinuation { c in
+                lock.lock()
+                if let r = result {
+                    result = nil
+                    lock.unlock()
+                    c.resume(with: r)
+                } else {
+                    waiter = c
+                    lock.unlock()
+                }
+            }
+        }
+    }
+
     private final class Job: @unchecked Sendable {
         let id: Int
         let payload: [UInt8]
         var attempts = 0
-        let continuation: CheckedContinuation<Reply, any Error>
-        init(id: Int, payload: [UInt8], continuation: CheckedContinuation<Reply, any Error>) {
+        let reply: PendingReply
+        init(id: Int, payload: [UInt8], reply: PendingReply) {
             self.id = id
             self.payload = payload
-            self.continuation = continuation
+            self.reply = reply
         }
     }
 
@@ -103,18 +139,36 @@ public final class ProcessPool: @unchecked Sendable {
 
     /// Sends one job to a worker and returns its reply.
     public func submit(_ payload: [UInt8]) async throws -> Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            condition.lock()
-            if stopping {
-                condition.unlock()
-                continuation.resume(throwing: PoolError(description: "the worker pool is shut down"))
-                return
-            }
-            nextJobID += 1
-            queue.append(Job(id: nextJobID, payload: payload, continuation: continuation))
-            condition.signal()
+        try await enqueue(payload).value()
+    }
+
+    /// Queues one job now and returns its reply to await later.
+    ///
+    /// Workers take jobs first in, first out. A large reply is lent from its worker's shared
+    /// region until the caller releases it, and that worker takes no job meanwhile; so a caller
+    /// that keeps several jobs in flight must queue them in the order it will take their replies
+    /// (with `enqueue`, not from separately started tasks), or every worker could end up holding
+    /// a reply the caller will only take after one still queued.
+    public func enqueue(_ payload: [UInt8]) -> PendingReply {
+        let reply = PendingReply()
+        condition.lock()
+        if stopping {
             condition.unlock()
+            reply.resolve(.failure(PoolError(description: "the worker pool is shut down")))
+            return reply
         }
+        nextJobID += 1
+        queue.append(Job(id: nextJobID, payload: payload, reply: reply))
+        condition.signal()
+        condition.unlock()
+        return reply
+    }
+
+    /// Jobs queued so far (each gets the next job number).
+    public var jobsQueued: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return nextJobID
     }
 
     /// Worker crashes seen so far.
@@ -164,7 +218,7 @@ public final class ProcessPool: @unchecked Sendable {
             job.attempts += 1
             if FileDescriptorIO.writeFrame(w.stdin, job.payload), let reply = FileDescriptorIO.readFrame(w.stdout) {
                 guard let length = PoolProtocol.sharedLength(reply) else {
-                    job.continuation.resume(returning: .frame(reply))
+                    job.reply.resolve(.success(.frame(reply)))
                     continue
                 }
                 // A large chunk waits in shared memory: lend it to the caller without copying, and
@@ -175,7 +229,7 @@ public final class ProcessPool: @unchecked Sendable {
                 }
                 sharedCount.withLock { $0 += 1 }
                 let released = DispatchSemaphore(value: 0)
-                job.continuation.resume(returning: .shared(ScoreChunk(borrowing: pointer, count: length) { released.signal() }))
+                job.reply.resolve(.success(.shared(ScoreChunk(borrowing: pointer, count: length) { released.signal() })))
                 released.wait()
                 continue
             }
@@ -201,7 +255,7 @@ public final class ProcessPool: @unchecked Sendable {
     }
 
     private func fail(_ job: Job, _ message: String) {
-        job.continuation.resume(throwing: PoolError(description: message))
+        job.reply.resolve(.failure(PoolError(description: message)))
     }
 
     /// Waits for a worker to exit and describes how it ended.

@@ -25,7 +25,13 @@ public final class ProcessScoreExecutor: ScoreExecutor {
     }
 
     public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk {
-        try PoolProtocol.encodeChunk(try await pool.submit(PoolProtocol.encodeRequest(batch, context: context)))
+        try await start(batch, context: context).value
+    }
+
+    /// Queues the batch with the pool before returning (in call order), then awaits its reply in a task.
+    public func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ScoreChunk, any Error> {
+        let reply = pool.enqueue(PoolProtocol.encodeRequest(batch, context: context))
+        return Task { try PoolProtocol.encodeChunk(try await reply.value()) }
     }
 
     public func shutdown() async {

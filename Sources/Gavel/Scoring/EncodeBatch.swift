@@ -1,3 +1,5 @@
+import Foundation
+
 /// A batch of output lines for the score stage, with the results of the groups they belong to.
 ///
 /// Each group's result travels once per batch, and each line names its group and member; the
@@ -47,29 +49,76 @@ public struct EncodeBatch: Sendable, Equatable {
         }
     }
 
-    /// One input line: its bytes (and where it is on disk), its group's slot in `groups`, and its member (-1 for a group line).
+    /// One input line: its byte range in the batch's source, its group's slot in `groups`, and
+    /// its member (-1 for a group line). Plain integers, so building a batch costs no reference counting.
     public struct Line: Sendable, Equatable {
-        public var bytes: [UInt8]
-        public var location: ScoreStage.LineLocation?
+        public var offset: Int
+        public var length: Int
         public var slot: Int
         public var member: Int
-        public init(bytes: [UInt8], location: ScoreStage.LineLocation? = nil, slot: Int, member: Int) {
-            self.bytes = bytes
-            self.location = location
+        public init(offset: Int, length: Int, slot: Int, member: Int) {
+            self.offset = offset
+            self.length = length
             self.slot = slot
             self.member = member
         }
+        /// One past the line's last byte.
+        public var end: Int { offset + length }
     }
 
+    /// Where the lines' bytes are.
+    public enum Source: Sendable, Equatable {
+        /// In this file, at the lines' offsets: whoever encodes the batch reads the span itself
+        /// (a worker process reads it straight from the page cache; nothing crosses a pipe).
+        case file(String)
+        /// In this buffer, at the lines' offsets.
+        case bytes([UInt8])
+    }
+
+    public var source: Source
     public var groups: [Group] = []
     public var lines: [Line] = []
 
-    public init(groups: [Group] = [], lines: [Line] = []) {
+    public init(source: Source = .bytes([]), groups: [Group] = [], lines: [Line] = []) {
+        self.source = source
         self.groups = groups
         self.lines = lines
     }
 
-    /// The annotations of line `i`: one for a trajectory line, one per member for a group line.
+    /// Appends a line whose bytes travel in the batch (the source must be `.bytes`).
+    public mutating func appendLine(_ bytes: some Collection<UInt8>, slot: Int, member: Int) {
+        guard case .bytes(var buffer) = source else { preconditionFailure("appendLine(_:) needs a .bytes source") }
+        source = .bytes([])
+        let offset = buffer.count
+        buffer.append(contentsOf: bytes)
+        source = .bytes(buffer)
+        lines.append(Line(offset: offset, length: bytes.count, slot: slot, member: member))
+    }
+
+    /// The byte span of `lines[range]` in the source: from the first line's start to the last line's end.
+    func span(_ range: Range<Int>) -> Range<Int> {
+        guard !range.isEmpty else { return 0..<0 }
+        var lo = Int.max, hi = 0
+        for i in range {
+            lo = min(lo, lines[i].offset)
+            hi = max(hi, lines[i].end)
+        }
+        return lo..<max(lo, hi)
+    }
+
+    /// Calls `body` with the text of `lines[range]` (the in-memory buffer, or their span read from
+    /// the file into `buffer`) and the source offset of its first byte.
+    func withText<R>(_ range: Range<Int>, buffer: SpanBuffer, _ body: (UnsafeBufferPointer<UInt8>, Int) throws(InputError) -> R) throws(InputError) -> R {
+        switch source {
+        case .bytes(let bytes):
+            return try bytes.withUnsafeBufferPointer { buf throws(InputError) in try body(buf, 0) }
+        case .file(let path):
+            let span = span(range)
+            return try body(try buffer.read(path: path, span: span), span.lowerBound)
+        }
+    }
+
+    /// The annotations of a line: one for a trajectory line, one per member for a group line.
     func annotations(of line: Line) -> [ScoreStage.Annotation] {
         guard line.slot >= 0, line.slot < groups.count else { return [ScoreStage.Annotation(group: "", error: "not judged")] }
         let g = groups[line.slot]
@@ -78,17 +127,29 @@ public struct EncodeBatch: Sendable, Equatable {
 }
 
 extension ScoreStage {
-    /// Encodes a batch's lines as one JSONL chunk (each line ends with a newline).
+    /// Encodes a batch's lines (all, or `range`) as one JSONL chunk (each line ends with a newline),
+    /// reading their text from the batch's file when that is their source.
     public static func encodeChunk(_ batch: EncodeBatch, lines range: Range<Int>? = nil, context: EncodeContext) throws(InputError) -> [UInt8] {
         let range = range ?? batch.lines.indices
-        var w = JSONWriter(reservingCapacity: batch.lines[range].reduce(0) { $0 + $1.bytes.count + 400 })
-        for i in range {
-            let line = batch.lines[i]
-            try line.bytes.withUnsafeBufferPointer { buf throws(InputError) in
-                try encode(buf, isGroupLine: line.member < 0, annotations: batch.annotations(of: line), context: context, into: &w)
-            }
-            w.append(raw: CollectionOfOne(0x0A))
+        var w = JSONWriter(reservingCapacity: batch.span(range).count + range.count * 400)
+        try batch.withText(range, buffer: SpanBuffer()) { text, base throws(InputError) in
+            try encodeLines(batch, range, text: text, base: base, context: context, into: &w)
         }
         return w.bytes
+    }
+
+    /// Encodes `lines[range]` of the batch into `w`; `text` holds the source's bytes from offset `base` on.
+    static func encodeLines(_ batch: EncodeBatch, _ range: Range<Int>, text: UnsafeBufferPointer<UInt8>, base: Int,
+                            context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+        for i in range {
+            let line = batch.lines[i]
+            let lo = line.offset - base
+            guard lo >= 0, line.length >= 0, lo + line.length <= text.count else {
+                throw InputError.invalidLine(path: "(batch)", line: 0, "a line lies outside the text read for its batch")
+            }
+            try encode(UnsafeBufferPointer(rebasing: text[lo..<(lo + line.length)]), isGroupLine: line.member < 0,
+                       annotations: batch.annotations(of: line), context: context, into: &w)
+            w.append(raw: CollectionOfOne(0x0A))
+        }
     }
 }

@@ -8,6 +8,11 @@ public protocol ScoreExecutor: Sendable {
     func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores]
     /// Encodes the batch's lines, in order, as one JSONL chunk (each line ends with a newline).
     func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk
+    /// Starts encoding `batch` now and returns the task that yields its chunk.
+    ///
+    /// Batches started one after another begin in that order, so a caller that keeps several in
+    /// flight and takes their chunks in order never waits on a batch stuck behind later ones.
+    func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ScoreChunk, any Error>
     /// Releases workers, if any.
     func shutdown() async
     /// Batches worth keeping in flight at once: 1 runs each batch to completion in the calling
@@ -16,6 +21,9 @@ public protocol ScoreExecutor: Sendable {
 }
 
 extension ScoreExecutor {
+    public func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ScoreChunk, any Error> {
+        Task { try await encode(batch, context: context) }
+    }
     public func shutdown() async {}
     public var batchesInFlight: Int { 1 }
 }

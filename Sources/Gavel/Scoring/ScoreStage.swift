@@ -40,18 +40,6 @@ public enum ScoreStage {
         }
     }
 
-    /// A line's file, byte offset and length.
-    public struct LineLocation: Sendable, Equatable {
-        public var path: String
-        public var offset: Int
-        public var length: Int
-        public init(path: String, offset: Int, length: Int) {
-            self.path = path
-            self.offset = offset
-            self.length = length
-        }
-    }
-
     /// Settings shared by every line of a run.
     public struct EncodeContext: Sendable, Equatable {
         public var judgeName: String

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import JudgeSimulator
 import Testing
 @testable import Gavel
@@ -72,6 +73,67 @@ struct ScoreStageTests {
         #expect(try dir.read("crash.jsonl") == (try dir.read("inline.jsonl")))
     }
 
+    @Test("batches started in order are taken in order: lent shared-memory replies never deadlock the pool")
+    func inOrderDispatch() async throws {
+        let dir = try TempDir()
+        // 60 batches of 200 ~400-byte lines: every reply (~90 KB) is lent from the worker's shared region.
+        let record = #"{"messages":[{"role":"user","content":"\#(String(repeating: "x", count: 380))"}]}"#
+        let path = try dir.write("in.jsonl", String(repeating: record + "\n", count: 60 * 200))
+        let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 1))
+        let executor = ProcessScoreExecutor(pool: pool)
+        let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
+        let lineStride = record.utf8.count + 1
+        var batches: [EncodeBatch] = []
+        for b in 0..<60 {
+            var batch = EncodeBatch(source: .file(path), groups: [EncodeBatch.Group(key: "g\(b)", error: "e", count: 1)])
+            for i in 0..<200 { batch.lines.append(.init(offset: (b * 200 + i) * lineStride, length: lineStride - 1, slot: 0, member: 0)) }
+            batches.append(batch)
+        }
+        // Four in flight on one worker, taken in order, as the pipeline does. A batch queued behind
+        // later ones would hang here (the worker waits for its lent reply to be taken): a watchdog
+        // gives up after 60 s, then takes every chunk in any order so the pool can shut down.
+        var pending: [Task<ScoreChunk, any Error>] = []
+        var taken: [[UInt8]] = []
+        var hung = false
+        var queuedLate = 0
+        for (b, batch) in batches.enumerated() {
+            pending.append(executor.start(batch, context: context))
+            // start() queues the batch before it returns, so batches reach the workers in this order.
+            if pool.jobsQueued != b + 1 { queuedLate += 1 }
+            while pending.count >= 4 || (batch == batches.last && !pending.isEmpty) {
+                let head = pending.removeFirst()
+                guard let chunk = try await firstOf(head, orTimeout: .seconds(60)) else {
+                    hung = true
+                    for t in [head] + pending { Task { try? await t.value.release() } }
+                    pending = []
+                    break
+                }
+                taken.append(chunk.bytes)
+                chunk.release()
+            }
+            if hung { break }
+        }
+        #expect(queuedLate == 0, "\(queuedLate) batches were not queued when start() returned")
+        #expect(!hung, "taking chunks in order deadlocked after \(taken.count) of 60 batches")
+        #expect(pool.sharedReplies == taken.count)
+        for (b, chunk) in taken.enumerated() where b % 15 == 0 {
+            #expect(chunk == (try ScoreStage.encodeChunk(batches[b], context: context)))
+        }
+        await executor.shutdown()
+    }
+
+    /// The task's value, or nil if `timeout` passes first (the task is left running).
+    func firstOf<T: Sendable>(_ task: Task<T, any Error>, orTimeout timeout: Duration) async throws -> T? {
+        let once = OnceFlag()
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T?, any Error>) in
+            let finish: @Sendable (Result<T?, any Error>) -> Void = { r in
+                if once.flag.withLock({ done in defer { done = true }; return !done }) { c.resume(with: r) }
+            }
+            Task { do { finish(.success(try await task.value)) } catch { finish(.failure(error)) } }
+            Task { try? await Task.sleep(for: timeout); finish(.success(nil)) }
+        }
+    }
+
     @Test("a batch that keeps killing workers fails with an error naming it")
     func poisonBatch() async throws {
         let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 1, maxAttempts: 2))
@@ -140,10 +202,10 @@ struct ScoreStageTests {
     @Test("a batch's frame round-trips scores, explanations and samples through a worker")
     func scoredFrame() throws {
         let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
-        let batch = EncodeBatch(
-            groups: [EncodeBatch.Group(key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)],
-            lines: [EncodeBatch.Line(bytes: Array(#"{"messages":[]}"#.utf8), slot: 0, member: 1),
-                    EncodeBatch.Line(bytes: Array(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8), slot: 0, member: -1)])
+        var batch = EncodeBatch(
+            groups: [EncodeBatch.Group(key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)])
+        batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
+        batch.appendLine(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8, slot: 0, member: -1)
         let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
         let viaWorker = try PoolProtocol.encodeReply(PoolProtocol.handle(PoolProtocol.encodeRequest(batch, context: context)))
         #expect(viaWorker == (try ScoreStage.encodeChunk(batch, context: context)))
@@ -175,7 +237,8 @@ struct ScoreStageTests {
 
     @Test("frames round-trip and truncated frames are errors, not crashes")
     func frames() throws {
-        let batch = EncodeBatch(groups: [EncodeBatch.Group(key: "g", error: "boom", count: 1)], lines: [EncodeBatch.Line(bytes: Array(#"{"a":1}"#.utf8), slot: 0, member: 0)])
+        var batch = EncodeBatch(groups: [EncodeBatch.Group(key: "g", error: "boom", count: 1)])
+        batch.appendLine(#"{"a":1}"#.utf8, slot: 0, member: 0)
         let request = PoolProtocol.encodeRequest(batch, context: .init(judgeName: "j", advantage: .grpo))
         let reply = PoolProtocol.handle(request)
         #expect(try PoolProtocol.encodeReply(reply) == Array((#"{"a":1,"gavel":{"group":"g","error":"boom"}}"# + "\n").utf8))
@@ -184,4 +247,9 @@ struct ScoreStageTests {
             #expect(throws: PoolProtocol.RemoteError.self) { try PoolProtocol.encodeReply(PoolProtocol.handle(truncated)) }
         }
     }
+}
+
+/// A flag set once from any thread (the watchdog's "first one wins").
+final class OnceFlag: Sendable {
+    let flag = Mutex(false)
 }
