@@ -129,8 +129,14 @@ struct ScoreStageTests {
             let finish: @Sendable (Result<T?, any Error>) -> Void = { r in
                 if once.flag.withLock({ done in defer { done = true }; return !done }) { c.resume(with: r) }
             }
-            Task { do { finish(.success(try await task.value)) } catch { finish(.failure(error)) } }
-            Task { try? await Task.sleep(for: timeout); finish(.success(nil)) }
+            let watchdog = Task {
+                try await Task.sleep(for: timeout)
+                finish(.success(nil))
+            }
+            Task {
+                do { finish(.success(try await task.value)) } catch { finish(.failure(error)) }
+                watchdog.cancel()
+            }
         }
     }
 
