@@ -85,10 +85,6 @@ struct ScoreBench: AsyncParsableCommand {
                 for t in start..<stop {
                     batch.lines.append(EncodeBatch.Line(offset: lines[t].offset, length: lines[t].length, slot: t / groupSize - firstGroup, member: t % groupSize))
                 }
-                if executor.batchesInFlight <= 1 {
-                    outBytes += consume(try await executor.encode(batch, context: context))
-                    continue
-                }
                 pending.append(executor.start(batch, context: context))
                 if pending.count >= executor.batchesInFlight { outBytes += consume(try await pending.removeFirst().value) }
             }

@@ -203,9 +203,8 @@ public final class RankPipeline: Sendable {
         var pending: [Task<ScoreChunk, any Error>] = []
 
         /// The batch being filled, and the slot of each group already in it.
-        var batch = EncodeBatch(source: .file(inputs.paths.first ?? ""))
+        var batch = EncodeBatch()
         var slots: [Int: Int] = [:]
-        var spanStart = 0
 
         func drainPending() async throws {
             while !pending.isEmpty { try sink.write(chunk: try await pending.removeFirst().value) }
@@ -214,14 +213,10 @@ public final class RankPipeline: Sendable {
         func submit() async throws {
             guard !batch.lines.isEmpty else { return }
             let full = batch
-            batch.groups.removeAll(keepingCapacity: true)
-            batch.lines.removeAll(keepingCapacity: true)
+            batch = EncodeBatch(source: full.source)
             slots.removeAll(keepingCapacity: true)
-            guard window > 1 else {
-                try sink.write(chunk: try await executor.encode(full, context: context))
-                return
-            }
-            // start() hands batches to the executor in this order, which is the order chunks are taken in.
+            // start() hands batches to the executor in this order, which is the order chunks are taken in
+            // (with a window of 1, each batch is written before the next is made).
             pending.append(executor.start(full, context: context))
             while pending.count >= window {
                 try sink.write(chunk: try await pending.removeFirst().value)
@@ -237,25 +232,27 @@ public final class RankPipeline: Sendable {
                 batch.source = .file(inputs.paths[file])
             }
             let g = Int(record.group)
-            var outcome = board.posted(g)
-            if outcome == nil {
-                // Write what is ready before waiting for a group still being judged, so output keeps flowing.
-                try await submit()
-                try await drainPending()
-                try sink.flush()
-                outcome = await board.outcome(g)
-            }
             let slot: Int
             if let s = slots[g] {
-                slot = s
+                slot = s   // the group is in this batch already, so it is judged
             } else {
+                let outcome: GroupOutcome
+                if let posted = board.posted(g) {
+                    outcome = posted
+                } else {
+                    // Write what is ready before waiting for a group still being judged, so output keeps flowing.
+                    try await submit()
+                    try await drainPending()
+                    try sink.flush()
+                    outcome = await board.outcome(g)
+                }
                 slot = batch.groups.count
                 slots[g] = slot
-                batch.groups.append((outcome ?? .failed("not judged")).batchGroup(key: index.groups[g].key, count: index.groups[g].count))
+                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
             }
-            if batch.lines.isEmpty { spanStart = record.offset }
-            batch.lines.append(EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member)))
-            if batch.lines.count >= options.batchLines || record.offset + record.length - spanStart >= 8 << 20 {
+            let line = EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member))
+            batch.lines.append(line)
+            if batch.lines.count >= options.batchLines || line.end - batch.lines[0].offset >= 8 << 20 {
                 try await submit()
             }
         }

@@ -131,11 +131,11 @@ extension ScoreStage {
     /// reading their text from the batch's file when that is their source.
     public static func encodeChunk(_ batch: EncodeBatch, lines range: Range<Int>? = nil, context: EncodeContext) throws(InputError) -> [UInt8] {
         let range = range ?? batch.lines.indices
-        var w = JSONWriter(reservingCapacity: batch.span(range).count + range.count * 400)
-        try batch.withText(range, buffer: SpanBuffer()) { text, base throws(InputError) in
+        return try batch.withText(range, buffer: SpanBuffer()) { text, base throws(InputError) in
+            var w = JSONWriter(reservingCapacity: text.count + range.count * 400)
             try encodeLines(batch, range, text: text, base: base, context: context, into: &w)
+            return w.bytes
         }
-        return w.bytes
     }
 
     /// Encodes `lines[range]` of the batch into `w`; `text` holds the source's bytes from offset `base` on.

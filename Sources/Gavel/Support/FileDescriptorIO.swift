@@ -37,18 +37,22 @@ enum FileDescriptorIO {
     static func pread(_ fd: Int32, offset: Int, length: Int) -> [UInt8]? {
         var complete = false
         let out = [UInt8](unsafeUninitializedCapacity: length) { buf, initialized in
-            var done = 0
-            while done < length {
-                guard let base = buf.baseAddress else { break }
-                let n = Glibc.pread(fd, base + done, length - done, off_t(offset + done))
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                done += n
-            }
-            complete = done == length
-            initialized = done
+            complete = length == 0 || buf.baseAddress.map { pread(fd, into: UnsafeMutableRawPointer($0), offset: offset, length: length) } == true
+            initialized = complete ? length : 0
         }
-        return complete || length == 0 ? out : nil
+        return complete ? out : nil
+    }
+
+    /// Reads exactly `length` bytes at `offset` into `memory` (pread); false on a short read or an error.
+    static func pread(_ fd: Int32, into memory: UnsafeMutableRawPointer, offset: Int, length: Int) -> Bool {
+        var done = 0
+        while done < length {
+            let n = Glibc.pread(fd, memory + done, length - done, off_t(offset + done))
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
     }
 
     /// Reads exactly `count` bytes; nil at end of file or on error.

@@ -17,19 +17,13 @@ final class SpanBuffer {
         guard fd >= 0 else { throw InputError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         if span.count > capacity {
+            // Exact size the first time (a one-off read), doubling after that (a worker's reused buffer).
             memory?.deallocate()
-            capacity = max(span.count, capacity * 2, 1 << 20)
+            capacity = max(span.count, capacity * 2)
             memory = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         }
         guard let memory else { return UnsafeBufferPointer(start: nil, count: 0) }
-        var done = 0
-        while done < span.count {
-            let n = Glibc.pread(fd, memory + done, span.count - done, off_t(span.lowerBound + done))
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { break }
-            done += n
-        }
-        guard done == span.count else {
+        guard FileDescriptorIO.pread(fd, into: memory, offset: span.lowerBound, length: span.count) else {
             throw InputError.cannotRead(path: path, reason: "the file is shorter than when Gavel indexed it (did it change during the run?)")
         }
         return UnsafeBufferPointer(start: memory.assumingMemoryBound(to: UInt8.self), count: span.count)
