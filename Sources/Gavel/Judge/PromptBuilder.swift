@@ -25,34 +25,39 @@ public struct PromptBuilder: Sendable {
 
     /// Renders the prompt for `trajectories`, shown in `order` (positions into `trajectories`; default: as given).
     public func build(_ trajectories: [Trajectory], order: [Int]? = nil) -> JudgePrompt {
-        let order = order ?? Array(trajectories.indices)
+        build(trajectories, orders: [order ?? Array(trajectories.indices)])[0]
+    }
+
+    /// Renders one prompt per order (one per sample). Each trajectory's block is encoded once and
+    /// shared by every order: only the ids and the order of the blocks differ between samples.
+    public func build(_ trajectories: [Trajectory], orders: [[Int]]) -> [JudgePrompt] {
         let system = Self.taskStatement + "\n\nGrading rubric:\n" + rubric.trimmingTrailingWhitespace() + "\n\n" + Self.answerFormat
 
-        // An identical group: one trajectory, shown whole, stands for all.
+        // An identical group: one trajectory, shown whole, stands for all (whatever the order).
         if let first = trajectories.first, trajectories.count > 1, trajectories.allSatisfy({ $0 == first }) {
             var user = Self.toolsSection(trajectories)
-            user += "Trajectories:\n\n" + Self.block(id: "1", messages: first.messages[...])
-            return JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)])
+            user += "Trajectories:\n\n" + Self.block(id: "1", body: Self.encode(first.messages[...]))
+            return orders.map { _ in JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)]) }
         }
 
-        let ordered = order.map { trajectories[$0] }
-        let prefix = Self.sharedPrefixLength(ordered.map(\.messages))
-        var user = ""
-        if prefix > 0, let first = ordered.first {
-            var w = JSONWriter()
-            w.write(.array(Array(first.messages[..<prefix])))
-            user += "<context>\n" + String(decoding: w.bytes, as: UTF8.self) + "\n</context>\n\n"
+        // The shared prefix is the same whatever the order (every trajectory has it).
+        let prefix = Self.sharedPrefixLength(trajectories.map(\.messages))
+        var context = ""
+        if prefix > 0, let first = trajectories.first {
+            context = "<context>\n" + Self.encode(first.messages[..<prefix]) + "\n</context>\n\n"
         }
-        user += Self.toolsSection(ordered)
-        user += "Trajectories:\n\n"
-        var ids: [String] = []
-        for (i, t) in ordered.enumerated() {
-            let id = String(i + 1)
-            ids.append(id)
-            if i > 0 { user += "\n\n" }
-            user += Self.block(id: id, messages: t.messages[prefix...])
+        let bodies = trajectories.map { Self.encode($0.messages[prefix...]) }
+        return orders.map { order in
+            var user = context + Self.toolsSection(order.map { trajectories[$0] }) + "Trajectories:\n\n"
+            var ids: [String] = []
+            for (i, t) in order.enumerated() {
+                let id = String(i + 1)
+                ids.append(id)
+                if i > 0 { user += "\n\n" }
+                user += Self.block(id: id, body: bodies[t])
+            }
+            return JudgePrompt(system: system, user: user, ids: ids, members: order.map { [$0] })
         }
-        return JudgePrompt(system: system, user: user, ids: ids, members: order.map { [$0] })
     }
 
     /// Length of the leading run of messages shared by every trajectory, leaving each at least one message of its own.
@@ -86,8 +91,11 @@ public struct PromptBuilder: Sendable {
         return "<available_tools>\n" + JSONWriter.string(value) + "\n</available_tools>\n\n"
     }
 
-    static func block(id: String, messages: ArraySlice<JSONValue>) -> String {
-        "<trajectory id=\"\(id)\">\n" + JSONWriter.string(.array(Array(messages))) + "\n</trajectory>"
+    /// Messages as one compact JSON array.
+    static func encode(_ messages: ArraySlice<JSONValue>) -> String { JSONWriter.string(.array(Array(messages))) }
+
+    static func block(id: String, body: String) -> String {
+        "<trajectory id=\"\(id)\">\n" + body + "\n</trajectory>"
     }
 }
 

@@ -59,11 +59,9 @@ extension RankPipeline {
         let hashes = trajectories.map(CanonicalOrder.hash)
         let canonical = CanonicalOrder.order(hashes: hashes)
         let groupHash = CanonicalOrder.groupHash(hashes: hashes)
-        let builder = PromptBuilder(rubric: options.rubric.text)
-        return (0..<max(1, options.samples)).map { k in
-            var prompt = builder.build(trajectories, order: CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: k))
-            prompt.sample = k
-            return prompt
-        }
+        let orders = (0..<max(1, options.samples)).map { CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: $0) }
+        var prompts = PromptBuilder(rubric: options.rubric.text).build(trajectories, orders: orders)
+        for k in prompts.indices { prompts[k].sample = k }
+        return prompts
     }
 }
