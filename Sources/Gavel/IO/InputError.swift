@@ -25,6 +25,11 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
         .init(.cannotRead, path: path, line: 0, message: "cannot read: \(reason)")
     }
 
+    /// A file that became shorter (or unreadable) after Gavel indexed it.
+    static func changedDuringRun(path: String) -> InputError {
+        cannotRead(path: path, reason: "the file shrank or could not be read while Gavel was using it")
+    }
+
     static func lineTooLong(path: String, line: Int, limit: Int) -> InputError {
         .init(.lineTooLong, path: path, line: line, message: "line is longer than \(limit) bytes (raise --max-line-bytes)")
     }

@@ -57,7 +57,7 @@ public final class InputSet: @unchecked Sendable {
     /// Reads `length` bytes at `offset` of input `file` (thread-safe: `pread`).
     func read(file: Int, offset: Int, length: Int) throws -> [UInt8] {
         guard let bytes = FileDescriptorIO.pread(descriptors[file], offset: offset, length: length) else {
-            throw InputError.cannotRead(path: names[file], reason: "the file shrank or could not be read while Gavel was using it")
+            throw InputError.changedDuringRun(path: names[file])
         }
         return bytes
     }

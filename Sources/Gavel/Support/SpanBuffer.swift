@@ -24,7 +24,7 @@ final class SpanBuffer {
         }
         guard let memory else { return UnsafeBufferPointer(start: nil, count: 0) }
         guard FileDescriptorIO.pread(fd, into: memory, offset: span.lowerBound, length: span.count) else {
-            throw InputError.cannotRead(path: path, reason: "the file is shorter than when Gavel indexed it (did it change during the run?)")
+            throw InputError.changedDuringRun(path: path)
         }
         return UnsafeBufferPointer(start: memory.assumingMemoryBound(to: UInt8.self), count: span.count)
     }
