@@ -48,8 +48,10 @@ public final class RankPipeline: Sendable {
         lap("index")
         for skipped in index.skipped { logger.warning("skipped \(skipped)") }
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
-        // Open the output before judging, so a bad output path costs no judge calls.
-        let sink = try OutputSink(path: options.output)
+        // Open the output before judging, so a bad output path costs no judge calls. Off the
+        // cooperative pool: opening a FIFO waits for its reader.
+        let output = options.output
+        let sink = try await offload { try OutputSink(path: output) }
 
         var summary = RankSummary()
         summary.groups = index.groups.count

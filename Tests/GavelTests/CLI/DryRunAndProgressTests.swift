@@ -55,27 +55,28 @@ struct DryRunAndProgressTests {
     @Test("without a terminal, progress is a plain line every interval; --quiet silences it")
     func plainProgress() async throws {
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
+        let dir = try TempDir()
         try await withSimulator(.init(latencyMs: 400)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", "/dev/null", "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "1", "--progress-interval", "0.1"])
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "1", "--progress-interval", "0.1"])
             #expect(r.status == 0)
             let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("gavel: ") && $0.contains("groups") }
             #expect(lines.count >= 3, "\(r.stderr)")
             #expect(lines.allSatisfy { !$0.contains("\u{1B}") && !$0.contains("\r") })
             #expect(lines.contains { $0.contains("/2 groups") && $0.contains("calls/s") && $0.contains("tokens") })
-            let quiet = try runProduct("gavel", ["rank", input, "-o", "/dev/null", "--judge", "openai/sim", "--api-base", sim.baseURL, "--progress-interval", "0.1", "-q", "--cache", "off"])
+            let quiet = try runProduct("gavel", ["rank", input, "-o", dir.path("quiet.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--progress-interval", "0.1", "-q", "--cache", "off"])
             #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
         }
     }
 
-    @Test("on a terminal (script(1) gives it one), the progress line is redrawn in place")
+    @Test("on a terminal (script(1) gives it one), the progress line is redrawn in place",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs /usr/bin/script (util-linux) for a pseudo-terminal"))
     func ttyProgress() async throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
         let gavel = TestPaths.products.appendingPathComponent("gavel").path
         let dir = try TempDir()
         try await withSimulator(.init(latencyMs: 500)) { sim in
             let command = "\(gavel) rank \(input) -o \(dir.path("o.jsonl")) --judge openai/sim --api-base \(sim.baseURL) --concurrency 1 --cache off"
-            let r = try runProduct("/usr/bin/script", ["-qfec", command, "/dev/null"])
+            let r = try runProduct("/usr/bin/script", ["-qfec", command, dir.path("typescript")])
             #expect(r.status == 0, "\(r.stdout)")
             #expect(r.stdout.contains("\r\u{1B}[2Kgavel: "), "no in-place progress line in: \(r.stdout.debugDescription.prefix(400))")
             #expect(r.stdout.contains("/2 groups"))
