@@ -126,7 +126,7 @@ final class SimulatorHandler: ChannelInboundHandler {
     }
 
     private func write(context: ChannelHandlerContext, head: HTTPRequestHead, answer: SimulatedAnswer) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive, answer.delivery != .hang else { return }
         if answer.delivery == .drop {
             context.close(promise: nil)
             return

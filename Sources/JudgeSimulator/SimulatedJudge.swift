@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
 
-/// What the simulator does with one request: answer, answer slowly, or drop the connection.
+/// What the simulator does with one request: answer, answer slowly, drop the connection, or never answer.
 struct SimulatedAnswer {
-    enum Delivery { case normal, slow, drop }
+    enum Delivery { case normal, slow, drop, hang }
     var status: Int
     var headers: [(String, String)] = [("content-type", "application/json")]
     var body: String
@@ -48,6 +48,10 @@ final class SimulatedJudge: Sendable {
             ordinal = $0.requests
             if $0.arrivals.count < 1000 { $0.arrivals.append(Double(arrival.components.seconds) + Double(arrival.components.attoseconds) / 1e18) }
             if api == .openAI { $0.openAIRequests += 1 } else { $0.anthropicRequests += 1 }
+        }
+        if ordinal <= configuration.hangFirst {
+            stats.update { $0.faults["hang", default: 0] += 1 }
+            return SimulatedAnswer(status: 0, body: "", delivery: .hang)
         }
         if let key = configuration.requiredKey {
             let auth = headers.first { $0.0.lowercased() == "authorization" }?.1

@@ -31,12 +31,14 @@ public struct SimulatorConfiguration: Sendable {
     public var seed: UInt64
     /// The first this-many judge requests are answered 429 with `Retry-After`, whatever the rates.
     public var failFirst: Int
+    /// The first this-many judge requests are never answered: the connection stays open and silent.
+    public var hangFirst: Int
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
-        failFirst: Int = 0
+        failFirst: Int = 0, hangFirst: Int = 0
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -52,5 +54,6 @@ public struct SimulatorConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.seed = seed
         self.failFirst = failFirst
+        self.hangFirst = hangFirst
     }
 }

@@ -44,7 +44,11 @@ final class CurlEasyHandle {
         try check(gavel_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
         try check(gavel_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "ERRORBUFFER")
         try check(gavel_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP_VERSION")
-        try check(gavel_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
+        if Self.isTLS(request.url) {
+            // Wait for a connection that may multiplex (HTTP/2) rather than open another. Over plain
+            // http (HTTP/1.1) that would hold every request behind the first connection's answer.
+            try check(gavel_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1), "PIPEWAIT")
+        }
         try check(gavel_easy_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1), "TCP_KEEPALIVE")
         try check(gavel_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.wholeMilliseconds), "CONNECTTIMEOUT")
         try check(gavel_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, request.timeout.wholeMilliseconds), "TIMEOUT")
@@ -164,6 +168,11 @@ final class CurlEasyHandle {
     }
 
     /// Whether the URL's host is a loopback address.
+    /// Whether `url` is https (the only scheme on which HTTP/2 is negotiated).
+    static func isTLS(_ url: String) -> Bool {
+        url.utf8.count >= 8 && url.prefix(8).lowercased() == "https://"
+    }
+
     static func isLoopback(_ url: String) -> Bool {
         guard let scheme = url.range(of: "://") else { return false }
         var rest = url[scheme.upperBound...]

@@ -151,6 +151,24 @@ struct RealWorldJudgeTests {
         }
     }
 
+    @Test("a hung first request over plain http does not hold back the others: only it times out")
+    func coldConnection() async throws {
+        let data = SyntheticTrajectories(groups: 20, groupSize: 2, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(latencyMs: 100, hangFirst: 1)) { sim in
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                                             "--concurrency", "8", "--timeout", "3", "--max-retries", "0", "--cache", "off"])
+            #expect(r.status == 1, "stderr: \(r.stderr)")
+            #expect(r.stderr.contains("1 group(s) failed"), "stderr: \(r.stderr)")
+            #expect(sim.stats.snapshot.requests == 20, "the server saw \(sim.stats.snapshot.requests) requests")
+            #expect(sim.stats.snapshot.scored == 19)
+        }
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        #expect(out.count == 40)
+        #expect(out.filter { ($0["gavel"] as? [String: Any])?["error"] != nil }.count == 2)
+    }
+
     @Test("SIGINT mid-run leaves valid JSONL with every finished group, exit 130")
     func interrupt() async throws {
         // 300 groups at 4 × 5 calls/s would take 15 s: long enough that the interrupt lands mid-run even on a busy machine.
