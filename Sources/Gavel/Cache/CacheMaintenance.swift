@@ -53,8 +53,8 @@ public struct CacheMaintenance: Sendable {
         s.oldest = all.map(\.modified).min()
         s.newest = all.map(\.modified).max()
         if let data = FileManager.default.contents(atPath: directory + "/last-run.json"), let v = try? JSONParser.parse(data),
-           let hits = v["hits"]?.doubleValue, let misses = v["misses"]?.doubleValue, let at = v["at"]?.doubleValue {
-            s.lastRun = (Int(hits), Int(misses), Date(timeIntervalSince1970: at))
+           let hits = v["hits"]?.intValue, let misses = v["misses"]?.intValue, let at = v["at"]?.doubleValue {
+            s.lastRun = (hits, misses, Date(timeIntervalSince1970: at))
         }
         return s
     }

@@ -98,7 +98,7 @@ public final class JudgeCache: Sendable {
               let explanations = entry["explanations"]?.arrayValue?.compactMap(\.stringValue), explanations.count == count else {
             return nil
         }
-        let usage = TokenUsage(prompt: Int(entry["usage"]?["prompt"]?.doubleValue ?? 0), completion: Int(entry["usage"]?["completion"]?.doubleValue ?? 0))
+        let usage = TokenUsage(prompt: max(0, entry["usage"]?["prompt"]?.intValue ?? 0), completion: max(0, entry["usage"]?["completion"]?.intValue ?? 0))
         return JudgeVerdict(scores: scores, explanations: explanations, usage: usage, raw: entry["raw"]?.stringValue ?? "", calls: 0, cached: true)
     }
 

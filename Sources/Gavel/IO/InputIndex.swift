@@ -53,13 +53,15 @@ extension InputIndex {
         var members: [[Int]] = []          // for trajectory-line groups, parallel to `index.groups`
         var chunkCount = 0                  // for `.size`: lines in the current chunk
         var chunkNumber = 0
+        let keyPaths: [String]
+        if case .keyPaths(let paths) = rule { keyPaths = paths } else { keyPaths = [] }
         for file in inputs.names.indices {
             let name = inputs.names[file]
             let reader = try inputs.lineReader(file: file, maxLineBytes: maxLineBytes)
             try reader.forEachLine { line in
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
                 do throws(InputError) {
-                    let decoded = try TrajectoryDecoder.decode(line.bytes, path: name, line: line.number)
+                    let decoded = try TrajectoryDecoder.decode(line.bytes, path: name, line: line.number, keyPaths: keyPaths)
                     switch decoded {
                     case .group(let object, let trajectories):
                         // A group line is its own group; name it by its key if it (or its first trajectory) has one.

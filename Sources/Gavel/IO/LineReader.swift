@@ -3,6 +3,8 @@ import Foundation
 /// Streams the lines of a file with their byte offsets and 1-based line numbers, in bounded memory.
 ///
 /// Reads in large chunks; a line longer than `maxLineBytes` is reported, not buffered without end.
+/// A UTF-8 byte order mark at the start of the file (as Windows tools and some Python code write)
+/// is not part of the first line.
 /// Not `Sendable`: one reader belongs to one task.
 public final class LineReader {
     /// One line of the file, without its terminating newline (and without a trailing `\r`).
@@ -45,9 +47,10 @@ public final class LineReader {
                 if nl - start > maxLineBytes + 1 { throw InputError.lineTooLong(path: path, line: lineNumber, limit: maxLineBytes) }
                 var lineEnd = nl
                 if lineEnd > start, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let offset = fileOffset + start
+                let s = afterByteOrderMark(start, lineEnd)
+                let offset = fileOffset + s
                 let keepGoing = try buffer.withUnsafeBufferPointer { buf in
-                    try body(Line(number: lineNumber, offset: offset, bytes: UnsafeBufferPointer(rebasing: buf[start..<lineEnd])))
+                    try body(Line(number: lineNumber, offset: offset, bytes: UnsafeBufferPointer(rebasing: buf[s..<lineEnd])))
                 }
                 start = nl + 1
                 if !keepGoing { return }
@@ -59,8 +62,8 @@ public final class LineReader {
                     if end - start > maxLineBytes + 1 { throw InputError.lineTooLong(path: path, line: lineNumber, limit: maxLineBytes) }
                     var lineEnd = end
                     if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                    let offset = fileOffset + start
-                    let s = start
+                    let s = afterByteOrderMark(start, lineEnd)
+                    let offset = fileOffset + s
                     start = end
                     _ = try buffer.withUnsafeBufferPointer { buf in
                         try body(Line(number: lineNumber, offset: offset, bytes: UnsafeBufferPointer(rebasing: buf[s..<lineEnd])))
@@ -70,6 +73,13 @@ public final class LineReader {
             }
             try fill()
         }
+    }
+
+    /// Where the line at buffer position `s` (ending at `lineEnd`) starts once a byte order mark at
+    /// the very start of the file is skipped.
+    private func afterByteOrderMark(_ s: Int, _ lineEnd: Int) -> Int {
+        guard fileOffset + s == 0, lineEnd - s >= 3, buffer[s] == 0xEF, buffer[s + 1] == 0xBB, buffer[s + 2] == 0xBF else { return s }
+        return s + 3
     }
 
     /// Index of the next newline in the buffered bytes, scanning each byte once (memchr).

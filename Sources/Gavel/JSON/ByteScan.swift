@@ -59,4 +59,36 @@ enum ByteScan {
         }
         return end
     }
+
+    /// Index of the first byte at or after `from` that does not start or continue a valid UTF-8
+    /// sequence (overlong forms, surrogates and values above U+10FFFF are invalid), or nil.
+    /// ASCII runs are skipped eight bytes at a time.
+    static func firstInvalidUTF8(_ p: UnsafePointer<UInt8>, from: Int = 0, end: Int) -> Int? {
+        var i = from
+        let raw = UnsafeRawPointer(p)
+        while i < end {
+            if i + 8 <= end, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & highs == 0 {
+                i += 8
+                continue
+            }
+            let b = p[i]
+            if b < 0x80 { i += 1; continue }
+            let length: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF   // range of the second byte
+            switch b {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return i
+            }
+            guard i + length <= end, p[i + 1] >= low, p[i + 1] <= high else { return i }
+            for k in 2..<length where p[i + k] & 0xC0 != 0x80 { return i }
+            i += length
+        }
+        return nil
+    }
 }

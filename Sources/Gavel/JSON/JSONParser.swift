@@ -1,4 +1,8 @@
-/// A strict RFC 8259 JSON parser over UTF-8 bytes that keeps key order and number text.
+/// An RFC 8259 JSON parser over UTF-8 bytes that keeps key order and number text.
+///
+/// One extension: `NaN`, `Infinity` and `-Infinity` (which Python's `json.dumps` writes by
+/// default, and real ART logs carry in `metrics`) are read as numbers whose text is kept, so
+/// they pass through byte for byte. Gavel never writes them for numbers of its own.
 ///
 /// Nesting is limited (default 512 levels) so hostile input cannot overflow the stack.
 public struct JSONParser {
@@ -57,6 +61,8 @@ public struct JSONParser {
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "N"): try literal("NaN"); return .number("NaN")
+        case UInt8(ascii: "I"): try literal("Infinity"); return .number("Infinity")
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character '\(Self.show(bytes[index]))'")
         }
@@ -135,7 +141,13 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws(JSONError) -> JSONValue {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        if bytes[index] == UInt8(ascii: "-") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "I") {
+                try literal("Infinity")
+                return .number("-Infinity")
+            }
+        }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1

@@ -27,8 +27,13 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     /// The text, if this is a string.
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    /// The number as a `Double`, if this is a number.
-    public var doubleValue: Double? { if case .number(let n) = self { return Double(n) } else { return nil } }
+    /// The number as a finite `Double`, if this is a number (`NaN`, `Infinity` and overflowing numbers give nil).
+    public var doubleValue: Double? {
+        guard case .number(let n) = self, let d = Double(n), d.isFinite else { return nil }
+        return d
+    }
+    /// The number as an `Int`, if this is a whole number that fits one.
+    public var intValue: Int? { doubleValue.flatMap { Int(exactly: $0.rounded()) } }
     /// Whether this is `null`.
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 

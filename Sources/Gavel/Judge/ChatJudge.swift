@@ -252,7 +252,7 @@ public final class ChatJudge: Judge {
 
     static func usage(of json: JSONValue?, style: JudgeEndpoint.Style) -> TokenUsage {
         guard let u = json?["usage"] else { return TokenUsage() }
-        func n(_ key: String) -> Int { Int(u[key]?.doubleValue ?? 0) }
+        func n(_ key: String) -> Int { max(0, u[key]?.intValue ?? 0) }
         return style == .anthropic ? TokenUsage(prompt: n("input_tokens"), completion: n("output_tokens"))
             : TokenUsage(prompt: n("prompt_tokens"), completion: n("completion_tokens"))
     }

@@ -10,8 +10,17 @@ public enum TrajectoryDecoder {
         case trajectory(JSONObject, Trajectory)
     }
 
+    /// Top-level fields of a trajectory that Gavel reads or rewrites: a line that holds one of them
+    /// twice is refused, since readers disagree on which copy counts.
+    static let watchedFields: Set<String> = ["reward", "metrics", "logs", "gavel", "messages", "messages_and_choices", "tools"]
+
     /// Parses and classifies one line; errors name the file and line.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int) throws(InputError) -> Line {
+    ///
+    /// - Parameter keyPaths: the grouping rule's dotted paths, whose members may not be duplicated either.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [String] = []) throws(InputError) -> Line {
+        if let base = bytes.baseAddress, let bad = ByteScan.firstInvalidUTF8(base, end: bytes.count) {
+            throw .invalidLine(path: path, line: line, "invalid UTF-8 at byte \(bad + 1) (expected UTF-8 text)")
+        }
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)
@@ -21,6 +30,7 @@ public enum TrajectoryDecoder {
         guard case .object(let object) = value else {
             throw .invalidLine(path: path, line: line, "expected a JSON object, found \(value.typeName)")
         }
+        try checkDuplicates(object, fields: ["trajectories"], keyPaths: keyPaths, path: path, line: line, context: "")
         if let list = object["trajectories"] {
             guard case .array(let items) = list else {
                 throw .invalidLine(path: path, line: line, "\"trajectories\" must be an array, found \(list.typeName)")
@@ -32,11 +42,41 @@ public enum TrajectoryDecoder {
                 guard case .object(let t) = item else {
                     throw .invalidLine(path: path, line: line, "trajectories[\(i)] must be an object, found \(item.typeName)")
                 }
-                trajectories.append(try trajectory(t, path: path, line: line, context: "trajectories[\(i)]: "))
+                let context = "trajectories[\(i)]: "
+                try checkDuplicates(t, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: context)
+                trajectories.append(try trajectory(t, path: path, line: line, context: context))
             }
             return .group(object, trajectories)
         }
+        try checkDuplicates(object, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: "")
         return .trajectory(object, try trajectory(object, path: path, line: line, context: ""))
+    }
+
+    /// Throws `duplicate key "NAME"` if `object` holds one of `fields` twice, or a member along one of `keyPaths` twice.
+    private static func checkDuplicates(_ object: JSONObject, fields: Set<String>, keyPaths: [String], path: String, line: Int, context: String) throws(InputError) {
+        func duplicate(in object: JSONObject, of names: Set<String>) -> String? {
+            var seen: Set<String> = []
+            for member in object.members where names.contains(member.key) {
+                if !seen.insert(member.key).inserted { return member.key }
+            }
+            return nil
+        }
+        if let key = duplicate(in: object, of: fields) {
+            throw .invalidLine(path: path, line: line, context + "duplicate key \"\(key)\"")
+        }
+        for keyPath in keyPaths {
+            var current = object
+            var prefix = ""
+            for part in keyPath.split(separator: ".") {
+                let name = String(part)
+                if duplicate(in: current, of: [name]) != nil {
+                    throw .invalidLine(path: path, line: line, context + "duplicate key \"\(prefix)\(name)\"")
+                }
+                guard let next = current[name]?.objectValue else { break }
+                current = next
+                prefix += name + "."
+            }
+        }
     }
 
     /// The judge's view of one trajectory object.

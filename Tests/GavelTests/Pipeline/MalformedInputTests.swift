@@ -23,6 +23,11 @@ struct MalformedInputTests {
         (#"{"group_id":"g","messages":"hello"}"#, "must be an array"),
         (#"[1,2,3]"#, "expected a JSON object"),
         (#"{"group_id":"g","messages":[{"content":"no role"}]}"#, "no \"role\""),
+        (#"{"group_id":"g","reward":1,"messages":[{"role":"user","content":"q"}],"reward":0}"#, "duplicate key \"reward\""),
+        (#"{"group_id":"g","messages":[{"role":"user","content":"q"}],"metrics":{},"metrics":{}}"#, "duplicate key \"metrics\""),
+        (#"{"group_id":"g","group_id":"h","messages":[{"role":"user","content":"q"}]}"#, "duplicate key \"group_id\""),
+        (#"{"metadata":{"group_id":"g","group_id":"h"},"messages":[{"role":"user","content":"q"}]}"#, "duplicate key \"metadata.group_id\""),
+        (#"{"trajectories":[{"messages":[{"role":"user","content":"q"}],"gavel":1,"gavel":2}]}"#, "trajectories[0]: duplicate key \"gavel\""),
     ])
     func badLine(_ bad: String, _ expected: String) async throws {
         try await withSimulator { sim in
