@@ -95,6 +95,7 @@ final class SimulatedJudge: Sendable {
         }
         let malformed = hit(c.malformed)
         let wrongIds = !malformed && hit(c.wrongIds)
+        let outOfRange = !malformed && !wrongIds && hit(c.outOfRange)
         let slow = hit(c.slowBody)
 
         let text = Self.promptText(object, api: api)
@@ -118,13 +119,20 @@ final class SimulatedJudge: Sendable {
                     scores.append((id: String(scores.count + 7), score: 0.5))
                 }
             }
+            if outOfRange, !scores.isEmpty {
+                stats.update { $0.faults["out_of_range", default: 0] += 1 }
+                scores[0].score = -0.5
+            }
             var scale = 1.0
             var asFraction = false
             if draw() < c.quirks {
                 switch Int(draw() * 4) {
                 case 0: quirk = "fenced"
                 case 1: quirk = "prose"
-                case 2: quirk = "scale10"; scale = 10
+                case 2 where Self.unambiguousOutOfTen(scores.map(\.score)):
+                    // Only where a reader can tell the scale: some score above 1, none a fraction below 1.
+                    quirk = "scale10"; scale = 10
+                case 2: quirk = "fenced"
                 default: quirk = "fraction_string"; asFraction = true
                 }
             }
@@ -136,7 +144,7 @@ final class SimulatedJudge: Sendable {
                 content = "Here is my assessment of the trajectories.\n\(content)\nLet me know if you need anything else."
             }
             if let quirk { stats.update { $0.quirks[quirk, default: 0] += 1 } }
-            if !wrongIds { stats.update { $0.scored += 1 } }
+            if !wrongIds && !outOfRange { stats.update { $0.scored += 1 } }
         }
         if slow { stats.update { $0.faults["slow_body", default: 0] += 1 } }
 
@@ -244,6 +252,12 @@ final class SimulatedJudge: Sendable {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return Double(h % 1000) / 1000
+    }
+
+    /// Whether these 0–1 scores, written on a 0–10 scale, read unambiguously as 0–10.
+    static func unambiguousOutOfTen(_ scores: [Double]) -> Bool {
+        let scaled = scores.map { (Double(format($0 * 10)) ?? 0) }
+        return scaled.contains { $0 > 1 } && !scaled.contains { $0 > 0 && $0 < 1 }
     }
 
     static func scoresJSON(_ scores: [(id: String, score: Double)], scale: Double, asFraction: Bool) -> String {

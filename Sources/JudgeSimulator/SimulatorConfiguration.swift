@@ -15,6 +15,8 @@ public struct SimulatorConfiguration: Sendable {
     public var malformed: Double
     /// Rate of answers with a missing, duplicated or unknown trajectory id.
     public var wrongIds: Double
+    /// Rate of answers with a score outside 0–1 that no scale explains (a negative one).
+    public var outOfRange: Double
     /// Rate of connections closed without an answer.
     public var dropConnection: Double
     /// Rate of answers whose body arrives in slow pieces.
@@ -38,7 +40,7 @@ public struct SimulatorConfiguration: Sendable {
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
-        failFirst: Int = 0, hangFirst: Int = 0
+        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -55,5 +57,6 @@ public struct SimulatorConfiguration: Sendable {
         self.seed = seed
         self.failFirst = failFirst
         self.hangFirst = hangFirst
+        self.outOfRange = outOfRange
     }
 }

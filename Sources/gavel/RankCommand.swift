@@ -220,7 +220,10 @@ struct RankCommand: AsyncParsableCommand {
         if let c = s.cache {
             rows.insert(("cache", "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")), at: 3)
         }
-        if s.judge.rescaledGroups > 0 { rows.append(("rescaled groups", "\(s.judge.rescaledGroups)")) }
+        if s.judge.rescaledGroups > 0 {
+            let why = ScoreParser.Rescale.allCases.compactMap { r in s.judge.rescales[r].map { "\(r.rawValue): \($0)" } }
+            rows.append(("rescaled answers", "\(s.judge.rescaledGroups) (" + why.joined(separator: ", ") + ")"))
+        }
         let width = rows.map(\.0.count).max() ?? 0
         var text = "gavel rank summary\n"
         for (k, v) in rows { text += "  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n" }

@@ -88,12 +88,12 @@ public final class ChatJudge: Judge {
                         } else {
                             parsed = try ScoreParser.parse(text: answer, expectedIDs: prompt.ids)
                         }
-                        if parsed.rescaled { statistics.rescaled() }
+                        if let rescale = parsed.rescale { statistics.rescaled(rescale) }
                         logger.debug("judge answer", metadata: ["calls": "\(calls)", "answer": "\(answer)"])
                         return JudgeVerdict(scores: parsed.scores, explanations: parsed.explanations, usage: usage, raw: answer, calls: calls)
                     } catch {
                         lastCause = error.cause
-                        if error.isIdProblem, correction == nil {
+                        if error.isCorrectable, correction == nil {
                             // One corrective follow-up turn, naming exactly what was wrong.
                             correction = (answer, error.description)
                             statistics.correction()

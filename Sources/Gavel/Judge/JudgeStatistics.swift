@@ -8,7 +8,9 @@ public final class JudgeStatistics: Sendable {
         public var retries: [String: Int] = [:]
         public var usage = TokenUsage()
         public var corrections = 0
-        public var rescaledGroups = 0
+        /// Answers brought to 0–1 from another scale, by why.
+        public var rescales: [ScoreParser.Rescale: Int] = [:]
+        public var rescaledGroups: Int { rescales.values.reduce(0, +) }
         public var totalRetries: Int { retries.values.reduce(0, +) }
     }
 
@@ -21,5 +23,5 @@ public final class JudgeStatistics: Sendable {
     func call(usage: TokenUsage) { state.withLock { $0.calls += 1; $0.usage += usage } }
     func retry(_ cause: String) { state.withLock { $0.retries[cause, default: 0] += 1 } }
     func correction() { state.withLock { $0.corrections += 1 } }
-    func rescaled() { state.withLock { $0.rescaledGroups += 1 } }
+    func rescaled(_ why: ScoreParser.Rescale) { state.withLock { $0.rescales[why, default: 0] += 1 } }
 }

@@ -3,16 +3,32 @@ import Foundation
 /// Turns a judge's answer into one score and explanation per trajectory id, tolerantly.
 ///
 /// Accepts JSON alone, in a code fence, or surrounded by prose; scores as numbers or strings
-/// ("0.8", "8/10", "80%"); a group whose scores exceed 1 is rescaled (/10 when the largest is
-/// at most 10, /100 when at most 100) and every score is clamped to [0, 1]. Scores are matched
-/// to trajectories by id, never by position.
+/// ("0.8", "8/10", "80%"). Scores are matched to trajectories by id, never by position.
+///
+/// Scores outside 0–1 are checked, not guessed. Another scale is accepted only when the answer
+/// states it ("8/10", "85%": the value must then lie in 0–1), or when every score is a number in
+/// 0–10 (or 0–100), at least one is above 1 and none is a fraction in (0, 1) — a judge that
+/// answered on a 0–10 scale throughout. Anything else outside 0–1 (a negative score, 1.4 among
+/// 0.5s, NaN) is `Problem.outOfRange`, which the judge is asked to correct.
 public enum ScoreParser {
+    /// Why a judge's scores were brought to 0–1.
+    public enum Rescale: String, Sendable, Hashable, CaseIterable {
+        /// The answer stated each scale itself ("8/10", "85%").
+        case stated = "stated as x/y or %"
+        /// Every score on a 0–10 scale.
+        case outOfTen = "0-10 scale"
+        /// Every score on a 0–100 scale.
+        case outOfHundred = "0-100 scale"
+    }
+
     /// Scores in the order of the expected ids.
     public struct Parsed: Sendable, Equatable {
         public var scores: [Double]
         public var explanations: [String]
+        /// How the judge's scale was brought to 0–1, if it was not 0–1 already.
+        public var rescale: Rescale?
         /// Whether the judge's scale was not 0–1 and was rescaled.
-        public var rescaled: Bool
+        public var rescaled: Bool { rescale != nil }
     }
 
     /// Why an answer could not be used; the description is what a corrective turn tells the judge.
@@ -21,6 +37,8 @@ public enum ScoreParser {
         case noScoresList
         case badItem(index: Int, reason: String)
         case ids(missing: [String], duplicated: [String], unknown: [String], expected: [String])
+        /// A score outside 0–1 that no scale rule explains (the id and the score as written).
+        case outOfRange(id: String, score: String)
 
         public var description: String {
             switch self {
@@ -33,14 +51,31 @@ public enum ScoreParser {
                 if !duplicated.isEmpty { parts.append("ids given more than once " + duplicated.map { "\"\($0)\"" }.joined(separator: ", ")) }
                 if !unknown.isEmpty { parts.append("unknown ids " + unknown.map { "\"\($0)\"" }.joined(separator: ", ")) }
                 return parts.joined(separator: "; ") + " (expected exactly one entry for each of " + expected.map { "\"\($0)\"" }.joined(separator: ", ") + ")"
+            case .outOfRange(let id, let score):
+                return "trajectory \"\(id)\" has score \(score), outside 0 to 1 (every score must be a number from 0 to 1; "
+                    + "a 0-10 or 0-100 scale is accepted only when every score uses it)"
             }
         }
 
-        /// Whether a corrective follow-up turn could fix it (the ids are wrong, the JSON is fine).
+        /// Whether the ids are wrong (the JSON is fine).
         public var isIdProblem: Bool { if case .ids = self { return true } else { return false } }
 
+        /// Whether a corrective follow-up turn could fix it: wrong ids or a score out of range.
+        public var isCorrectable: Bool {
+            switch self {
+            case .ids, .outOfRange: return true
+            default: return false
+            }
+        }
+
         /// A short cause name for statistics.
-        public var cause: String { isIdProblem ? "wrong_ids" : "malformed" }
+        public var cause: String {
+            switch self {
+            case .ids: return "wrong_ids"
+            case .outOfRange: return "out_of_range"
+            default: return "malformed"
+            }
+        }
     }
 
     /// Parses an answer given as text.
@@ -59,7 +94,7 @@ public enum ScoreParser {
         } else {
             throw .noScoresList
         }
-        var byID: [String: (Double, String)] = [:]
+        var byID: [String: (score: Double, stated: Bool, text: String, explanation: String)] = [:]
         var duplicated: [String] = [], unknown: [String] = []
         let expected = Set(expectedIDs)
         for (i, item) in items.enumerated() {
@@ -72,48 +107,51 @@ public enum ScoreParser {
             default: throw .badItem(index: i, reason: "has no \"trajectory_id\"")
             }
             guard let scoreValue = o["score"] else { throw .badItem(index: i, reason: "has no \"score\"") }
-            guard let score = number(scoreValue), score.isFinite else {
+            guard let (score, stated) = number(scoreValue) else {
                 throw .badItem(index: i, reason: "has a score that is not a number: \(JSONWriter.string(scoreValue))")
             }
+            guard score.isFinite else { throw .outOfRange(id: id, score: JSONWriter.string(scoreValue)) }
             let explanation = o["explanation"]?.stringValue ?? o["reasoning"]?.stringValue ?? ""
             if !expected.contains(id) {
                 if !unknown.contains(id) { unknown.append(id) }
             } else if byID[id] != nil {
                 if !duplicated.contains(id) { duplicated.append(id) }
             } else {
-                byID[id] = (score, explanation)
+                byID[id] = (score, stated, JSONWriter.string(scoreValue), explanation)
             }
         }
         let missing = expectedIDs.filter { byID[$0] == nil }
         guard missing.isEmpty, duplicated.isEmpty, unknown.isEmpty else {
             throw .ids(missing: missing, duplicated: duplicated, unknown: unknown, expected: expectedIDs)
         }
-        var scores = expectedIDs.map { byID[$0]?.0 ?? 0 }
-        let explanations = expectedIDs.map { byID[$0]?.1 ?? "" }
-        let top = scores.max() ?? 0
-        var rescaled = false
-        if top > 1 {
-            rescaled = true
-            let divisor = top <= 10 ? 10.0 : (top <= 100 ? 100.0 : top)
-            scores = scores.map { $0 / divisor }
+        let given = expectedIDs.compactMap { byID[$0] }
+        let explanations = given.map(\.explanation)
+        let anyStated = given.contains { $0.stated }
+        guard let outside = expectedIDs.first(where: { byID[$0].map { !(0...1).contains($0.score) } ?? false }), let culprit = byID[outside] else {
+            return Parsed(scores: given.map(\.score), explanations: explanations, rescale: anyStated ? .stated : nil)
         }
-        scores = scores.map { min(1, max(0, $0)) }
-        return Parsed(scores: scores, explanations: explanations, rescaled: rescaled)
+        // A whole answer on a 0–10 or 0–100 scale: numbers only, none negative, none a fraction below 1.
+        let top = given.map(\.score).max() ?? 0
+        let wholeScale = !anyStated && top <= 100 && given.allSatisfy { $0.score >= 0 && !($0.score > 0 && $0.score < 1) }
+        guard wholeScale else { throw .outOfRange(id: outside, score: culprit.text) }
+        let rescale: Rescale = top <= 10 ? .outOfTen : .outOfHundred
+        let divisor = rescale == .outOfTen ? 10.0 : 100.0
+        return Parsed(scores: given.map { $0.score / divisor }, explanations: explanations, rescale: rescale)
     }
 
-    /// A score from a number or a string such as "0.8", "8/10" or "80%".
-    static func number(_ value: JSONValue) -> Double? {
+    /// A score from a number or a string such as "0.8", "8/10" or "80%", and whether the string stated its scale.
+    static func number(_ value: JSONValue) -> (Double, stated: Bool)? {
         switch value {
-        case .number(let n): return Double(n)
+        case .number(let n): return Double(n).map { ($0, false) }
         case .string(let raw):
             let s = raw.trimmingCharacters(in: [" "])
-            if s.hasSuffix("%"), let v = Double(s.dropLast().trimmingCharacters(in: [" "])) { return v / 100 }
+            if s.hasSuffix("%"), let v = Double(s.dropLast().trimmingCharacters(in: [" "])) { return (v / 100, true) }
             if let slash = s.firstIndex(of: "/") {
                 guard let a = Double(s[..<slash].trimmingCharacters(in: [" "])),
                       let b = Double(s[s.index(after: slash)...].trimmingCharacters(in: [" "])), b > 0 else { return nil }
-                return a / b
+                return (a / b, true)
             }
-            return Double(s)
+            return Double(s).map { ($0, false) }
         default: return nil
         }
     }

@@ -169,6 +169,51 @@ struct RealWorldJudgeTests {
         #expect(out.filter { ($0["gavel"] as? [String: Any])?["error"] != nil }.count == 2)
     }
 
+    @Test("an out-of-range score gets a corrective turn naming the rule; if it persists the group fails, never rescaled")
+    func outOfRange() async throws {
+        let data = SyntheticTrajectories(groups: 4, groupSize: 3, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(outOfRange: 1)) { sim in
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                                             "--max-retries", "1", "--concurrency", "1", "--cache", "off", "--on-error", "skip"])
+            #expect(r.status == 1, "stderr: \(r.stderr)")
+            #expect(r.stderr.contains("4 group(s) failed"), "stderr: \(r.stderr)")
+            #expect(r.stderr.contains("out_of_range"), "stderr: \(r.stderr)")
+            #expect(sim.stats.snapshot.recentBodies.contains { $0.contains("outside 0 to 1") && $0.contains("every score must be a number from 0 to 1") },
+                    "no corrective turn naming the rule")
+        }
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        #expect(out.count == 12)
+        #expect(out.allSatisfy { (($0["gavel"] as? [String: Any])?["error"] as? String)?.contains("out_of_range") == true })
+    }
+
+    @Test("answers on a 0-10 scale are rescaled and counted with their reason in the summary")
+    func rescaleCounted() async throws {
+        let dir = try TempDir()
+        // Scores 0.2..0.9: on a 0-10 scale, unambiguous.
+        var lines: [String] = []
+        for g in 0..<20 {
+            for q in ["0.2", "0.9"] {
+                lines.append(#"{"group_id":"g\#(g)","messages":[{"role":"user","content":"task \#(g)"},{"role":"assistant","content":"QUALITY=\#(q)"}]}"#)
+            }
+        }
+        let input = try dir.write("in.jsonl", lines.joined(separator: "\n"))
+        try await withSimulator(.init(quirks: 1, seed: 7)) { sim in
+            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+            let quirks = sim.stats.snapshot.quirks
+            let scale10 = quirks["scale10"] ?? 0, fractions = quirks["fraction_string"] ?? 0
+            #expect(scale10 > 0 && fractions > 0, "quirks: \(quirks)")
+            #expect(r.stderr.contains("rescaled answers  \(scale10 + fractions) ("), "stderr: \(r.stderr)")
+            #expect(r.stderr.contains("0-10 scale: \(scale10)") && r.stderr.contains("stated as x/y or %: \(fractions)"), "stderr: \(r.stderr)")
+        }
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        let scores = out.compactMap { (($0["gavel"] as? [String: Any])?["score"] as? Double).map { ($0 * 100).rounded() / 100 } }
+        #expect(scores.count == 40)
+        #expect(Set(scores) == [0.2, 0.9])
+    }
+
     @Test("SIGINT mid-run leaves valid JSONL with every finished group, exit 130")
     func interrupt() async throws {
         // 300 groups at 4 × 5 calls/s would take 15 s: long enough that the interrupt lands mid-run even on a busy machine.

@@ -24,15 +24,47 @@ struct ScoreParserTests {
     func stringScores() throws {
         let p = try ScoreParser.parse(text: #"{"scores":[{"trajectory_id":1,"score":"0.8"},{"trajectory_id":2,"score":"8/10"},{"trajectory_id":3,"score":"80%"}]}"#, expectedIDs: ids)
         #expect(p.scores.map { ($0 * 1000).rounded() / 1000 } == [0.8, 0.8, 0.8])
+        #expect(p.rescale == .stated)
     }
 
-    @Test("0-10 and 0-100 scales are rescaled and clamped")
+    func answer(_ a: String, _ b: String, _ c: String) -> String {
+        #"[{"trajectory_id":"1","score":\#(a)},{"trajectory_id":"2","score":\#(b)},{"trajectory_id":"3","score":\#(c)}]"#
+    }
+
+    @Test("a whole answer on a 0-10 or 0-100 scale is rescaled, and says so")
     func rescale() throws {
-        let ten = try ScoreParser.parse(text: #"[{"trajectory_id":"1","score":7},{"trajectory_id":"2","score":10},{"trajectory_id":"3","score":-1}]"#, expectedIDs: ids)
+        let ten = try ScoreParser.parse(text: answer("7", "10", "0"), expectedIDs: ids)
         #expect(ten.scores == [0.7, 1, 0])
-        #expect(ten.rescaled)
-        let hundred = try ScoreParser.parse(text: #"[{"trajectory_id":"1","score":15},{"trajectory_id":"2","score":50},{"trajectory_id":"3","score":100}]"#, expectedIDs: ids)
+        #expect(ten.rescale == .outOfTen)
+        let halves = try ScoreParser.parse(text: answer("7.5", "2", "1"), expectedIDs: ids)
+        #expect(halves.scores == [0.75, 0.2, 0.1] && halves.rescale == .outOfTen)
+        let hundred = try ScoreParser.parse(text: answer("15", "50", "100"), expectedIDs: ids)
         #expect(hundred.scores == [0.15, 0.5, 1])
+        #expect(hundred.rescale == .outOfHundred)
+        let plain = try ScoreParser.parse(text: answer("0", "1", "0.5"), expectedIDs: ids)
+        #expect(plain.scores == [0, 1, 0.5] && plain.rescale == nil)
+    }
+
+    @Test("scores outside 0-1 that no scale explains are out of range, naming the rule", arguments: [
+        ("1.4", "0.5", "0.5", "1"),          // one 1.4 among 0-1 scores: used to turn 0.5 into 0.05
+        ("-0.2", "0.5", "0.9", "1"),         // negative
+        ("-1", "-2", "-3", "1"),             // all negative: used to collapse to zeros
+        ("0.9", "NaN", "0.1", "2"),          // not a number
+        ("0.9", "Infinity", "0.1", "2"),
+        ("7.5", "0.5", "3", "1"),            // 0-10 with a fraction below 1
+        ("150", "20", "5", "1"),             // above 100
+        (#""12/10""#, "0.5", "0.5", "1"),    // a stated scale must land in 0-1
+        (#""8/10""#, "7", "5", "2"),         // stated and unstated scales mixed
+    ])
+    func outOfRange(_ a: String, _ b: String, _ c: String, _ culprit: String) {
+        let error = #expect(throws: ScoreParser.Problem.self) { try ScoreParser.parse(text: answer(a, b, c), expectedIDs: ids) }
+        guard case .outOfRange(let id, _)? = error else {
+            Issue.record("expected outOfRange, got \(String(describing: error))")
+            return
+        }
+        #expect(id == culprit)
+        #expect(error?.isCorrectable == true && error?.cause == "out_of_range")
+        #expect(error?.description.contains("every score must be a number from 0 to 1") == true)
     }
 
     @Test("missing, duplicated and unknown ids are named")
