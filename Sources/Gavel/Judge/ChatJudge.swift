@@ -123,6 +123,9 @@ public final class ChatJudge: Judge {
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw JudgeError.cancelled("cancelled") }
+                // The attempt was made (a timeout or a dropped connection still costs the server work).
+                calls += 1
+                statistics.call(usage: TokenUsage())
                 guard error.isRetryable else {
                     if error == .couldNotResolve || error == .tls { throw JudgeError.unreachable("cannot reach the judge: \(error)") }
                     throw JudgeError.gaveUp("\(error)")

@@ -48,6 +48,7 @@ public final class RankPipeline: Sendable {
         lap("index")
         for skipped in index.skipped { logger.warning("skipped \(skipped)") }
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
+        progress?(0, index.groups.count)
         // Open the output before judging, so a bad output path costs no judge calls. Off the
         // cooperative pool: opening a FIFO waits for its reader.
         let output = options.output
@@ -115,9 +116,11 @@ public final class RankPipeline: Sendable {
                     if error.isCancellation {
                         // Either the run was interrupted, or this call was cancelled because the run is stopping.
                         if Task.isCancelled { summary.interrupted = true }
+                        summary.unjudgedGroups += 1
                     } else if error.isFatal {
-                        // Reported once, by whoever reads the summary.
+                        // Reported once, by whoever reads the summary. The group itself was not judged.
                         if summary.fatalError == nil { summary.fatalError = error }
+                        summary.unjudgedGroups += 1
                     } else {
                         summary.failedGroups += 1
                         if summary.firstFailure == nil { summary.firstFailure = "group \(index.groups[g].key): \(error.description)" }

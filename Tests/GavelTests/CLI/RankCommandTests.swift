@@ -77,6 +77,8 @@ struct RankCommandTests {
         let r = try runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", "http://127.0.0.1:\(port)/v1", "--max-retries", "1"])
         #expect(r.status == 3, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("connection refused"))
+        let counts = try #require(summaryGroups(r.stderr), "no summary in: \(r.stderr)")
+        #expect(counts.groups == 2 && counts.judged + counts.failed + counts.notJudged == 2, "stderr: \(r.stderr)")
         // Every line is still written, marked not judged.
         let lines = try parseJSONL(r.stdout)
         #expect(lines.count == 8)

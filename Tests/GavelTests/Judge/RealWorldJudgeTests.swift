@@ -163,6 +163,8 @@ struct RealWorldJudgeTests {
             #expect(r.stderr.contains("1 group(s) failed"), "stderr: \(r.stderr)")
             #expect(sim.stats.snapshot.requests == 20, "the server saw \(sim.stats.snapshot.requests) requests")
             #expect(sim.stats.snapshot.scored == 19)
+            // The timed-out attempt counts as a call.
+            #expect(summaryNumber(r.stderr, "judge calls") == 20, "stderr: \(r.stderr)")
         }
         let out = try parseJSONL(try dir.read("out.jsonl"))
         #expect(out.count == 40)
@@ -212,6 +214,30 @@ struct RealWorldJudgeTests {
         let scores = out.compactMap { (($0["gavel"] as? [String: Any])?["score"] as? Double).map { ($0 * 100).rounded() / 100 } }
         #expect(scores.count == 40)
         #expect(Set(scores) == [0.2, 0.9])
+    }
+
+    @Test("the summary adds up when interrupted: judged + failed + not judged = groups")
+    func interruptedSummary() async throws {
+        let data = SyntheticTrajectories(groups: 100, groupSize: 2, toolTurns: 1, toolResultChars: 10)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        try await withSimulator(.init(latencyMs: 300)) { sim in
+            let process = Process()
+            process.executableURL = TestPaths.products.appendingPathComponent("gavel")
+            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8", "--cache", "off"]
+            let err = Pipe()
+            process.standardError = err
+            try process.run()
+            for _ in 0..<500 where sim.stats.snapshot.scored < 16 { try await Task.sleep(for: .milliseconds(10)) }
+            process.interrupt()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 130)
+            let counts = try #require(summaryGroups(stderr), "no summary in: \(stderr)")
+            #expect(counts.groups == 100)
+            #expect(counts.judged + counts.failed + counts.notJudged == 100, "stderr: \(stderr)")
+            #expect(counts.judged >= 16 && counts.notJudged > 0)
+        }
     }
 
     @Test("SIGINT mid-run leaves valid JSONL with every finished group, exit 130")

@@ -40,3 +40,17 @@ func runProduct(_ name: String, _ arguments: [String], stdin: String? = nil, env
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
 }
+
+/// The group counts of a `gavel rank` summary on standard error: (groups, judged, failed, not judged).
+func summaryGroups(_ stderr: String) -> (groups: Int, judged: Int, failed: Int, notJudged: Int)? {
+    guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("groups ") }) else { return nil }
+    let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    guard numbers.count == 4 else { return nil }
+    return (numbers[0], numbers[1], numbers[2], numbers[3])
+}
+
+/// The number on the summary row `name` (e.g. "judge calls"), if present.
+func summaryNumber(_ stderr: String, _ name: String) -> Int? {
+    guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }) else { return nil }
+    return line.dropFirst(line.distance(from: line.startIndex, to: line.range(of: name)!.upperBound)).split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) }
+}
