@@ -54,9 +54,9 @@ struct JudgeOptions: ParsableArguments {
     }
 
     /// The endpoint: `--judge`, else the rubric's judge, else the default.
-    func endpoint(rubric: Rubric) throws -> JudgeEndpoint {
+    func endpoint(rubric: Rubric, requireKey: Bool = true) throws -> JudgeEndpoint {
         try JudgeEndpoint.resolve(judge: judge ?? rubric.judge ?? Self.defaultJudge, apiBase: apiBase, apiKeyEnv: apiKeyEnv,
-                                  environment: ProcessInfo.processInfo.environment)
+                                  environment: ProcessInfo.processInfo.environment, requireKey: requireKey)
     }
 
     func parameters() throws -> [JSONObject.Member] {

@@ -124,7 +124,8 @@ struct RankCommand: AsyncParsableCommand {
             } else {
                 chosenRubric = .default
             }
-            endpoint = try judgeOptions.endpoint(rubric: chosenRubric)
+            // A dry run or a prompt preview sends nothing, so it needs no key.
+            endpoint = try judgeOptions.endpoint(rubric: chosenRubric, requireKey: !dryRun && showPrompt == nil)
             judgeSettings = try judgeOptions.settings(rubric: chosenRubric)
         } catch {
             printError("\(error)")

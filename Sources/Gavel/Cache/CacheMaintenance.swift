@@ -23,17 +23,19 @@ public struct CacheMaintenance: Sendable {
         public var lastRun: (hits: Int, misses: Int, at: Date)?
     }
 
-    /// Every entry file under the shard folders (temporary files excluded).
+    /// Every entry file under the shard folders: a regular file named `KEY.json` (KEY: 64 lowercase hex
+    /// digits starting with its shard's two) whose text begins as Gavel writes entries. Anything else
+    /// in the folder — temporary files, a README, a user's own files — is not an entry.
     public func entries() -> [Entry] {
         let fm = FileManager.default
         guard let shards = try? fm.contentsOfDirectory(atPath: directory) else { return [] }
         var result: [Entry] = []
         for shard in shards where Self.isShard(shard) {
             let folder = directory + "/" + shard
-            for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where Self.isEntryName(name, shard: shard) {
                 let path = folder + "/" + name
                 var info = stat()
-                guard stat(path, &info) == 0 else { continue }
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Self.hasEntryHeader(path, key: String(name.dropLast(5))) else { continue }
                 let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
                 result.append(Entry(path: path, bytes: Int(info.st_size), modified: modified))
             }
@@ -43,6 +45,25 @@ public struct CacheMaintenance: Sendable {
 
     static func isShard(_ name: String) -> Bool {
         name.count == 2 && name.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// `KEY.json` with KEY 64 lowercase hex digits that start with `shard`.
+    static func isEntryName(_ name: String, shard: String) -> Bool {
+        name.utf8.count == 69 && name.hasSuffix(".json") && name.hasPrefix(shard)
+            && name.utf8.prefix(64).allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// Whether the file begins as `JudgeCache` writes entries: `{"version":N,"key":"KEY"`.
+    static func hasEntryHeader(_ path: String, key: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 128)
+        let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return false }
+        let text = String(decoding: head.prefix(n), as: UTF8.self)
+        guard text.hasPrefix(#"{"version":"#), let comma = text.firstIndex(of: ",") else { return false }
+        return text[comma...].hasPrefix(#","key":"\#(key)""#)
     }
 
     public func summary() -> Summary {
@@ -64,6 +85,7 @@ public struct CacheMaintenance: Sendable {
         let text = JSONWriter.string(.object(JSONObject(pairs: [
             "hits": .int(hits), "misses": .int(misses), "at": .double((Date().timeIntervalSince1970).rounded()),
         ]))) + "\n"
+        try? JudgeCache.makeDirectory(directory)
         try? JudgeCache.atomicWrite(Array(text.utf8), to: directory + "/last-run.json", folder: directory)
     }
 
@@ -115,7 +137,7 @@ public struct CacheMaintenance: Sendable {
         let fm = FileManager.default
         for shard in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where Self.isShard(shard) {
             let folder = directory + "/" + shard
-            for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".tmp-") {
+            for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".tmp-") && name.utf8.count == 11 {
                 let path = folder + "/" + name
                 var info = stat()
                 guard stat(path, &info) == 0 else { continue }

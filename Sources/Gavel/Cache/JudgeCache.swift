@@ -28,12 +28,37 @@ public final class JudgeCache: Sendable {
     private let logger: Logger
     private let state = Mutex(Statistics())
 
-    /// Opens (and creates, mode 0700) the cache directory.
+    /// Opens the cache directory, checking that it can be used; it is created (mode 0700) with the
+    /// first entry stored, so a run that stops before judging leaves no folder behind.
     public init(directory: String, mode: CacheMode = .readwrite, logger: Logger = Logger(label: "gavel.cache")) throws {
         self.directory = directory
         self.mode = mode
         self.logger = logger
-        if mode != .off { try Self.makeDirectory(directory) }
+        if mode.writes { try Self.checkWritable(directory) }
+    }
+
+    /// Throws unless `path` is a writable folder, or could be created as one (its nearest existing
+    /// ancestor is a writable folder).
+    static func checkWritable(_ path: String) throws {
+        var current = path.isEmpty ? "." : path
+        while true {
+            var info = stat()
+            if stat(current, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFDIR else {
+                    throw CacheError("cannot use the cache folder \(path): \(current) is not a folder")
+                }
+                guard access(current, W_OK | X_OK) == 0 else {
+                    throw CacheError("cannot use the cache folder \(path): \(current) is not writable")
+                }
+                return
+            }
+            guard errno == ENOENT else {
+                throw CacheError("cannot use the cache folder \(path): \(String(cString: strerror(errno)))")
+            }
+            let parent = URL(fileURLWithPath: current).deletingLastPathComponent().path
+            if parent == current { return }
+            current = parent
+        }
     }
 
     public var statistics: Statistics { state.withLock { $0 } }
@@ -119,6 +144,7 @@ public final class JudgeCache: Sendable {
         bytes.append(0x0A)
         let (folder, file) = path(for: key)
         do {
+            try Self.makeDirectory(directory)
             try Self.makeDirectory(folder)
             try Self.atomicWrite(bytes, to: file, folder: folder)
             state.withLock { $0.stores += 1 }

@@ -80,8 +80,11 @@ public struct JudgeEndpoint: Sendable, Equatable {
     }
 
     /// Resolves `--judge`, `--api-base` and `--api-key-env` against the environment.
+    ///
+    /// - Parameter requireKey: false when no request will be sent (a dry run, a prompt preview), so a
+    ///   missing key is no error.
     public static func resolve(
-        judge: String, apiBase: String? = nil, apiKeyEnv: String? = nil, environment: [String: String]
+        judge: String, apiBase: String? = nil, apiKeyEnv: String? = nil, environment: [String: String], requireKey: Bool = true
     ) throws(ConfigurationError) -> JudgeEndpoint {
         guard let slash = judge.firstIndex(of: "/"), judge.index(after: slash) < judge.endIndex else {
             throw ConfigurationError("--judge must be PROVIDER/MODEL (for example openai/gpt-4o-mini), got \"\(judge)\"")
@@ -105,7 +108,7 @@ public struct JudgeEndpoint: Sendable, Equatable {
         let variables = apiKeyEnv.map { [$0] } ?? provider.keyVariables
         let key = variables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
         let loopback = CurlEasyHandle.isLoopback(base)
-        if key == nil, !provider.keyOptional, !loopback {
+        if key == nil, requireKey, !provider.keyOptional, !loopback {
             let which = variables.count == 1 ? variables[0] : variables.joined(separator: " or ")
             throw ConfigurationError("no API key for \(provider.name): set \(which) in the environment (or name another variable with --api-key-env)")
         }

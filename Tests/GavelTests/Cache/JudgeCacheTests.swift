@@ -190,4 +190,57 @@ struct JudgeCacheTests {
         #expect(CacheMaintenance.parseAge("30d") == 2_592_000.0)
         #expect(CacheMaintenance.parseAge("soon") == nil)
     }
+
+    @Test("clear and prune delete only cache entries, never other files in the folder")
+    func foreignFilesSurvive() async throws {
+        let data = SyntheticTrajectories(groups: 3, groupSize: 2, toolTurns: 1, toolResultChars: 20)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        let cache = dir.path("cache")
+        try await withSimulator { sim in _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim) }
+        let entries = CacheMaintenance(directory: cache).entries()
+        #expect(entries.count == 3)
+        let shard = URL(fileURLWithPath: entries[0].path).deletingLastPathComponent().lastPathComponent
+        let key = String(repeating: shard, count: 32)
+        try FileManager.default.createDirectory(atPath: dir.path("cache/ff"), withIntermediateDirectories: true)
+        let foreign = [
+            try dir.write("cache/notes.txt", "mine"),
+            try dir.write("cache/\(shard)/notes.json", "{}"),
+            try dir.write("cache/\(shard)/\(key).json", "not an entry, though named like one"),
+            try dir.write("cache/\(shard)/.tmp-mine.txt", "a file of mine"),
+            try dir.write("cache/ff/\(String(repeating: "0", count: 64)).json", #"{"version":2,"key":"\#(String(repeating: "0", count: 64))"}"#),
+        ]
+        // Old enough for --older-than to match everything.
+        for path in foreign + entries.map(\.path) {
+            var times = [timespec(tv_sec: time(nil) - 86400 * 40, tv_nsec: 0), timespec(tv_sec: time(nil) - 86400 * 40, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        }
+        let pruned = try runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--older-than", "30d"])
+        #expect(pruned.stdout.contains("removed 3 entries"), "\(pruned.stdout) \(pruned.stderr)")
+        let cleared = try runProduct("gavel", ["cache", "clear", "--cache-dir", cache])
+        #expect(cleared.status == 0)
+        for path in foreign { #expect(FileManager.default.fileExists(atPath: path), "\(path) was deleted") }
+    }
+
+    @Test("a run that stops on invalid input creates no cache folder; --dry-run and --show-prompt need no API key")
+    func orderOfChecks() async throws {
+        let dir = try TempDir()
+        let input = try dir.write("bad.jsonl", "{oops\n")
+        let cache = dir.path("never-made/cache")
+        let bad = try runProduct("gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--cache-dir", cache], environment: ["OPENAI_API_KEY": "sk-x"])
+        #expect(bad.status == 2, "stderr: \(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("never-made")))
+
+        let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
+        let dry = try runProduct("gavel", ["rank", example, "--judge", "openai/gpt-4o-mini", "--dry-run", "--cache-dir", cache], removing: ["OPENAI_API_KEY"])
+        #expect(dry.status == 0, "stderr: \(dry.stderr)")
+        #expect(dry.stdout.contains("calls") || dry.stderr.contains("calls"))
+        let show = try runProduct("gavel", ["rank", example, "--judge", "anthropic/claude-sonnet-4-5", "--show-prompt", "g000000", "--cache-dir", cache], removing: ["ANTHROPIC_API_KEY"])
+        #expect(show.status == 0, "stderr: \(show.stderr)")
+        #expect(show.stdout.contains("<trajectory id=\"1\">"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("never-made")), "a run that judged nothing made the cache folder")
+        let unwritable = try runProduct("gavel", ["rank", example, "--judge", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--cache-dir", input + "/cache"])
+        #expect(unwritable.status == 2)
+        #expect(unwritable.stderr.contains("cannot use the cache folder"), "stderr: \(unwritable.stderr)")
+    }
 }
