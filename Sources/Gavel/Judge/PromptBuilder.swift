@@ -3,7 +3,9 @@
 /// System: the task statement, then the rubric. User: the shared leading messages once in
 /// `<context>`, the tools in `<available_tools>`, then each trajectory's remaining messages
 /// in `<trajectory id="N">`. All JSON inside is compact, in the input's key order, with `<`,
-/// `>` and `&` escaped, so trajectory text cannot close or forge a tag.
+/// `>` and `&` escaped, so trajectory text cannot close or forge a tag. The user message ends by
+/// stating how many trajectories there are and their ids (the system message stays the same for
+/// every group, so providers can cache it).
 public struct PromptBuilder: Sendable {
     public var rubric: String
 
@@ -36,7 +38,7 @@ public struct PromptBuilder: Sendable {
         // An identical group: one trajectory, shown whole, stands for all (whatever the order).
         if let first = trajectories.first, trajectories.count > 1, trajectories.allSatisfy({ $0 == first }) {
             var user = Self.toolsSection(trajectories)
-            user += "Trajectories:\n\n" + Self.block(id: "1", body: Self.encode(first.messages[...]))
+            user += "Trajectories:\n\n" + Self.block(id: "1", body: Self.encode(first.messages[...])) + Self.countLine(["1"])
             return orders.map { _ in JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)]) }
         }
 
@@ -56,6 +58,7 @@ public struct PromptBuilder: Sendable {
                 if i > 0 { user += "\n\n" }
                 user += Self.block(id: id, body: bodies[t])
             }
+            user += Self.countLine(ids)
             return JudgePrompt(system: system, user: user, ids: ids, members: order.map { [$0] })
         }
     }
@@ -93,6 +96,14 @@ public struct PromptBuilder: Sendable {
 
     /// Messages as one compact JSON array.
     static func encode(_ messages: ArraySlice<JSONValue>) -> String { JSONWriter.string(.array(Array(messages))) }
+
+    /// The closing line: how many trajectories there are and their ids.
+    static func countLine(_ ids: [String]) -> String {
+        let list = ids.map { "\"\($0)\"" }.joined(separator: ", ")
+        return ids.count == 1
+            ? "\n\nThere is 1 trajectory, with id \(list). Give exactly one score for it."
+            : "\n\nThere are \(ids.count) trajectories, with ids \(list). Give exactly one score for each."
+    }
 
     static func block(id: String, body: String) -> String {
         "<trajectory id=\"\(id)\">\n" + body + "\n</trajectory>"

@@ -37,6 +37,7 @@ struct PromptGoldenTests {
         let prompt = PromptBuilder().build(ts)
         #expect(prompt.user.hasPrefix("<context>\n[{\"role\":\"system\""))
         #expect(prompt.ids == ["1", "2", "3"])
+        #expect(prompt.user.hasSuffix("\n\nThere are 3 trajectories, with ids \"1\", \"2\", \"3\". Give exactly one score for each."))
         try Self.check("shared-prefix", prompt)
     }
 
