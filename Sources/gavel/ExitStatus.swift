@@ -12,4 +12,6 @@ enum ExitStatus {
     static let judgeUnavailable = ExitCode(3)
     /// Interrupted by SIGINT or SIGTERM.
     static let interrupted = ExitCode(130)
+    /// Standard output (or the `-o` FIFO) was closed by its reader, as with `| head`: 128 + SIGPIPE.
+    static let brokenPipe = ExitCode(141)
 }

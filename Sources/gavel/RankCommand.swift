@@ -132,7 +132,7 @@ struct RankCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         let grouping: GroupingRule = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
-        let options = RankOptions(
+        var options = RankOptions(
             inputs: files, output: output, grouping: grouping, skipInvalid: onInvalid == .skip,
             concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes,
             rubric: chosenRubric, samples: samples ?? chosenRubric.samples ?? 1)
@@ -145,6 +145,17 @@ struct RankCommand: AsyncParsableCommand {
             }
         }
 
+        // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
+        var concurrency = concurrency
+        if let limit = DescriptorLimit.raiseSoftLimit() {
+            let workers = poolOptions.pool == .inline ? 0 : poolOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount
+            let fitting = DescriptorLimit.fittingConcurrency(concurrency, limit: limit, workers: workers, files: files.count)
+            if fitting < concurrency {
+                logger.warning("--concurrency \(concurrency) does not fit the open-file limit of \(limit) (ulimit -n); using --concurrency \(fitting). Raise the limit with `ulimit -n` to call more at once.")
+                concurrency = fitting
+            }
+        }
+        options.concurrency = concurrency
         let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency)))
         let chat = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
                              rateLimiter: judgeOptions.rateLimiter(), initialMode: judgeOptions.responseFormat, logger: logger)
@@ -185,6 +196,10 @@ struct RankCommand: AsyncParsableCommand {
         } catch let error as InputError {
             printError("\(error)")
             throw ExitStatus.usage
+        } catch let error as OutputError where error.isClosedByReader {
+            // Like any Unix filter under `| head`: stop quietly. Answers received so far are cached.
+            if !quiet { FileHandle.standardError.write(Data("gavel: \(error.description); stopped\n".utf8)) }
+            throw ExitStatus.brokenPipe
         } catch let error as OutputError {
             printError("\(error)")
             throw ExitStatus.usage

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A problem with an input file or line, located by file and line number.
 public struct InputError: Error, Sendable, CustomStringConvertible {
     private enum Code: Sendable {
@@ -19,6 +21,14 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
 
     static func cannotOpen(path: String, reason: String) -> InputError {
         .init(.cannotOpen, path: path, line: 0, message: "cannot open: \(reason)")
+    }
+
+    /// Opening failed with `code` (an errno); running out of descriptors is no fault of the file and says so.
+    static func cannotOpen(path: String, code: Int32) -> InputError {
+        if DescriptorLimit.isExhausted(code) {
+            return .init(.cannotOpen, path: path, line: 0, message: "cannot open: \(DescriptorLimit.exhaustedMessage(code))")
+        }
+        return cannotOpen(path: path, reason: String(cString: strerror(code)))
     }
 
     static func cannotRead(path: String, reason: String) -> InputError {

@@ -29,7 +29,7 @@ public final class InputSet: @unchecked Sendable {
                     throw InputError.cannotOpen(path: input, reason: "is a directory")
                 }
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw InputError.cannotOpen(path: input, reason: String(cString: strerror(errno))) }
+                guard fd >= 0 else { throw InputError.cannotOpen(path: input, code: errno) }
                 paths.append(path)
                 fds.append(fd)
             }

@@ -29,7 +29,7 @@ public final class LineReader {
     /// Opens `path` for reading.
     public init(path: String, maxLineBytes: Int = 64 << 20, chunkSize: Int = 1 << 20) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw InputError.cannotOpen(path: path, code: errno) }
         self.fd = fd
         self.path = path
         self.maxLineBytes = maxLineBytes

@@ -46,7 +46,7 @@ public final class OutputSink: @unchecked Sendable {
         let prefix = ".\(url.lastPathComponent).gavel-"
         Self.removeLeftovers(in: dir, prefix: prefix)
         guard let (temp, tempPath) = FileDescriptorIO.makeTemporary("\(dir)/\(prefix)XXXXXX") else {
-            throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))")
+            throw OutputError("cannot write \(path): \(DescriptorLimit.isExhausted(errno) ? DescriptorLimit.exhaustedMessage(errno) : String(cString: strerror(errno)))")
         }
         flock(temp, LOCK_EX)
         fchmod(temp, exists ? info.st_mode & 0o7777 : 0o644)
@@ -105,9 +105,7 @@ public final class OutputSink: @unchecked Sendable {
         defer { chunk.release() }
         try chunk.withUnsafeBytes { raw in
             if buffer.isEmpty && raw.count >= flushThreshold {
-                guard FileDescriptorIO.writeAll(fd, raw) else {
-                    throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))")
-                }
+                guard FileDescriptorIO.writeAll(fd, raw) else { throw writeError(errno) }
                 return
             }
             buffer.append(contentsOf: raw)
@@ -122,9 +120,14 @@ public final class OutputSink: @unchecked Sendable {
     }
 
     private func writeOut(_ bytes: [UInt8]) throws {
-        guard FileDescriptorIO.writeAll(fd, bytes) else {
-            throw OutputError("cannot write \(finalPath ?? "standard output"): \(String(cString: strerror(errno)))")
-        }
+        guard FileDescriptorIO.writeAll(fd, bytes) else { throw writeError(errno) }
+    }
+
+    /// The error for a failed write with `code` (an errno): EPIPE means the reader went away.
+    private func writeError(_ code: Int32) -> OutputError {
+        let name = finalPath ?? "standard output"
+        if code == EPIPE { return OutputError(closed: name) }
+        return OutputError("cannot write \(name): \(String(cString: strerror(code)))")
     }
 
     /// Flushes, and for a file syncs and renames it into place.
@@ -152,5 +155,17 @@ public final class OutputSink: @unchecked Sendable {
 /// A failure to write the output.
 public struct OutputError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    /// The output is a pipe (or FIFO) whose reader went away, as with `gavel rank ... | head`:
+    /// not a failure of Gavel's, and reported as a closed pipe (exit 141), not an error.
+    public let isClosedByReader: Bool
+
+    init(_ description: String) {
+        self.description = description
+        self.isClosedByReader = false
+    }
+
+    init(closed name: String) {
+        self.description = "\(name) was closed by its reader"
+        self.isClosedByReader = true
+    }
 }

@@ -63,10 +63,24 @@ public final class RankPipeline: Sendable {
         summary.scoreExecutor = executor.name
         // Output streams in input order while later groups are still being judged: the writer
         // waits on the board for each line's group. It is not a child of this task, so an
-        // interrupt stops the judging but never the writing.
+        // interrupt stops the judging but never the writing; a writer that fails (the output's
+        // reader went away, the disk is full) stops the judging, so no calls are paid for nothing.
         let board = OutcomeBoard(groups: index.groups.count)
-        let writer = Task { try await self.write(index: index, inputs: inputs, board: board, to: sink, on: executor) }
-        await judgeAll(index: index, inputs: inputs, board: board, summary: &summary)
+        let initial = summary
+        let judging = Task {
+            var s = initial
+            await self.judgeAll(index: index, inputs: inputs, board: board, summary: &s)
+            return s
+        }
+        let writer = Task {
+            do {
+                try await self.write(index: index, inputs: inputs, board: board, to: sink, on: executor)
+            } catch {
+                judging.cancel()
+                throw error
+            }
+        }
+        summary = await withTaskCancellationHandler { await judging.value } onCancel: { judging.cancel() }
         lap("judge")
         do {
             try await writer.value

@@ -14,7 +14,7 @@ final class SpanBuffer {
     /// Reads `span` of the file at `path`; the bytes stay valid until the next read.
     func read(path: String, span: Range<Int>) throws(InputError) -> UnsafeBufferPointer<UInt8> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw InputError.cannotOpen(path: path, code: errno) }
         defer { close(fd) }
         if span.count > capacity {
             // Exact size the first time (a one-off read), doubling after that (a worker's reused buffer).
