@@ -23,7 +23,8 @@ struct LimitsAndPipesTests {
             let r = try bash("ulimit -Sn 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(!r.stderr.contains("open-file limit"), "stderr: \(r.stderr)")
-            #expect(sim.stats.snapshot.maxInFlight > 200, "concurrency was not used: \(sim.stats.snapshot.maxInFlight)")
+            // More calls at once than 256 descriptors could hold (95): the limit was raised.
+            #expect(sim.stats.snapshot.maxInFlight > 120, "concurrency was not used: \(sim.stats.snapshot.maxInFlight)")
         }
         #expect(try parseJSONL(try dir.read("out.jsonl")).allSatisfy { ($0["gavel"] as? [String: Any])?["score"] != nil })
     }

@@ -221,14 +221,16 @@ struct RealWorldJudgeTests {
         let data = SyntheticTrajectories(groups: 100, groupSize: 2, toolTurns: 1, toolResultChars: 10)
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
-        try await withSimulator(.init(latencyMs: 300)) { sim in
+        try await withSimulator(.init(latencyMs: 500)) { sim in
             let process = Process()
             process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8", "--cache", "off"]
+            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4", "--cache", "off"]
             let err = Pipe()
             process.standardError = err
             try process.run()
-            for _ in 0..<500 where sim.stats.snapshot.scored < 16 { try await Task.sleep(for: .milliseconds(10)) }
+            // 100 groups at 4 × 2 calls/s take 12.5 s; the simulator counts a request on arrival, so 12
+            // counted means at least 8 answered.
+            for _ in 0..<1000 where sim.stats.snapshot.scored < 12 { try await Task.sleep(for: .milliseconds(10)) }
             process.interrupt()
             let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
@@ -236,7 +238,7 @@ struct RealWorldJudgeTests {
             let counts = try #require(summaryGroups(stderr), "no summary in: \(stderr)")
             #expect(counts.groups == 100)
             #expect(counts.judged + counts.failed + counts.notJudged == 100, "stderr: \(stderr)")
-            #expect(counts.judged >= 16 && counts.notJudged > 0)
+            #expect(counts.judged >= 4 && counts.notJudged > 0, "stderr: \(stderr)")
         }
     }
 
