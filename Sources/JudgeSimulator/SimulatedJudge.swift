@@ -143,6 +143,13 @@ final class SimulatedJudge: Sendable {
             if quirk == "prose" {
                 content = "Here is my assessment of the trajectories.\n\(content)\nLet me know if you need anything else."
             }
+            if draw() < c.think {
+                // Reasoning first, with a draft that names every id but scores them all wrong.
+                let draft = Self.scoresJSON(scores.map { (id: $0.id, score: 1 - $0.score) }, scale: 1, asFraction: false)
+                let opening = draw() < 0.5 ? "<think>\n" : ""
+                content = opening + "Let me compare them. A first attempt: \(draft) is a draft; on reflection the order differs.\n</think>\n\n" + content
+                quirk = quirk.map { $0 + "+think" } ?? "think"
+            }
             if let quirk { stats.update { $0.quirks[quirk, default: 0] += 1 } }
             if !wrongIds && !outOfRange { stats.update { $0.scored += 1 } }
         }

@@ -17,6 +17,10 @@ public struct SimulatorConfiguration: Sendable {
     public var wrongIds: Double
     /// Rate of answers with a score outside 0–1 that no scale explains (a negative one).
     public var outOfRange: Double
+    /// Rate of answers that think first, as reasoning models do: `<think>` with a draft JSON of wrong
+    /// scores inside, then the real JSON (half of them without the opening tag, as chat templates
+    /// that open it themselves produce).
+    public var think: Double
     /// Rate of connections closed without an answer.
     public var dropConnection: Double
     /// Rate of answers whose body arrives in slow pieces.
@@ -40,7 +44,7 @@ public struct SimulatorConfiguration: Sendable {
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
-        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0
+        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -58,5 +62,6 @@ public struct SimulatorConfiguration: Sendable {
         self.failFirst = failFirst
         self.hangFirst = hangFirst
         self.outOfRange = outOfRange
+        self.think = think
     }
 }

@@ -78,10 +78,20 @@ public enum ScoreParser {
         }
     }
 
-    /// Parses an answer given as text.
+    /// Parses an answer given as text: reasoning blocks are dropped, then the *last* JSON value
+    /// that validates against the expected ids wins (reasoning judges write drafts before the
+    /// answer). If none validates, the last one's problem is reported.
     public static func parse(text: String, expectedIDs: [String]) throws(Problem) -> Parsed {
-        guard let value = extractJSON(text) else { throw .noJSON }
-        return try parse(value: value, expectedIDs: expectedIDs)
+        let values = candidates(text)
+        guard let last = values.last else { throw .noJSON }
+        do {
+            return try parse(value: last, expectedIDs: expectedIDs)
+        } catch {
+            for value in values.dropLast().reversed() {
+                if let parsed = try? parse(value: value, expectedIDs: expectedIDs) { return parsed }
+            }
+            throw error
+        }
     }
 
     /// Parses an answer given as a JSON value (e.g. a forced tool call's input).
@@ -156,24 +166,66 @@ public enum ScoreParser {
         }
     }
 
-    /// The JSON value in an answer: the whole text, a fenced block, or the outermost `{...}` / `[...]` in prose.
-    static func extractJSON(_ text: String) -> JSONValue? {
-        let trimmed = text.trimmingCharacters(in: [" ", "\n", "\r", "\t"])
-        if let v = try? JSONParser.parse(trimmed), v.objectValue != nil || v.arrayValue != nil { return v }
-        // A fenced block: ```json ... ``` or ``` ... ```
-        if let open = trimmed.range(of: "```") {
-            var rest = trimmed[open.upperBound...]
-            if let nl = rest.firstIndex(of: "\n") { rest = rest[rest.index(after: nl)...] }
-            if let close = rest.range(of: "```") {
-                if let v = try? JSONParser.parse(String(rest[..<close.lowerBound])) { return v }
+    /// Tags whose blocks hold a reasoning model's thinking, not its answer.
+    static let reasoningTags = ["think", "thinking", "reasoning"]
+
+    /// The text without reasoning blocks: each closed `<think>…</think>` (also `<thinking>`,
+    /// `<reasoning>`) is removed, and a closing tag with no opening one (the template opened it)
+    /// drops everything before it. An unclosed opening tag is left: its drafts come before the
+    /// answer, and the last valid JSON wins.
+    static func droppingReasoning(_ text: String) -> String {
+        var s = Substring(text)
+        for tag in reasoningTags {
+            let open = "<\(tag)>", close = "</\(tag)>"
+            while let c = s.range(of: close) {
+                if let o = s[..<c.lowerBound].range(of: open, options: .backwards) {
+                    s = s[..<o.lowerBound] + s[c.upperBound...]
+                } else {
+                    s = s[c.upperBound...]
+                }
             }
         }
-        // The outermost object, then the outermost array.
-        for (open, close) in [("{", "}"), ("[", "]")] as [(Character, Character)] {
-            if let a = trimmed.firstIndex(of: open), let b = trimmed.lastIndex(of: close), a < b,
-               let v = try? JSONParser.parse(String(trimmed[a...b])) {
-                return v
+        return String(s)
+    }
+
+    /// Every JSON object or array in an answer, in order: the whole text, or each balanced
+    /// `{…}` / `[…]` that parses (fenced or in prose), after reasoning blocks are dropped.
+    static func candidates(_ text: String) -> [JSONValue] {
+        let cleaned = droppingReasoning(text).trimmingCharacters(in: [" ", "\n", "\r", "\t"])
+        if let v = try? JSONParser.parse(cleaned), v.objectValue != nil || v.arrayValue != nil { return [v] }
+        let bytes = Array(cleaned.utf8)
+        var found: [JSONValue] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "["), let end = matchingClose(bytes, from: i),
+               let v = try? JSONParser.parse(bytes[i...end]) {
+                found.append(v)
+                i = end + 1
+                continue
             }
+            i += 1
+        }
+        return found
+    }
+
+    /// The index of the bracket that closes the one at `start`, skipping strings; nil if unbalanced.
+    static func matchingClose(_ bytes: [UInt8], from start: Int) -> Int? {
+        var depth = 0
+        var i = start
+        var inString = false
+        while i < bytes.count {
+            let b = bytes[i]
+            if inString {
+                if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+            } else if b == UInt8(ascii: "\"") {
+                inString = true
+            } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                depth += 1
+            } else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i += 1
         }
         return nil
     }

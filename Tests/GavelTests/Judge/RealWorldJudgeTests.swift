@@ -242,6 +242,28 @@ struct RealWorldJudgeTests {
         }
     }
 
+    @Test("a reasoning judge (<think> with draft JSON inside, opened or not) gets every group scored right")
+    func thinkingJudge() async throws {
+        let data = SyntheticTrajectories(groups: 40, groupSize: 3, toolTurns: 1, toolResultChars: 10, seed: 5)
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", data.trajectoryLines())
+        let summary = try await withSimulator(.init(seed: 9, think: 1)) { sim in
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim, settings: Self.fast)).run()
+            #expect(sim.stats.snapshot.quirks["think"] == 40)
+            #expect(sim.stats.snapshot.recentBodies.isEmpty == false)
+            return s
+        }
+        #expect(summary.isComplete && summary.judgedGroups == 40)
+        #expect(summary.judge.calls == 40, "retries: \(summary.judge.retries)")
+        var quality: [String: Double] = [:]
+        for item in data.items().flatMap({ $0 }) { quality[item.json] = item.quality }
+        let raw = try dir.read("in.jsonl").split(separator: "\n").map(String.init)
+        for (line, o) in zip(raw, try parseJSONL(try dir.read("out.jsonl"))) {
+            let score = (o["gavel"] as? [String: Any])?["score"] as? Double ?? -1
+            #expect(abs(score - (quality[line] ?? -2)) < 1e-9)
+        }
+    }
+
     @Test("SIGINT mid-run leaves valid JSONL with every finished group, exit 130")
     func interrupt() async throws {
         // 300 groups at 4 × 5 calls/s would take 15 s: long enough that the interrupt lands mid-run even on a busy machine.

@@ -85,4 +85,21 @@ struct ScoreParserTests {
     func malformed(_ text: String) {
         #expect(throws: ScoreParser.Problem.self) { try ScoreParser.parse(text: text, expectedIDs: ids) }
     }
+
+    @Test("reasoning blocks are dropped and the last JSON that validates wins", arguments: [
+        // A draft inside <think>, then the answer.
+        #"<think>Maybe {"scores": [{"trajectory_id": "1", "score": 0.0}]} is a draft</think>\#n{"scores":[{"trajectory_id":"1","score":0.9},{"trajectory_id":"2","score":0.5},{"trajectory_id":"3","score":0.1}]}"#,
+        // The template opened the block: only the closing tag is in the answer.
+        #"drafting {"scores":[{"trajectory_id":"1","score":0.2},{"trajectory_id":"2","score":0.2},{"trajectory_id":"3","score":0.2}]} hmm</think>{"scores":[{"trajectory_id":"1","score":0.9},{"trajectory_id":"2","score":0.5},{"trajectory_id":"3","score":0.1}]}"#,
+        // <thinking> and <reasoning> too; a fenced answer.
+        "<thinking>{\"scores\": []}</thinking><reasoning>x</reasoning>```json\n" + #"{"scores":[{"trajectory_id":"1","score":0.9},{"trajectory_id":"2","score":0.5},{"trajectory_id":"3","score":0.1}]}"# + "\n```",
+        // An unclosed block whose draft comes first: the last valid JSON wins.
+        #"<think>first {"scores":[{"trajectory_id":"1","score":0.1},{"trajectory_id":"2","score":0.1},{"trajectory_id":"3","score":0.1}]} then {"scores":[{"trajectory_id":"1","score":0.9},{"trajectory_id":"2","score":0.5},{"trajectory_id":"3","score":0.1}]}"#,
+        // A later JSON that does not validate does not beat an earlier one that does.
+        #"{"scores":[{"trajectory_id":"1","score":0.9},{"trajectory_id":"2","score":0.5},{"trajectory_id":"3","score":0.1}]} P.S. {"note": "done"}"#,
+    ])
+    func reasoning(_ text: String) throws {
+        let p = try ScoreParser.parse(text: text, expectedIDs: ids)
+        #expect(p.scores == [0.9, 0.5, 0.1])
+    }
 }
