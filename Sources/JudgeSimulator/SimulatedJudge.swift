@@ -65,6 +65,11 @@ final class SimulatedJudge: Sendable {
             return SimulatedAnswer(status: 400, body: #"{"error":{"message":"request body is not a JSON object"}}"#)
         }
         stats.remember(body: String(decoding: body, as: UTF8.self))
+        if let refused = configuration.rejectParameters.first(where: { object[$0] != nil }) {
+            stats.update { $0.faults["unsupported_parameter", default: 0] += 1 }
+            let hint = refused == "max_tokens" ? " Use 'max_completion_tokens' instead." : ""
+            return SimulatedAnswer(status: 400, body: #"{"error":{"message":"Unsupported parameter: '\#(refused)' is not supported with this model.\#(hint)","type":"invalid_request_error","param":"\#(refused)","code":"unsupported_parameter"}}"#)
+        }
         let model = object["model"] as? String ?? "sim"
         let responseFormat = (object["response_format"] as? [String: Any])?["type"] as? String
         if configuration.rejectJSONSchema, responseFormat == "json_schema" {

@@ -21,6 +21,9 @@ public struct SimulatorConfiguration: Sendable {
     /// scores inside, then the real JSON (half of them without the opening tag, as chat templates
     /// that open it themselves produce).
     public var think: Double
+    /// Request parameters answered with HTTP 400 "Unsupported parameter", as OpenAI's reasoning
+    /// models answer `max_tokens` and `temperature`.
+    public var rejectParameters: [String]
     /// Rate of connections closed without an answer.
     public var dropConnection: Double
     /// Rate of answers whose body arrives in slow pieces.
@@ -44,7 +47,7 @@ public struct SimulatorConfiguration: Sendable {
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
-        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0
+        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = []
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -63,5 +66,6 @@ public struct SimulatorConfiguration: Sendable {
         self.hangFirst = hangFirst
         self.outOfRange = outOfRange
         self.think = think
+        self.rejectParameters = rejectParameters
     }
 }

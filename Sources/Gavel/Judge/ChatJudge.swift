@@ -8,6 +8,13 @@ import Synchronization
 /// server rejects it, remembering the working mode for the rest of the run. Retries 429, 408,
 /// 5xx, timeouts and dropped connections with exponential backoff and full jitter, honouring
 /// `Retry-After`. When the ids in an answer are wrong it sends one corrective turn first.
+///
+/// The output-token cap goes to OpenAI and Azure as `max_completion_tokens` (their reasoning
+/// models refuse `max_tokens`) and to other servers as `max_tokens`. When a judge answers 400
+/// naming a parameter that Gavel added from its own flags (`--temperature`, `--max-tokens`,
+/// `--reasoning-effort`; never one passed with `--judge-param`), the call is retried at once
+/// without it (or under the token cap's other name) and the run warns once — as LiteLLM's
+/// `drop_params` does for ART users.
 public final class ChatJudge: Judge {
     public let endpoint: JudgeEndpoint
     public let settings: JudgeSettings
@@ -17,6 +24,17 @@ public final class ChatJudge: Judge {
     private let mode: Mutex<ResponseFormatMode>
     private let limiter: RateLimiter?
     private let initialMode: ResponseFormatMode
+    private let adjustments: Mutex<ParameterAdjustments>
+
+    /// How requests differ from the configured settings after judges refused parameters.
+    struct ParameterAdjustments {
+        /// The name the output-token cap goes by.
+        var tokenParameter: String
+        /// Whether the token cap's other name was tried already.
+        var renamedTokenParameter = false
+        /// Parameters left out for the rest of the run.
+        var dropped: Set<String> = []
+    }
 
     public var name: String { endpoint.name }
 
@@ -47,6 +65,8 @@ public final class ChatJudge: Judge {
         self.mode = Mutex(initialMode)
         self.initialMode = initialMode
         self.limiter = rateLimiter
+        let openAIProper = endpoint.style == .azure || (endpoint.style == .openAI && endpoint.provider == "openai")
+        self.adjustments = Mutex(ParameterAdjustments(tokenParameter: openAIProper ? "max_completion_tokens" : "max_tokens"))
     }
 
     /// The structured-output mode in use now.
@@ -119,6 +139,9 @@ public final class ChatJudge: Judge {
                     if Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
                         continue
                     }
+                    if response.status == 400, adjustForRejected(message: message, sent: body) {
+                        continue
+                    }
                     throw JudgeError.badRequest("the judge at \(TransportError.redact(endpoint.baseURL)) refused the request with HTTP \(response.status): \(message)")
                 }
             } catch let error as TransportError {
@@ -160,6 +183,49 @@ public final class ChatJudge: Judge {
             logger.warning("the judge rejected response_format \(current.rawValue) (HTTP \(status)); using \(next.rawValue) for the rest of the run")
         }
         return true
+    }
+
+    /// Parameters Gavel adds from its own flags, which a judge may refuse; `--judge-param` ones are the user's.
+    private var addedParameters: [String] {
+        let user = Set(settings.extraParameters.map(\.key))
+        return ["temperature", "max_tokens", "max_completion_tokens", "reasoning_effort"].filter { !user.contains($0) }
+    }
+
+    /// After a 400 whose message names a parameter Gavel added: rename the token cap once, else
+    /// leave the parameter out for the rest of the run; warns once per parameter. A call that was
+    /// built before another call's adjustment is simply sent again. False if the message names
+    /// none of them (the request is then refused for good).
+    private func adjustForRejected(message: String, sent body: [UInt8]) -> Bool {
+        guard let sent = try? JSONParser.parse(body) else { return false }
+        guard let name = addedParameters.first(where: { sent[$0] != nil && Self.names(message, $0) }) else { return false }
+        let isTokenCap = name == "max_tokens" || name == "max_completion_tokens"
+        let action = adjustments.withLock { a -> String in
+            if a.dropped.contains(name) || (isTokenCap && name != a.tokenParameter) { return "" }   // adjusted already
+            if isTokenCap, !a.renamedTokenParameter {
+                a.renamedTokenParameter = true
+                a.tokenParameter = name == "max_tokens" ? "max_completion_tokens" : "max_tokens"
+                return "sending it as \(a.tokenParameter)"
+            }
+            a.dropped.insert(name)
+            return "leaving it out"
+        }
+        statistics.retry("unsupported_parameter")
+        if !action.isEmpty {
+            logger.warning("the judge refused \(name) (HTTP 400: \(message)); \(action) for the rest of the run")
+        }
+        return true
+    }
+
+    /// Whether `message` names `parameter` as a word (not inside a longer identifier).
+    static func names(_ message: String, _ parameter: String) -> Bool {
+        var rest = Substring(message)
+        while let r = rest.range(of: parameter) {
+            let before = rest[..<r.lowerBound].last, after = rest[r.upperBound...].first
+            let isWordChar: (Character?) -> Bool = { $0.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
+            if !isWordChar(before) && !isWordChar(after) { return true }
+            rest = rest[r.upperBound...]
+        }
+        return false
     }
 
     /// Full-jitter exponential backoff for the given number of earlier failures.
@@ -204,8 +270,9 @@ public final class ChatJudge: Judge {
             case .text:
                 break
             }
-            if let t = settings.maxTokens { body["max_tokens"] = .int(t) }
-            if let r = settings.reasoningEffort { body["reasoning_effort"] = .string(r) }
+            let (tokenName, dropped) = adjustments.withLock { ($0.tokenParameter, $0.dropped) }
+            if let t = settings.maxTokens, !dropped.contains(tokenName) { body[tokenName] = .int(t) }
+            if let r = settings.reasoningEffort, !dropped.contains("reasoning_effort") { body["reasoning_effort"] = .string(r) }
         case .anthropic:
             body["model"] = .string(endpoint.model)
             body["system"] = .string(prompt.system)
@@ -225,7 +292,7 @@ public final class ChatJudge: Judge {
                 body["tool_choice"] = .object(JSONObject(pairs: ["type": .string("tool"), "name": .string("submit_scores")]))
             }
         }
-        if let t = settings.temperature { body["temperature"] = .double(t) }
+        if let t = settings.temperature, !adjustments.withLock({ $0.dropped.contains("temperature") }) { body["temperature"] = .double(t) }
         for member in settings.extraParameters { body[member.key] = member.value }
         var w = JSONWriter(reservingCapacity: prompt.user.utf8.count + prompt.system.utf8.count + 512)
         w.write(body)
