@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// An OpenAI- and Anthropic-compatible judge server on 127.0.0.1 for tests, benchmarks and demos.
 ///
@@ -15,8 +16,8 @@ public final class JudgeSimulator: Sendable {
     /// The port the simulator listens on.
     public let port: Int
 
-    /// The base URL of the OpenAI-compatible API (`http://127.0.0.1:PORT/v1`).
-    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    /// The base URL of the OpenAI-compatible API (`http://127.0.0.1:PORT/v1`, or https when serving TLS).
+    public var baseURL: String { "\(configuration.tls == nil ? "http" : "https")://127.0.0.1:\(port)/v1" }
 
     /// Starts listening; `threads` event-loop threads serve connections.
     public init(configuration: SimulatorConfiguration = .init(), threads: Int = 1) async throws {
@@ -24,6 +25,23 @@ public final class JudgeSimulator: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let judge = SimulatedJudge(configuration: configuration, stats: stats)
         let stats = self.stats
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = try configuration.tls.map { tls in
+                var config = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChain).map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)))
+                config.applicationProtocols = ["http/1.1"]
+                if let ca = tls.clientCA {
+                    config.certificateVerification = .noHostnameVerification
+                    config.trustRoots = .file(ca)
+                }
+                return try NIOSSLContext(configuration: config)
+            }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
         do {
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 1024)
@@ -31,6 +49,9 @@ public final class JudgeSimulator: Sendable {
                 .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(SimulatorHandler(judge: judge, stats: stats))
                     }

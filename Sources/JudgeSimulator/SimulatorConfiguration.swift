@@ -3,6 +3,20 @@
 /// Fault and quirk rates are probabilities in [0, 1], drawn per request from a seeded generator,
 /// so a run with the same seed and request order injects the same faults.
 public struct SimulatorConfiguration: Sendable {
+    /// Serving https: PEM files of the certificate chain and its key, and optionally a CA whose
+    /// client certificates are then required (mutual TLS).
+    public struct TLS: Sendable {
+        public var certificateChain: String
+        public var privateKey: String
+        public var clientCA: String?
+
+        public init(certificateChain: String, privateKey: String, clientCA: String? = nil) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+            self.clientCA = clientCA
+        }
+    }
+
     /// TCP port on 127.0.0.1; 0 picks a free one.
     public var port: Int
     /// Delay before each answer, in milliseconds.
@@ -24,6 +38,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Request parameters answered with HTTP 400 "Unsupported parameter", as OpenAI's reasoning
     /// models answer `max_tokens` and `temperature`.
     public var rejectParameters: [String]
+    /// When set, the simulator serves https (HTTP/1.1) with this certificate.
+    public var tls: TLS?
     /// Rate of connections closed without an answer.
     public var dropConnection: Double
     /// Rate of answers whose body arrives in slow pieces.
@@ -47,7 +63,8 @@ public struct SimulatorConfiguration: Sendable {
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
-        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = []
+        failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
+        tls: TLS? = nil
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -67,5 +84,6 @@ public struct SimulatorConfiguration: Sendable {
         self.outOfRange = outOfRange
         self.think = think
         self.rejectParameters = rejectParameters
+        self.tls = tls
     }
 }

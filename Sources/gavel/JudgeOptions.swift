@@ -38,6 +38,15 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Time limit of one judge call, in seconds.", valueName: "SECONDS"))
     var timeout = 180.0
 
+    @Option(help: ArgumentHelp("Trust the CAs in this PEM bundle for https judges instead of the system's (a self-hosted judge, a proxy that re-signs traffic); default: SSL_CERT_FILE, SSL_CERT_DIR, CURL_CA_BUNDLE or REQUESTS_CA_BUNDLE when set.", valueName: "PATH"))
+    var caCert: String?
+
+    @Option(help: ArgumentHelp("Client certificate (PEM) for judges that require mutual TLS.", valueName: "PATH"))
+    var clientCert: String?
+
+    @Option(help: ArgumentHelp("Private key (PEM) of --client-cert, if not in the same file.", valueName: "PATH"))
+    var clientKey: String?
+
     @Option(help: ArgumentHelp("Judge requests per minute at most.", valueName: "N"))
     var rpm: Int?
 
@@ -47,6 +56,10 @@ struct JudgeOptions: ParsableArguments {
     func validate() throws {
         if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more") }
         if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
+        for (flag, path) in [("--ca-cert", caCert), ("--client-cert", clientCert), ("--client-key", clientKey)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) { throw ValidationError("\(flag): cannot read \(path)") }
+        }
+        if clientKey != nil, clientCert == nil { throw ValidationError("--client-key needs --client-cert") }
         if let r = rpm, r < 1 { throw ValidationError("--rpm must be at least 1") }
         if let t = tpm, t < 1 { throw ValidationError("--tpm must be at least 1") }
         if let t = temperature, !(0...2).contains(t) { throw ValidationError("--temperature must be between 0 and 2") }
@@ -76,6 +89,11 @@ struct JudgeOptions: ParsableArguments {
     func settings(rubric: Rubric) throws -> JudgeSettings {
         JudgeSettings(temperature: temperature ?? rubric.temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
                       extraParameters: try parameters(), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
+    }
+
+    /// The TLS trust of the run: the flags, else the CA bundle variables of the environment.
+    func tlsTrust() -> TLSTrust {
+        TLSTrust.resolve(caFile: caCert, clientCertificate: clientCert, clientKey: clientKey, environment: ProcessInfo.processInfo.environment)
     }
 
     func rateLimiter() -> RateLimiter? {

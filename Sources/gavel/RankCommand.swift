@@ -156,7 +156,7 @@ struct RankCommand: AsyncParsableCommand {
             }
         }
         options.concurrency = concurrency
-        let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency)))
+        let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: judgeOptions.tlsTrust()))
         let chat = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
                              rateLimiter: judgeOptions.rateLimiter(), initialMode: judgeOptions.responseFormat, logger: logger)
         let judge: any Judge

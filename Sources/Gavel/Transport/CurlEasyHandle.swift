@@ -14,7 +14,7 @@ final class CurlEasyHandle {
     var headers: [(name: String, value: String)] = []
     var exceededLimit = false
 
-    init(transfer: CurlTransfer, maxResponseBytes: Int) throws(TransportError) {
+    init(transfer: CurlTransfer, maxResponseBytes: Int, tls: TLSTrust = .init()) throws(TransportError) {
         guard let h = curl_easy_init() else { throw .invalidRequest("curl_easy_init failed") }
         self.handle = h
         self.transfer = transfer
@@ -22,6 +22,14 @@ final class CurlEasyHandle {
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         try configure(transfer.request)
+        if Self.isTLS(transfer.request.url) { try configure(tls) }
+    }
+
+    private func configure(_ tls: TLSTrust) throws(TransportError) {
+        if let file = tls.caFile { try check(gavel_easy_setopt_string(handle, CURLOPT_CAINFO, file), "CAINFO") }
+        if let folder = tls.caDirectory { try check(gavel_easy_setopt_string(handle, CURLOPT_CAPATH, folder), "CAPATH") }
+        if let cert = tls.clientCertificate { try check(gavel_easy_setopt_string(handle, CURLOPT_SSLCERT, cert), "SSLCERT") }
+        if let key = tls.clientKey { try check(gavel_easy_setopt_string(handle, CURLOPT_SSLKEY, key), "SSLKEY") }
     }
 
     deinit {
@@ -153,8 +161,10 @@ final class CurlEasyHandle {
         case CURLE_COULDNT_CONNECT: return .connectionRefused(detail)
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .couldNotResolve(detail)
         case CURLE_OPERATION_TIMEDOUT: return .timeout(detail)
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
-             CURLE_SSL_CIPHER, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
+            return .tls(detail + " (a judge with a private CA: trust it with --ca-cert PATH or SSL_CERT_FILE)")
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM,
+             CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
              CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
              CURLE_SSL_INVALIDCERTSTATUS, CURLE_USE_SSL_FAILED:
             return .tls(detail)

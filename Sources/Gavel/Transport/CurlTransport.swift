@@ -14,10 +14,13 @@ public final class CurlTransport: HTTPTransport {
         public var maxConnectionsPerHost: Int
         /// Largest response body accepted; larger ones fail with `TransportError.responseTooLarge`.
         public var maxResponseBytes: Int
+        /// The CAs trusted and the client certificate presented over https.
+        public var tls: TLSTrust
 
-        public init(maxConnectionsPerHost: Int = 256, maxResponseBytes: Int = 32 << 20) {
+        public init(maxConnectionsPerHost: Int = 256, maxResponseBytes: Int = 32 << 20, tls: TLSTrust = .init()) {
             self.maxConnectionsPerHost = maxConnectionsPerHost
             self.maxResponseBytes = maxResponseBytes
+            self.tls = tls
         }
     }
 
@@ -140,7 +143,7 @@ final class CurlEngine: @unchecked Sendable {
 
     private func add(_ transfer: CurlTransfer) {
         do {
-            let easy = try CurlEasyHandle(transfer: transfer, maxResponseBytes: configuration.maxResponseBytes)
+            let easy = try CurlEasyHandle(transfer: transfer, maxResponseBytes: configuration.maxResponseBytes, tls: configuration.tls)
             let code = curl_multi_add_handle(multi, easy.handle)
             guard code == CURLM_OK else {
                 transfer.finish(.failure(TransportError.invalidRequest(String(cString: curl_multi_strerror(code)))))
