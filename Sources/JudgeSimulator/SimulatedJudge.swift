@@ -16,11 +16,14 @@ final class SimulatedJudge: Sendable {
     let configuration: SimulatorConfiguration
     let stats: SimulatorStats
     private let rng: Mutex<UInt64>
+    /// The `limitRPM` bucket: requests available and when it was last refilled.
+    private let bucket: Mutex<(tokens: Double, at: ContinuousClock.Instant)>
 
     init(configuration: SimulatorConfiguration, stats: SimulatorStats) {
         self.configuration = configuration
         self.stats = stats
         self.rng = Mutex(configuration.seed)
+        self.bucket = Mutex((max(1, Double(configuration.limitRPM ?? 0) / 60), ContinuousClock.now))
     }
 
     /// A uniform draw in [0, 1) from the seeded SplitMix64 generator.
@@ -40,7 +43,39 @@ final class SimulatedJudge: Sendable {
     /// The origin of `SimulatorStats.Snapshot.arrivals`.
     static let epoch = ContinuousClock.now
 
+    /// Answers one judge request, within the `limitRPM` budget (429 above it), with rate-limit headers.
     func answer(api: API, headers: [(String, String)], body: [UInt8]) -> SimulatedAnswer {
+        guard let rpm = configuration.limitRPM.map(Double.init), rpm > 0 else { return unlimitedAnswer(api: api, headers: headers, body: body) }
+        let rate = rpm / 60, capacity = max(1, rate)
+        let (admitted, left) = bucket.withLock { b -> (Bool, Double) in
+            let now = ContinuousClock.now
+            b.tokens = min(capacity, b.tokens + (now - b.at).simulatorSeconds * rate)
+            b.at = now
+            guard b.tokens >= 1 else { return (false, b.tokens) }
+            b.tokens -= 1
+            return (true, b.tokens)
+        }
+        var limitHeaders: [(String, String)] = []
+        if !configuration.hideLimitHeaders {
+            limitHeaders = [("x-ratelimit-limit-requests", String(Int(rpm))), ("x-ratelimit-remaining-requests", String(Int(max(0, left)))),
+                            ("x-ratelimit-reset-requests", "\(Int(((capacity - left) / rate * 1000).rounded(.up)))ms")]
+        }
+        guard admitted else {
+            stats.update {
+                $0.requests += 1
+                $0.faults["rate_limited", default: 0] += 1
+            }
+            let wait = (1 - left) / rate
+            return SimulatedAnswer(status: 429, headers: [("content-type", "application/json"), ("retry-after", String(Int(wait.rounded(.up)))),
+                                                          ("retry-after-ms", String(Int((wait * 1000).rounded(.up))))] + limitHeaders,
+                                   body: #"{"error":{"message":"Rate limit reached for requests","type":"requests","code":"rate_limit_exceeded"}}"#)
+        }
+        var answer = unlimitedAnswer(api: api, headers: headers, body: body)
+        answer.headers += limitHeaders
+        return answer
+    }
+
+    private func unlimitedAnswer(api: API, headers: [(String, String)], body: [UInt8]) -> SimulatedAnswer {
         let arrival = ContinuousClock.now - Self.epoch
         var ordinal = 0
         stats.update {
@@ -341,4 +376,9 @@ final class SimulatedJudge: Sendable {
         }
         return tokens + (word + 3) / 4 + (punct + 2) / 3 + max(0, space - 1)
     }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var simulatorSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -38,6 +38,12 @@ public struct SimulatorConfiguration: Sendable {
     /// Request parameters answered with HTTP 400 "Unsupported parameter", as OpenAI's reasoning
     /// models answer `max_tokens` and `temperature`.
     public var rejectParameters: [String]
+    /// Judge requests allowed per minute (a token bucket holding one second's worth); above it,
+    /// 429 with `Retry-After`. Every answer carries OpenAI's `x-ratelimit-*` headers unless
+    /// `hideLimitHeaders`.
+    public var limitRPM: Int?
+    /// Answer over-limit requests with 429 but send no `x-ratelimit-*` headers (a judge that does not say its limits).
+    public var hideLimitHeaders: Bool
     /// When set, the simulator serves https (HTTP/1.1) with this certificate.
     public var tls: TLS?
     /// Rate of connections closed without an answer.
@@ -64,7 +70,7 @@ public struct SimulatorConfiguration: Sendable {
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
-        tls: TLS? = nil
+        tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -85,5 +91,7 @@ public struct SimulatorConfiguration: Sendable {
         self.think = think
         self.rejectParameters = rejectParameters
         self.tls = tls
+        self.limitRPM = limitRPM
+        self.hideLimitHeaders = hideLimitHeaders
     }
 }

@@ -10,7 +10,7 @@ public final class SimulatorStats: Sendable {
         public var anthropicRequests = 0
         /// Requests answered with scores (quirky shapes included).
         public var scored = 0
-        /// Faults injected, by kind (`429`, `500`, `malformed`, `wrong_ids`, `drop`, `hang`, `out_of_range`, `unsupported_parameter`, `slow_body`, `schema_rejected`, `unauthorized`).
+        /// Faults injected, by kind (`429`, `500`, `malformed`, `wrong_ids`, `drop`, `hang`, `out_of_range`, `unsupported_parameter`, `rate_limited`, `slow_body`, `schema_rejected`, `unauthorized`).
         public var faults: [String: Int] = [:]
         /// Quirky answers, by kind (`fenced`, `prose`, `scale10`, `fraction_string`).
         public var quirks: [String: Int] = [:]

@@ -1,4 +1,5 @@
 import Foundation
+import Gavel
 
 /// A `gavel-judge-sim` child process on a free loopback port, stopped on `stop()`.
 final class SimulatorProcess {
@@ -28,6 +29,15 @@ final class SimulatorProcess {
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    /// The simulator's counters (`GET /stats`).
+    func stats() async throws -> [String: Any] {
+        let response = try await CurlTransport().send(HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/stats"))
+        guard let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            throw BenchError("cannot read the simulator's stats")
+        }
+        return object
+    }
 
     func stop() {
         process.terminate()

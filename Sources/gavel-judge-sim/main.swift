@@ -39,6 +39,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
     @Option(help: "Rate of answers with a negative score.") var outOfRange = 0.0
     @Option(help: "Rate of answers that think first (<think> with a draft JSON inside), as reasoning models do.") var think = 0.0
     @Option(help: "Answer 400 \"Unsupported parameter\" to requests carrying this parameter (repeatable).") var rejectParameter: [String] = []
+    @Option(help: "Allow N judge requests a minute (one second's burst); answer 429 with Retry-After and x-ratelimit-* headers above it.") var limitRpm: Int?
+    @Flag(help: "With --limit-rpm, send no x-ratelimit-* headers.") var hideLimitHeaders = false
     @Option(help: "Serve https with this PEM certificate chain (needs --tls-key).") var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Require client certificates issued by this PEM CA (mutual TLS).") var tlsClientCa: String?
@@ -56,7 +58,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
             port: port, latencyMs: latencyMs, fail429: fail429, fail500: fail500, malformed: malformed, wrongIds: wrongIds,
             dropConnection: dropConnection, slowBody: slowBody, quirks: quirks, rejectJSONSchema: rejectJsonSchema,
             requiredKey: requireKey, retryAfterSeconds: retryAfter, seed: seed, failFirst: failFirst, hangFirst: hangFirst, outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
-            tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) })
+            tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
+            limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)
         FileHandle.standardOutput.write(Data("gavel-judge-sim listening on \(sim.baseURL)\n".utf8))
         try await sim.wait()

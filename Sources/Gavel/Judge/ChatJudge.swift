@@ -22,7 +22,8 @@ public final class ChatJudge: Judge {
     private let transport: any HTTPTransport
     private let logger: Logger
     private let mode: Mutex<ResponseFormatMode>
-    private let limiter: RateLimiter?
+    private let limiter: RateLimiter
+    private let window = AdaptiveWindow(maximum: 4096)
     private let initialMode: ResponseFormatMode
     private let adjustments: Mutex<ParameterAdjustments>
 
@@ -64,7 +65,7 @@ public final class ChatJudge: Judge {
         self.logger = logger
         self.mode = Mutex(initialMode)
         self.initialMode = initialMode
-        self.limiter = rateLimiter
+        self.limiter = rateLimiter ?? RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil)
         let openAIProper = endpoint.style == .azure || (endpoint.style == .openAI && endpoint.provider == "openai")
         self.adjustments = Mutex(ParameterAdjustments(tokenParameter: openAIProper ? "max_completion_tokens" : "max_tokens"))
     }
@@ -87,17 +88,17 @@ public final class ChatJudge: Judge {
                 headers: [("Content-Type", "application/json")] + endpoint.authHeaders,
                 body: body, timeout: settings.timeout)
             let estimate = body.count / 4
-            if let limiter { try await limiter.acquire(tokens: estimate) }
+            try await limiter.acquire(tokens: estimate)
             let retryDelay: Duration?
             do {
-                let response = try await transport.send(request)
+                let response = try await send(request)
                 calls += 1
                 // Parse a successful body once; answer and usage both come from it.
                 let json = response.status < 300 ? try? JSONParser.parse(response.body) : nil
                 let callUsage = Self.usage(of: json, style: endpoint.style)
                 usage += callUsage
                 statistics.call(usage: callUsage)
-                if let limiter { await limiter.settle(estimated: estimate, actual: callUsage.prompt + callUsage.completion) }
+                await limiter.settle(estimated: estimate, actual: callUsage.prompt + callUsage.completion)
                 switch response.status {
                 case 200..<300:
                     let (answer, value) = Self.answer(of: json, body: response, style: endpoint.style)
@@ -133,7 +134,10 @@ public final class ChatJudge: Judge {
                         continue
                     }
                     lastCause = response.status == 429 ? "429" : (response.status == 408 ? "408" : "5xx")
-                    retryDelay = max(Self.retryAfter(response) ?? .zero, backoff(failures))
+                    let asked = Self.retryAfter(response)
+                    // The judge asked every caller to wait, not just this one.
+                    if response.status == 429, let asked { await limiter.pause(for: asked) }
+                    retryDelay = max(asked ?? .zero, backoff(failures))
                 default:
                     let message = Self.errorMessage(response)
                     if Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
@@ -168,6 +172,21 @@ public final class ChatJudge: Judge {
                 do { try await Task.sleep(for: delay) } catch { throw JudgeError.cancelled("cancelled") }
             }
         }
+    }
+
+    /// Sends one request through the adaptive window, learning the judge's rate limits from the answer.
+    private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let ticket = await window.acquire()
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            await window.release(ticket, .failed)
+            throw error
+        }
+        await window.release(ticket, response.status == 429 ? .rateLimited : .answered)
+        await limiter.learn(RateLimitHeaders(response))
+        return response
     }
 
     /// Steps the structured-output mode down once per mode; returns false when there is nothing weaker.
@@ -344,8 +363,12 @@ public final class ChatJudge: Judge {
         return m.contains("response_format") || m.contains("json_schema") || m.contains("schema") || m.contains("json_object")
     }
 
-    /// `Retry-After` as seconds or an HTTP date, capped at five minutes.
+    /// `retry-after-ms`, else `Retry-After` as seconds or an HTTP date, capped at five minutes.
     static func retryAfter(_ response: HTTPResponse) -> Duration? {
+        // OpenAI's finer-grained form first.
+        if let ms = response.header("retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), ms >= 0 {
+            return .milliseconds(Int(min(ms, 300_000)))
+        }
         guard let value = response.header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
         if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int(min(seconds, 300) * 1000)) }
         let formatter = DateFormatter()
