@@ -20,4 +20,6 @@ static inline CURLcode gavel_easy_getinfo_pointer(CURL *h, CURLINFO i, void **v)
 
 static inline CURLMcode gavel_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
 
+static inline CURLSHcode gavel_share_setopt_long(CURLSH *s, CURLSHoption o, long v) { return curl_share_setopt(s, o, v); }
+
 #endif

@@ -14,8 +14,10 @@ struct PeerBench: AsyncParsableCommand {
     @Option var latencyMs = 200
     @Option var concurrency = 256
     @Option(help: "Folder for the workload and outputs.") var work = ".build/bench"
+    @Flag(help: "Also over https through an nginx TLS front (HTTP/1.1 and HTTP/2), ART included.") var https = false
 
     func run() async throws {
+        if https { return try await runHTTPS() }
         let input = try Workload.file(groups: groups, in: work)
         let sim = try SimulatorProcess(arguments: ["--latency-ms", String(latencyMs), "--threads", "2"])
         defer { sim.stop() }
@@ -42,10 +44,44 @@ struct PeerBench: AsyncParsableCommand {
         print(String(format: "  Gavel/ART: wall %.3f× (%.1f× faster), CPU %.3f× (%.1f× less)", gavel.wall / art.wall, art.wall / gavel.wall, gavel.cpu / art.cpu, art.cpu / gavel.cpu))
     }
 
-    private func runPython(_ python: String, _ arguments: [String]) throws -> (wall: Double, cpu: Double, failures: Int) {
+    /// Gavel over http, https/1.1 and https/2, and ART over https/1.1, in one run: wall, CPU per call, connections.
+    private func runHTTPS() async throws {
+        let input = try Workload.file(groups: groups, in: work)
+        let sim = try SimulatorProcess(arguments: ["--latency-ms", String(latencyMs), "--threads", "2"])
+        defer { sim.stop() }
+        let front = try TLSFront(backendPort: sim.port, work: work)
+        defer { front.stop() }
+        let bound = Double((groups + concurrency - 1) / concurrency) * Double(latencyMs) / 1000
+        print(String(format: "peer benchmark over https: %d groups × 8 ART trajectories (%.0f MB), simulator latency %d ms behind nginx (TLS, same 2 cores), concurrency %d",
+                     groups, Workload.megabytes(input), latencyMs, concurrency))
+        print(String(format: "  latency bound ceil(groups/concurrency) × latency = %.2f s", bound))
+        print("  run              wall      CPU    CPU/call   wall/bound  connections")
+        func gavel(_ name: String, _ base: String, _ extra: [String]) throws -> ChildRun {
+            let r = try runChild("gavel", ["rank", input, "-o", "\(work)/peer-gavel-out.jsonl", "--judge", "openai/sim-judge", "--api-base", base,
+                                           "--concurrency", String(concurrency), "--cache", "off", "--progress-interval", "3600"] + extra)
+            guard r.status == 0 else { throw BenchError("gavel \(name) failed: \(r.stderr.suffix(500))") }
+            let conns = r.stderr.components(separatedBy: " over ").dropFirst().first?.split(separator: " ").first.map(String.init) ?? "?"
+            print(String(format: "  %-14@ %6.2f s %6.2f s %7.2f ms %9.2f× %9@", name as NSString, r.wall, r.cpu, r.cpu / Double(groups) * 1000, r.wall / bound, conns as NSString))
+            return r
+        }
+        let plain = try gavel("Gavel http", sim.baseURL, [])
+        let h1 = try gavel("Gavel https/1.1", front.http1BaseURL, ["--ca-cert", front.caFile])
+        let h2 = try gavel("Gavel https/2", front.http2BaseURL, ["--ca-cert", front.caFile])
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Benchmarks/art_peer.py").path
+        let art = try runPython(python, [script, input, front.http1BaseURL, String(concurrency), "\(work)/peer-art-out.jsonl"],
+                                environment: ["SSL_CERT_FILE": front.caFile])
+        print(String(format: "  %-14@ %6.2f s %6.2f s %7.2f ms %9.2f× %9@", "ART https/1.1" as NSString, art.wall, art.cpu, art.cpu / Double(groups) * 1000, art.wall / bound, "-" as NSString))
+        let best = min(h1.wall, h2.wall)
+        print(String(format: "  https CPU/call vs http: %.2f× (1.1), %.2f× (2); Gavel https vs ART https: %.1f× faster (best of 1.1 and 2), %.1f× less CPU",
+                     h1.cpu / plain.cpu, h2.cpu / plain.cpu, art.wall / best, art.cpu / min(h1.cpu, h2.cpu)))
+    }
+
+    private func runPython(_ python: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (wall: Double, cpu: Double, failures: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

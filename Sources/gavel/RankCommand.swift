@@ -210,7 +210,7 @@ struct RankCommand: AsyncParsableCommand {
         if let cache, let stats = summary.cache {
             CacheMaintenance(directory: cache.directory).recordRun(hits: stats.hits, misses: stats.misses)
         }
-        if !quiet { printSummary(summary, cost: table.cost(summary.judge.usage, for: endpoint)) }
+        if !quiet { printSummary(summary, cost: table.cost(summary.judge.usage, for: endpoint), connections: transport.statistics.connections) }
         if summary.interrupted { throw ExitStatus.interrupted }
         if let fatal = summary.fatalError {
             printError(fatal.description)
@@ -222,11 +222,11 @@ struct RankCommand: AsyncParsableCommand {
         }
     }
 
-    private func printSummary(_ s: RankSummary, cost: Double?) {
+    private func printSummary(_ s: RankSummary, cost: Double?, connections: Int) {
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
             ("trajectories", "\(s.trajectories)"),
-            ("judge calls", "\(s.judge.calls)"),
+            ("judge calls", "\(s.judge.calls)" + (s.judge.calls > 0 ? " over \(connections) connection\(connections == 1 ? "" : "s")" : "")),
             ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + s.judge.retries.keys.sorted().map { "\($0): \(s.judge.retries[$0] ?? 0)" }.joined(separator: ", ") + ")"),
             ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out" + (cost.map { String(format: " (~$%.4f)", $0) } ?? "")),
             ("score stage", s.scoreExecutor),

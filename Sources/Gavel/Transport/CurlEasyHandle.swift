@@ -14,7 +14,7 @@ final class CurlEasyHandle {
     var headers: [(name: String, value: String)] = []
     var exceededLimit = false
 
-    init(transfer: CurlTransfer, maxResponseBytes: Int, tls: TLSTrust = .init()) throws(TransportError) {
+    init(transfer: CurlTransfer, maxResponseBytes: Int, tls: TLSTrust = .init(), share: UnsafeMutableRawPointer? = nil) throws(TransportError) {
         guard let h = curl_easy_init() else { throw .invalidRequest("curl_easy_init failed") }
         self.handle = h
         self.transfer = transfer
@@ -22,7 +22,13 @@ final class CurlEasyHandle {
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         try configure(transfer.request)
-        if Self.isTLS(transfer.request.url) { try configure(tls) }
+        if Self.isTLS(transfer.request.url) {
+            try configure(tls)
+            if let share { try check(gavel_easy_setopt_pointer(handle, CURLOPT_SHARE, share), "SHARE") }
+            // Parse the CA bundle once per multi handle and keep it, instead of once per connection
+            // (OpenSSL 3 makes loading it slow).
+            try check(gavel_easy_setopt_long(handle, CURLOPT_CA_CACHE_TIMEOUT, 86_400), "CA_CACHE_TIMEOUT")
+        }
     }
 
     private func configure(_ tls: TLSTrust) throws(TransportError) {

@@ -65,6 +65,9 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    /// TLS sessions shared by every transfer, so a new connection resumes a session instead of a
+    /// full handshake. Only the curl thread uses it, so it needs no lock callbacks.
+    private let share: UnsafeMutableRawPointer?
     private let configuration: CurlTransport.Configuration
     private let shared = Mutex(Shared())
     private let exited = DispatchSemaphore(value: 0)
@@ -79,6 +82,8 @@ final class CurlEngine: @unchecked Sendable {
         gavel_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)
         gavel_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(perHost, 16))
         gavel_multi_setopt_long(m, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        share = curl_share_init()
+        if let share { gavel_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue)) }
     }
 
     func start() {
@@ -92,6 +97,7 @@ final class CurlEngine: @unchecked Sendable {
         curl_multi_wakeup(multi)
         exited.wait()
         curl_multi_cleanup(multi)
+        if let share { curl_share_cleanup(share) }
     }
 
     var statistics: (requests: Int, connections: Int) {
@@ -143,7 +149,7 @@ final class CurlEngine: @unchecked Sendable {
 
     private func add(_ transfer: CurlTransfer) {
         do {
-            let easy = try CurlEasyHandle(transfer: transfer, maxResponseBytes: configuration.maxResponseBytes, tls: configuration.tls)
+            let easy = try CurlEasyHandle(transfer: transfer, maxResponseBytes: configuration.maxResponseBytes, tls: configuration.tls, share: share)
             let code = curl_multi_add_handle(multi, easy.handle)
             guard code == CURLM_OK else {
                 transfer.finish(.failure(TransportError.invalidRequest(String(cString: curl_multi_strerror(code)))))

@@ -71,7 +71,8 @@ struct CurlTransportTests {
 
     @Test("cancelling the awaiting task ends the transfer")
     func cancellation() async throws {
-        try await withSimulator(.init(latencyMs: 5000)) { sim in
+        // A slow answer, so that even a starved test process cancels before it comes.
+        try await withSimulator(.init(latencyMs: 30000)) { sim in
             let transport = try CurlTransport()
             let request = HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: ["x"]))
             let task = Task { try await transport.send(request) }

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Debian's nginx as an https front for the simulator on loopback: one port speaking HTTP/1.1,
+/// one speaking HTTP/2, both with a certificate from a throw-away CA made with openssl(1).
+final class TLSFront {
+    let folder: String
+    let http1Port: Int
+    let http2Port: Int
+    private let process = Process()
+
+    /// The CA bundle that trusts the front's certificate.
+    var caFile: String { "\(folder)/ca.pem" }
+    var http1BaseURL: String { "https://127.0.0.1:\(http1Port)/v1" }
+    var http2BaseURL: String { "https://127.0.0.1:\(http2Port)/v1" }
+
+    init(backendPort: Int, work: String) throws {
+        guard let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw BenchError("the https benchmark needs nginx (apt-get install nginx-light)")
+        }
+        folder = "\(work)/tls-front-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: "\(folder)/logs", withIntermediateDirectories: true)
+        try Self.makeCertificates(in: folder)
+        http1Port = try Self.freePort()
+        http2Port = try Self.freePort()
+        let conf = """
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid \(folder)/nginx.pid;
+            error_log \(folder)/logs/error.log warn;
+            events { worker_connections 4096; }
+            http {
+              access_log off;
+              upstream sim { server 127.0.0.1:\(backendPort); keepalive 512; }
+              ssl_certificate \(folder)/server.pem;
+              ssl_certificate_key \(folder)/server.key;
+              ssl_session_cache shared:SSL:10m;
+              client_body_temp_path \(folder)/body;
+              proxy_temp_path \(folder)/proxy;
+              client_max_body_size 64m;
+              client_body_buffer_size 1m;
+              http2_max_concurrent_streams 256;
+              keepalive_requests 100000;
+              server {
+                listen 127.0.0.1:\(http1Port) ssl;
+                location / { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+              }
+              server {
+                listen 127.0.0.1:\(http2Port) ssl http2;
+                location / { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+              }
+            }
+            """
+        try conf.write(toFile: "\(folder)/nginx.conf", atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: nginx)
+        process.arguments = ["-p", folder, "-c", "\(folder)/nginx.conf", "-e", "\(folder)/logs/error.log"]
+        process.standardError = FileHandle(forWritingAtPath: "\(folder)/logs/stderr.log") ?? FileHandle.standardError
+        try process.run()
+        // Wait until both ports accept connections.
+        for _ in 0..<200 {
+            if Self.accepts(http1Port), Self.accepts(http2Port) { return }
+            usleep(20_000)
+        }
+        throw BenchError("nginx did not start; see \(folder)/logs")
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    private static func makeCertificates(in folder: String) throws {
+        func openssl(_ args: [String]) throws {
+            let r = try runChild("/usr/bin/openssl", args)
+            guard r.status == 0 else { throw BenchError("openssl failed: \(r.stderr)") }
+        }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try openssl(["req", "-x509"] + ec + ["-keyout", "\(folder)/ca.key", "-out", "\(folder)/ca.pem", "-days", "2",
+                     "-subj", "/CN=gavel bench CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try openssl(["req"] + ec + ["-keyout", "\(folder)/server.key", "-out", "\(folder)/server.csr", "-subj", "/CN=127.0.0.1"])
+        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(toFile: "\(folder)/server.ext", atomically: true, encoding: .utf8)
+        try openssl(["x509", "-req", "-in", "\(folder)/server.csr", "-CA", "\(folder)/ca.pem", "-CAkey", "\(folder)/ca.key", "-CAcreateserial",
+                     "-out", "\(folder)/server.pem", "-days", "2", "-extfile", "\(folder)/server.ext"])
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw BenchError("no free port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
