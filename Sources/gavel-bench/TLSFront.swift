@@ -17,7 +17,7 @@ final class TLSFront {
         guard let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw BenchError("the https benchmark needs nginx (apt-get install nginx-light)")
         }
-        folder = "\(work)/tls-front-\(getpid())"
+        folder = URL(fileURLWithPath: work).appendingPathComponent("tls-front-\(getpid())").standardizedFileURL.path
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: "\(folder)/logs", withIntermediateDirectories: true)
         try Self.makeCertificates(in: folder)
@@ -65,8 +65,11 @@ final class TLSFront {
         throw BenchError("nginx did not start; see \(folder)/logs")
     }
 
+    /// Stops nginx: a fast shutdown, then SIGKILL if it lingers on open keep-alive connections.
     func stop() {
         process.terminate()
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

@@ -82,6 +82,11 @@ final class CurlEngine: @unchecked Sendable {
         gavel_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)
         gavel_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(perHost, 16))
         gavel_multi_setopt_long(m, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        // As many HTTP/2 streams per connection as calls may be in flight (curl's default is 100;
+        // the server's own limit still applies). With the default, libcurl 7.88 opened a new
+        // connection for every transfer over the first connection's 100, before learning it could
+        // have waited: 157 connections for 256 streams.
+        gavel_multi_setopt_long(m, CURLMOPT_MAX_CONCURRENT_STREAMS, perHost)
         share = curl_share_init()
         if let share { gavel_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_SSL_SESSION.rawValue)) }
     }
