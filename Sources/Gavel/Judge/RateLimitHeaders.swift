@@ -20,6 +20,8 @@ public struct RateLimitHeaders: Sendable, Equatable {
 
     /// Reads the headers of `response`; `now` is the time Anthropic's RFC 3339 resets count from.
     public init(_ response: HTTPResponse, now: Date = Date()) {
+        // Most judges send none of these: one pass over the names before any look-up.
+        guard response.headers.contains(where: { $0.name.hasPrefix("x-ratelimit-") || $0.name.hasPrefix("anthropic-ratelimit-") }) else { return }
         func int(_ names: String...) -> Int? {
             for n in names { if let v = response.header(n).flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return v } }
             return nil

@@ -12,7 +12,7 @@ public enum TrajectoryDecoder {
 
     /// Top-level fields of a trajectory that Gavel reads or rewrites: a line that holds one of them
     /// twice is refused, since readers disagree on which copy counts.
-    static let watchedFields: Set<String> = ["reward", "metrics", "logs", "gavel", "messages", "messages_and_choices", "tools"]
+    static let watchedFields = ["reward", "metrics", "logs", "gavel", "messages", "messages_and_choices", "tools"]
 
     /// Parses and classifies one line; errors name the file and line.
     ///
@@ -53,11 +53,14 @@ public enum TrajectoryDecoder {
     }
 
     /// Throws `duplicate key "NAME"` if `object` holds one of `fields` twice, or a member along one of `keyPaths` twice.
-    private static func checkDuplicates(_ object: JSONObject, fields: Set<String>, keyPaths: [String], path: String, line: Int, context: String) throws(InputError) {
-        func duplicate(in object: JSONObject, of names: Set<String>) -> String? {
-            var seen: Set<String> = []
+    private static func checkDuplicates(_ object: JSONObject, fields: [String], keyPaths: [String], path: String, line: Int, context: String) throws(InputError) {
+        // Objects have a handful of members and the watch lists a handful of names: plain
+        // comparisons, no hashing (this runs for every line, twice).
+        func duplicate(in object: JSONObject, of names: [String]) -> String? {
+            var seen: [String] = []
             for member in object.members where names.contains(member.key) {
-                if !seen.insert(member.key).inserted { return member.key }
+                if seen.contains(member.key) { return member.key }
+                seen.append(member.key)
             }
             return nil
         }
