@@ -53,8 +53,7 @@ extension InputIndex {
         var members: [[Int]] = []          // for trajectory-line groups, parallel to `index.groups`
         var chunkCount = 0                  // for `.size`: lines in the current chunk
         var chunkNumber = 0
-        let keyPaths: [String]
-        if case .keyPaths(let paths) = rule { keyPaths = paths } else { keyPaths = [] }
+        let keyPaths = rule.pathParts
         for file in inputs.names.indices {
             let name = inputs.names[file]
             let reader = try inputs.lineReader(file: file, maxLineBytes: maxLineBytes)

@@ -25,6 +25,12 @@ public enum GroupingRule: Sendable, Equatable {
         return nil
     }
 
+    /// The key paths split at their dots, once per run (for checks that walk them on every line).
+    public var pathParts: [[String]] {
+        guard case .keyPaths(let paths) = self else { return [] }
+        return paths.map { $0.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
+    }
+
     /// Words for error messages.
     var describedPaths: String {
         switch self {

@@ -16,8 +16,9 @@ public enum TrajectoryDecoder {
 
     /// Parses and classifies one line; errors name the file and line.
     ///
-    /// - Parameter keyPaths: the grouping rule's dotted paths, whose members may not be duplicated either.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [String] = []) throws(InputError) -> Line {
+    /// - Parameter keyPaths: the grouping rule's dotted paths, split into their parts (see
+    ///   `GroupingRule.pathParts`), whose members may not be duplicated either.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = []) throws(InputError) -> Line {
         if let base = bytes.baseAddress, let bad = ByteScan.firstInvalidUTF8(base, end: bytes.count) {
             throw .invalidLine(path: path, line: line, "invalid UTF-8 at byte \(bad + 1) (expected UTF-8 text)")
         }
@@ -53,7 +54,7 @@ public enum TrajectoryDecoder {
     }
 
     /// Throws `duplicate key "NAME"` if `object` holds one of `fields` twice, or a member along one of `keyPaths` twice.
-    private static func checkDuplicates(_ object: JSONObject, fields: [String], keyPaths: [String], path: String, line: Int, context: String) throws(InputError) {
+    private static func checkDuplicates(_ object: JSONObject, fields: [String], keyPaths: [[String]], path: String, line: Int, context: String) throws(InputError) {
         // Objects have a handful of members and the watch lists a handful of names: plain
         // comparisons, no hashing (this runs for every line, twice).
         func duplicate(in object: JSONObject, of names: [String]) -> String? {
@@ -70,8 +71,7 @@ public enum TrajectoryDecoder {
         for keyPath in keyPaths {
             var current = object
             var prefix = ""
-            for part in keyPath.split(separator: ".") {
-                let name = String(part)
+            for name in keyPath {
                 if duplicate(in: current, of: [name]) != nil {
                     throw .invalidLine(path: path, line: line, context + "duplicate key \"\(prefix)\(name)\"")
                 }
