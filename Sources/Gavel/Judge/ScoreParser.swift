@@ -201,7 +201,11 @@ public enum ScoreParser {
         let bytes = Array(cleaned.utf8)
         var found: [JSONValue] = []
         var i = 0
-        while i < bytes.count {
+        // Each start that does not close scans to the end: bound the starts tried, so an answer of
+        // many unbalanced brackets costs linear time, not quadratic.
+        var starts = 0
+        while i < bytes.count, starts < 256 {
+            if bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "[") { starts += 1 }
             if bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "["), let end = matchingClose(bytes, from: i),
                let v = try? JSONParser.parse(bytes[i...end]) {
                 found.append(v)

@@ -24,10 +24,8 @@ final class CurlEasyHandle {
         try configure(transfer.request)
         if Self.isTLS(transfer.request.url) {
             try configure(tls)
+            // libcurl (≥ 7.87) already keeps the parsed CA store in the multi handle for 24 hours.
             if let share { try check(gavel_easy_setopt_pointer(handle, CURLOPT_SHARE, share), "SHARE") }
-            // Parse the CA bundle once per multi handle and keep it, instead of once per connection
-            // (OpenSSL 3 makes loading it slow).
-            try check(gavel_easy_setopt_long(handle, CURLOPT_CA_CACHE_TIMEOUT, 86_400), "CA_CACHE_TIMEOUT")
         }
     }
 
