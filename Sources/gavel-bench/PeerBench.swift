@@ -56,17 +56,20 @@ struct PeerBench: AsyncParsableCommand {
                      groups, Workload.megabytes(input), latencyMs, concurrency))
         print(String(format: "  latency bound ceil(groups/concurrency) × latency = %.2f s", bound))
         print("  run              wall      CPU    CPU/call   wall/bound  connections")
+        // Gavel trusts the front as it trusts a public judge: through the system's hashed CA folder
+        // (here a copy with the throw-away CA added), named by SSL_CERT_DIR.
         func gavel(_ name: String, _ base: String, _ extra: [String]) throws -> ChildRun {
             let r = try runChild("gavel", ["rank", input, "-o", "\(work)/peer-gavel-out.jsonl", "--judge", "openai/sim-judge", "--api-base", base,
-                                           "--concurrency", String(concurrency), "--cache", "off", "--progress-interval", "3600"] + extra)
+                                           "--concurrency", String(concurrency), "--cache", "off", "--progress-interval", "3600"] + extra,
+                                 environment: ["SSL_CERT_DIR": front.caDirectory, "SSL_CERT_FILE": "", "CURL_CA_BUNDLE": "", "REQUESTS_CA_BUNDLE": ""])
             guard r.status == 0 else { throw BenchError("gavel \(name) failed: \(r.stderr.suffix(500))") }
             let conns = r.stderr.components(separatedBy: " over ").dropFirst().first?.split(separator: " ").first.map(String.init) ?? "?"
             print(String(format: "  %-14@ %6.2f s %6.2f s %7.2f ms %9.2f× %9@", name as NSString, r.wall, r.cpu, r.cpu / Double(groups) * 1000, r.wall / bound, conns as NSString))
             return r
         }
         let plain = try gavel("Gavel http", sim.baseURL, [])
-        let h1 = try gavel("Gavel https/1.1", front.http1BaseURL, ["--ca-cert", front.caFile])
-        let h2 = try gavel("Gavel https/2", front.http2BaseURL, ["--ca-cert", front.caFile])
+        let h1 = try gavel("Gavel https/1.1", front.http1BaseURL, [])
+        let h2 = try gavel("Gavel https/2", front.http2BaseURL, [])
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Benchmarks/art_peer.py").path
         let art = try runPython(python, [script, input, front.http1BaseURL, String(concurrency), "\(work)/peer-art-out.jsonl"],

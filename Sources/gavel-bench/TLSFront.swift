@@ -11,6 +11,9 @@ final class TLSFront {
     /// The CA bundle that trusts the front's certificate: the system's bundle plus the throw-away CA,
     /// so clients pay what they pay against a public judge (parsing ~140 certificates).
     var caFile: String { "\(folder)/bundle.pem" }
+    /// The same trust as a hashed folder (the system's certificates and the throw-away CA), which is
+    /// how Gavel reads the system's trust by default.
+    var caDirectory: String { "\(folder)/certs" }
     var http1BaseURL: String { "https://127.0.0.1:\(http1Port)/v1" }
     var http2BaseURL: String { "https://127.0.0.1:\(http2Port)/v1" }
 
@@ -24,6 +27,13 @@ final class TLSFront {
         try Self.makeCertificates(in: folder)
         let system = (try? String(contentsOfFile: "/etc/ssl/certs/ca-certificates.crt", encoding: .utf8)) ?? ""
         try (system + "\n" + String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)).write(toFile: "\(folder)/bundle.pem", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "\(folder)/certs", withIntermediateDirectories: true)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/etc/ssl/certs")) ?? [] where name.hasSuffix(".pem") {
+            try? FileManager.default.copyItem(atPath: "/etc/ssl/certs/\(name)", toPath: "\(folder)/certs/\(name)")
+        }
+        try FileManager.default.copyItem(atPath: "\(folder)/ca.pem", toPath: "\(folder)/certs/gavel-bench-ca.pem")
+        let rehash = try runChild("/usr/bin/openssl", ["rehash", "\(folder)/certs"])
+        guard rehash.status == 0 else { throw BenchError("openssl rehash failed: \(rehash.stderr)") }
         http1Port = try Self.freePort()
         http2Port = try Self.freePort()
         let conf = """

@@ -30,8 +30,14 @@ final class CurlEasyHandle {
     }
 
     private func configure(_ tls: TLSTrust) throws(TransportError) {
-        if let file = tls.caFile { try check(gavel_easy_setopt_string(handle, CURLOPT_CAINFO, file), "CAINFO") }
-        if let folder = tls.caDirectory { try check(gavel_easy_setopt_string(handle, CURLOPT_CAPATH, folder), "CAPATH") }
+        let (caFile, caDirectory) = tls.effective
+        if let file = caFile {
+            try check(gavel_easy_setopt_string(handle, CURLOPT_CAINFO, file), "CAINFO")
+        } else if let folder = caDirectory {
+            // A hashed folder alone: no bundle file parsed per connection.
+            try check(gavel_easy_setopt_pointer(handle, CURLOPT_CAINFO, nil), "CAINFO")
+            try check(gavel_easy_setopt_string(handle, CURLOPT_CAPATH, folder), "CAPATH")
+        }
         if let cert = tls.clientCertificate { try check(gavel_easy_setopt_string(handle, CURLOPT_SSLCERT, cert), "SSLCERT") }
         if let key = tls.clientKey { try check(gavel_easy_setopt_string(handle, CURLOPT_SSLKEY, key), "SSLKEY") }
     }

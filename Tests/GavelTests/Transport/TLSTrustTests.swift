@@ -86,4 +86,16 @@ struct TLSTrustTests {
         #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["REQUESTS_CA_BUNDLE": "d", "SSL_CERT_FILE": ""]) == TLSTrust(caFile: "d"))
         #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: [:]) == TLSTrust())
     }
+
+    @Test("the system's bundle is read through its hashed folder; other bundles as given",
+          .enabled(if: TLSTrust.systemDirectory != nil, "needs the system's hashed CA folder (/etc/ssl/certs)"))
+    func effectiveTrust() throws {
+        let folder = try #require(TLSTrust.systemDirectory)
+        #expect(TLSTrust().effective.file == nil && TLSTrust().effective.directory == folder)
+        let system = TLSTrust(caFile: "/etc/ssl/certs/ca-certificates.crt").effective
+        #expect(system.file == nil && system.directory == folder)
+        let mine = TLSTrust(caFile: "/srv/my-ca.pem").effective
+        #expect(mine.file == "/srv/my-ca.pem" && mine.directory == nil)
+        #expect(TLSTrust(caDirectory: "/srv/cas").effective.directory == "/srv/cas")
+    }
 }
