@@ -9,8 +9,8 @@ struct LimitsAndPipesTests {
     static let gavel = TestPaths.products.appendingPathComponent("gavel").path
 
     /// Runs `script` under bash with the gavel binary as `$G`; returns the result.
-    private func bash(_ script: String, _ extra: [String: String] = [:]) throws -> ProcessResult {
-        try runProduct("/bin/bash", ["-c", script], environment: ["G": Self.gavel].merging(extra) { $1 })
+    private func bash(_ script: String, _ extra: [String: String] = [:]) async throws -> ProcessResult {
+        try await runProduct("/bin/bash", ["-c", script], environment: ["G": Self.gavel].merging(extra) { $1 })
     }
 
     @Test("--concurrency 1000 under a soft limit of 256 completes at the raised limit, without a warning")
@@ -20,7 +20,7 @@ struct LimitsAndPipesTests {
         let dir = try TempDir()
         let input = try dir.write("many.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 300)) { sim in
-            let r = try bash("ulimit -Sn 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
+            let r = try await bash("ulimit -Sn 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(!r.stderr.contains("open-file limit"), "stderr: \(r.stderr)")
             // More calls at once than 256 descriptors could hold (95): the limit was raised.
@@ -36,7 +36,7 @@ struct LimitsAndPipesTests {
         let dir = try TempDir()
         let input = try dir.write("many.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 100)) { sim in
-            let r = try bash("ulimit -n 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
+            let r = try await bash("ulimit -n 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stderr.components(separatedBy: "does not fit the open-file limit of 256").count == 2, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("ulimit -n"))
@@ -64,7 +64,7 @@ struct LimitsAndPipesTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
         try await withSimulator(.init(latencyMs: 100)) { sim in
-            let r = try bash("""
+            let r = try await bash("""
                 "$G" rank '\(input)' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 4 --cache-dir '\(cache)' \
                   2>'\(dir.path("stderr.txt"))' | head -c 100 >'\(dir.path("head.txt"))'
                 echo "gavel=${PIPESTATUS[0]}"

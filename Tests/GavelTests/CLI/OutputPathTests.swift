@@ -7,8 +7,8 @@ import Testing
 struct OutputPathTests {
     static let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
 
-    private func rank(_ output: String, _ sim: JudgeSimulator) throws -> ProcessResult {
-        try runProduct("gavel", ["rank", Self.example, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"])
+    private func rank(_ output: String, _ sim: JudgeSimulator) async throws -> ProcessResult {
+        try await runProduct("gavel", ["rank", Self.example, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"])
     }
 
     private func kind(_ path: String) -> mode_t {
@@ -30,7 +30,7 @@ struct OutputPathTests {
             done.signal()
         }.start()
         try await withSimulator { sim in
-            let r = try rank(fifo, sim)
+            let r = try await rank(fifo, sim)
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         #expect(done.wait(timeout: .now() + 30) == .success, "the FIFO's reader never finished")
@@ -47,7 +47,7 @@ struct OutputPathTests {
         // The null device's numbers (1, 3), in a temporary folder: never the machine's /dev/null.
         #expect(mknod(null, S_IFCHR | 0o666, 0x103) == 0)  // makedev(1, 3)
         try await withSimulator { sim in
-            let r = try rank(null, sim)
+            let r = try await rank(null, sim)
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         #expect(kind(null) == S_IFCHR)
@@ -63,7 +63,7 @@ struct OutputPathTests {
         let link = dir.path("ranked.jsonl")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real/ranked.jsonl")
         try await withSimulator { sim in
-            let r = try rank(link, sim)
+            let r = try await rank(link, sim)
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         #expect(kind(link) == S_IFLNK)
@@ -80,7 +80,7 @@ struct OutputPathTests {
         let link = dir.path("ranked.jsonl")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: dir.path("target.jsonl"))
         try await withSimulator { sim in
-            let r = try rank(link, sim)
+            let r = try await rank(link, sim)
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         #expect(kind(link) == S_IFLNK)
@@ -98,7 +98,7 @@ struct OutputPathTests {
         defer { close(liveFD) }
         #expect(flock(liveFD, LOCK_EX) == 0)
         try await withSimulator { sim in
-            let r = try rank(dir.path("ranked.jsonl"), sim)
+            let r = try await rank(dir.path("ranked.jsonl"), sim)
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: stale))
@@ -111,7 +111,7 @@ struct OutputPathTests {
     func directory() async throws {
         let dir = try TempDir()
         try await withSimulator { sim in
-            let r = try rank(dir.url.path, sim)
+            let r = try await rank(dir.url.path, sim)
             #expect(r.status == 2, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("is a directory"), "stderr: \(r.stderr)")
             #expect(sim.stats.snapshot.requests == 0)

@@ -11,7 +11,7 @@ struct RankCommandTests {
     @Test("ranks the bundled example to stdout and exits 0")
     func example() async throws {
         try await withSimulator { sim in
-            let r = try runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL], removing: ["OPENAI_API_KEY"])
+            let r = try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL], removing: ["OPENAI_API_KEY"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let lines = try parseJSONL(r.stdout)
             #expect(lines.count == 8)
@@ -26,7 +26,7 @@ struct RankCommandTests {
         let dir = try TempDir()
         let text = try String(contentsOfFile: Self.example, encoding: .utf8)
         try await withSimulator { sim in
-            let r = try runProduct("gavel", ["rank", "-", "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"], stdin: text)
+            let r = try await runProduct("gavel", ["rank", "-", "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"], stdin: text)
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stdout.isEmpty)
             #expect(r.stderr.isEmpty)
@@ -41,7 +41,7 @@ struct RankCommandTests {
         let dir = try TempDir()
         let input = try dir.write("bad.jsonl", "{\"group_id\":\"g\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}\n{oops\n")
         try await withSimulator { sim in
-            let r = try runProduct("gavel", ["rank", input, "--judge", "openai/sim", "--api-base", sim.baseURL])
+            let r = try await runProduct("gavel", ["rank", input, "--judge", "openai/sim", "--api-base", sim.baseURL])
             #expect(r.status == 2)
             #expect(r.stderr.contains("bad.jsonl:2: invalid JSON"), "stderr: \(r.stderr)")
             #expect(r.stdout.isEmpty)
@@ -50,12 +50,12 @@ struct RankCommandTests {
     }
 
     @Test("an unknown provider lists the known ones; a missing key names the variable")
-    func configurationErrors() throws {
-        let unknown = try runProduct("gavel", ["rank", Self.example, "--judge", "foo/bar"])
+    func configurationErrors() async throws {
+        let unknown = try await runProduct("gavel", ["rank", Self.example, "--judge", "foo/bar"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown judge provider \"foo\""))
         #expect(unknown.stderr.contains("openai, anthropic, azure, openrouter"))
-        let noKey = try runProduct("gavel", ["rank", Self.example, "--judge", "openai/gpt-4o-mini"], removing: ["OPENAI_API_KEY"])
+        let noKey = try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/gpt-4o-mini"], removing: ["OPENAI_API_KEY"])
         #expect(noKey.status == 2)
         #expect(noKey.stderr.contains("set OPENAI_API_KEY"), "stderr: \(noKey.stderr)")
     }
@@ -64,8 +64,8 @@ struct RankCommandTests {
         ["rank"], ["rank", "x.jsonl", "--group-size", "0"], ["rank", "x.jsonl", "--group-size", "2", "--group-by", "a"],
         ["rank", "x.jsonl", "--advantage", "bogus"], ["rank", "x.jsonl", "--judge-param", "novalue"],
     ])
-    func usage(_ args: [String]) throws {
-        let r = try runProduct("gavel", args)
+    func usage(_ args: [String]) async throws {
+        let r = try await runProduct("gavel", args)
         #expect(r.status == 2, "status \(r.status), stderr: \(r.stderr)")
         #expect(!r.stderr.isEmpty)
     }
@@ -74,7 +74,7 @@ struct RankCommandTests {
     func unreachable() async throws {
         let refusing = try RefusingPort()
         let port = refusing.port
-        let r = try runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", "http://127.0.0.1:\(port)/v1", "--max-retries", "1"])
+        let r = try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", "http://127.0.0.1:\(port)/v1", "--max-retries", "1"])
         #expect(r.status == 3, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("connection refused"))
         let counts = try #require(summaryGroups(r.stderr), "no summary in: \(r.stderr)")
@@ -86,8 +86,8 @@ struct RankCommandTests {
     }
 
     @Test("--help shows examples")
-    func help() throws {
-        let r = try runProduct("gavel", ["rank", "--help"])
+    func help() async throws {
+        let r = try await runProduct("gavel", ["rank", "--help"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("Examples:"))
         #expect(r.stdout.contains("gavel rank trajectories.jsonl"))

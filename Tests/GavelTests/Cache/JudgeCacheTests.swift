@@ -6,8 +6,8 @@ import Testing
 @Suite("Disk cache of judge responses")
 struct JudgeCacheTests {
     /// Runs `gavel rank` on `input` with the given cache folder against the simulator; returns the result.
-    static func rank(_ input: String, output: String, cache: String, sim: JudgeSimulator, extra: [String] = [], env: [String: String] = [:]) throws -> ProcessResult {
-        try runProduct("gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache-dir", cache, "--concurrency", "8"] + extra, environment: env)
+    static func rank(_ input: String, output: String, cache: String, sim: JudgeSimulator, extra: [String] = [], env: [String: String] = [:]) async throws -> ProcessResult {
+        try await runProduct("gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache-dir", cache, "--concurrency", "8"] + extra, environment: env)
     }
 
     static func requests(_ sim: JudgeSimulator) -> Int { sim.stats.snapshot.requests }
@@ -20,16 +20,16 @@ struct JudgeCacheTests {
         let shuffled = try dir.write("shuffled.jsonl", data.trajectoryLines(shuffled: true))
         let cache = dir.path("cache")
         try await withSimulator { sim in
-            let first = try Self.rank(input, output: dir.path("1.jsonl"), cache: cache, sim: sim)
+            let first = try await Self.rank(input, output: dir.path("1.jsonl"), cache: cache, sim: sim)
             #expect(first.status == 0, "stderr: \(first.stderr)")
             #expect(Self.requests(sim) == 30)
             #expect(first.stderr.contains("0 hits, 30 misses"))
 
-            let second = try Self.rank(input, output: dir.path("2.jsonl"), cache: cache, sim: sim)
+            let second = try await Self.rank(input, output: dir.path("2.jsonl"), cache: cache, sim: sim)
             #expect(second.status == 0)
             #expect(Self.requests(sim) == 30, "the rerun called the judge")
             #expect(second.stderr.contains("30 hits, 0 misses"))
-            let third = try Self.rank(input, output: dir.path("3.jsonl"), cache: cache, sim: sim)
+            let third = try await Self.rank(input, output: dir.path("3.jsonl"), cache: cache, sim: sim)
             #expect(third.status == 0)
 
             let one = try dir.read("1.jsonl"), two = try dir.read("2.jsonl"), three = try dir.read("3.jsonl")
@@ -38,7 +38,7 @@ struct JudgeCacheTests {
             #expect(!one.contains("\"cached\":true") && !two.contains("\"cached\":false"))
             #expect(three == two)
 
-            let reordered = try Self.rank(shuffled, output: dir.path("s.jsonl"), cache: cache, sim: sim)
+            let reordered = try await Self.rank(shuffled, output: dir.path("s.jsonl"), cache: cache, sim: sim)
             #expect(reordered.status == 0)
             #expect(Self.requests(sim) == 30, "a reordered file missed the cache")
         }
@@ -56,19 +56,19 @@ struct JudgeCacheTests {
         let edited = try dir.write("edited.jsonl", lines.joined(separator: "\n") + "\n")
         let cache = dir.path("cache")
         try await withSimulator { sim in
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim)
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim)
             #expect(Self.requests(sim) == 10)
-            _ = try Self.rank(edited, output: dir.path("o.jsonl"), cache: cache, sim: sim)
+            _ = try await Self.rank(edited, output: dir.path("o.jsonl"), cache: cache, sim: sim)
             #expect(Self.requests(sim) == 11, "one edited group should be re-judged, no more")
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--rubric-text", "Prefer short answers."])
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--rubric-text", "Prefer short answers."])
             #expect(Self.requests(sim) == 21)
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--temperature", "0.3"])
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--temperature", "0.3"])
             #expect(Self.requests(sim) == 31)
-            _ = try runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/other-model", "--api-base", sim.baseURL, "--cache-dir", cache])
+            _ = try await runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/other-model", "--api-base", sim.baseURL, "--cache-dir", cache])
             #expect(Self.requests(sim) == 41)
             // And every variant is now cached.
-            _ = try Self.rank(edited, output: dir.path("o.jsonl"), cache: cache, sim: sim)
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--temperature", "0.3"])
+            _ = try await Self.rank(edited, output: dir.path("o.jsonl"), cache: cache, sim: sim)
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--temperature", "0.3"])
             #expect(Self.requests(sim) == 41)
         }
     }
@@ -81,13 +81,13 @@ struct JudgeCacheTests {
         let cache = dir.path("cache")
         try await withSimulator(.init(latencyMs: 5)) { sim in
             let outA = dir.path("a.jsonl"), outB = dir.path("b.jsonl")
-            async let a = Task.detached { try Self.rank(input, output: outA, cache: cache, sim: sim) }.value
-            async let b = Task.detached { try Self.rank(input, output: outB, cache: cache, sim: sim) }.value
+            async let a = Task.detached { try await Self.rank(input, output: outA, cache: cache, sim: sim) }.value
+            async let b = Task.detached { try await Self.rank(input, output: outB, cache: cache, sim: sim) }.value
             let (ra, rb) = try await (a, b)
             #expect(ra.status == 0 && rb.status == 0, "a: \(ra.stderr) b: \(rb.stderr)")
             let before = Self.requests(sim)
             #expect(before >= 60 && before <= 120)
-            let again = try Self.rank(input, output: dir.path("c.jsonl"), cache: cache, sim: sim)
+            let again = try await Self.rank(input, output: dir.path("c.jsonl"), cache: cache, sim: sim)
             #expect(again.status == 0)
             #expect(Self.requests(sim) == before, "some answers were lost")
         }
@@ -113,18 +113,18 @@ struct JudgeCacheTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
         try await withSimulator { sim in
-            _ = try Self.rank(input, output: dir.path("1.jsonl"), cache: cache, sim: sim)
+            _ = try await Self.rank(input, output: dir.path("1.jsonl"), cache: cache, sim: sim)
             let victim = try #require(CacheMaintenance(directory: cache).entries().first)
             let full = try #require(FileManager.default.contents(atPath: victim.path))
             try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: victim.path))
-            let r = try Self.rank(input, output: dir.path("2.jsonl"), cache: cache, sim: sim)
+            let r = try await Self.rank(input, output: dir.path("2.jsonl"), cache: cache, sim: sim)
             #expect(r.status == 0)
             #expect(Self.requests(sim) == 6)
             #expect(r.stderr.contains("truncated or corrupt"))
             #expect(r.stderr.contains("1 corrupt entries replaced"))
             let repaired = try #require(FileManager.default.contents(atPath: victim.path))
             #expect(repaired.count > full.count / 2)
-            _ = try Self.rank(input, output: dir.path("3.jsonl"), cache: cache, sim: sim)
+            _ = try await Self.rank(input, output: dir.path("3.jsonl"), cache: cache, sim: sim)
             #expect(Self.requests(sim) == 6)
         }
         #expect(try parseJSONL(try dir.read("2.jsonl")).map { ($0["gavel"] as? [String: Any])?["score"] as? Double } == data.items().flatMap { $0 }.map(\.quality))
@@ -138,13 +138,13 @@ struct JudgeCacheTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
         try await withSimulator { sim in
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "read"], env: ["OPENAI_API_KEY": secret])
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "read"], env: ["OPENAI_API_KEY": secret])
             #expect(CacheMaintenance(directory: cache).entries().isEmpty, "read mode stored entries")
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, env: ["OPENAI_API_KEY": secret])
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, env: ["OPENAI_API_KEY": secret])
             #expect(Self.requests(sim) == 8)
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "write"])
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "write"])
             #expect(Self.requests(sim) == 12, "write mode must not answer from the cache")
-            _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "off"])
+            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "off"])
             #expect(Self.requests(sim) == 16)
         }
         var info = stat()
@@ -165,8 +165,8 @@ struct JudgeCacheTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
-        try await withSimulator { sim in _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim) }
-        let stats = try runProduct("gavel", ["cache", "stats", "--cache-dir", cache])
+        try await withSimulator { sim in _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim) }
+        let stats = try await runProduct("gavel", ["cache", "stats", "--cache-dir", cache])
         #expect(stats.status == 0)
         #expect(stats.stdout.contains("entries   6"))
         #expect(stats.stdout.contains("0 hits, 6 misses"))
@@ -176,15 +176,15 @@ struct JudgeCacheTests {
             var times = [timespec(tv_sec: time(nil) - 86400, tv_nsec: 0), timespec(tv_sec: time(nil) - 86400, tv_nsec: 0)]
             #expect(utimensat(AT_FDCWD, e.path, &times, 0) == 0)
         }
-        let pruned = try runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--older-than", "12h"])
+        let pruned = try await runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--older-than", "12h"])
         #expect(pruned.stdout.contains("removed 2 entries"), "\(pruned.stdout) \(pruned.stderr)")
         let size = entries.dropFirst(2).first?.bytes ?? 0
-        _ = try runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--max-size", "\(size * 2 + 1)B"])
+        _ = try await runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--max-size", "\(size * 2 + 1)B"])
         #expect(CacheMaintenance(directory: cache).entries().count <= 2)
-        let cleared = try runProduct("gavel", ["cache", "clear", "--cache-dir", cache])
+        let cleared = try await runProduct("gavel", ["cache", "clear", "--cache-dir", cache])
         #expect(cleared.status == 0)
         #expect(CacheMaintenance(directory: cache).entries().isEmpty)
-        #expect(try runProduct("gavel", ["cache", "prune", "--cache-dir", cache]).status == 2)
+        #expect(try await runProduct("gavel", ["cache", "prune", "--cache-dir", cache]).status == 2)
         #expect(CacheMaintenance.parseSize("2GB") == 2_000_000_000)
         #expect(CacheMaintenance.parseSize("1GiB") == 1 << 30)
         #expect(CacheMaintenance.parseAge("30d") == 2_592_000.0)
@@ -197,7 +197,7 @@ struct JudgeCacheTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
-        try await withSimulator { sim in _ = try Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim) }
+        try await withSimulator { sim in _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim) }
         let entries = CacheMaintenance(directory: cache).entries()
         #expect(entries.count == 3)
         let shard = URL(fileURLWithPath: entries[0].path).deletingLastPathComponent().lastPathComponent
@@ -215,9 +215,9 @@ struct JudgeCacheTests {
             var times = [timespec(tv_sec: time(nil) - 86400 * 40, tv_nsec: 0), timespec(tv_sec: time(nil) - 86400 * 40, tv_nsec: 0)]
             #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         }
-        let pruned = try runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--older-than", "30d"])
+        let pruned = try await runProduct("gavel", ["cache", "prune", "--cache-dir", cache, "--older-than", "30d"])
         #expect(pruned.stdout.contains("removed 3 entries"), "\(pruned.stdout) \(pruned.stderr)")
-        let cleared = try runProduct("gavel", ["cache", "clear", "--cache-dir", cache])
+        let cleared = try await runProduct("gavel", ["cache", "clear", "--cache-dir", cache])
         #expect(cleared.status == 0)
         for path in foreign { #expect(FileManager.default.fileExists(atPath: path), "\(path) was deleted") }
     }
@@ -227,19 +227,19 @@ struct JudgeCacheTests {
         let dir = try TempDir()
         let input = try dir.write("bad.jsonl", "{oops\n")
         let cache = dir.path("never-made/cache")
-        let bad = try runProduct("gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--cache-dir", cache], environment: ["OPENAI_API_KEY": "sk-x"])
+        let bad = try await runProduct("gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--cache-dir", cache], environment: ["OPENAI_API_KEY": "sk-x"])
         #expect(bad.status == 2, "stderr: \(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("never-made")))
 
         let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
-        let dry = try runProduct("gavel", ["rank", example, "--judge", "openai/gpt-4o-mini", "--dry-run", "--cache-dir", cache], removing: ["OPENAI_API_KEY"])
+        let dry = try await runProduct("gavel", ["rank", example, "--judge", "openai/gpt-4o-mini", "--dry-run", "--cache-dir", cache], removing: ["OPENAI_API_KEY"])
         #expect(dry.status == 0, "stderr: \(dry.stderr)")
         #expect(dry.stdout.contains("calls") || dry.stderr.contains("calls"))
-        let show = try runProduct("gavel", ["rank", example, "--judge", "anthropic/claude-sonnet-4-5", "--show-prompt", "g000000", "--cache-dir", cache], removing: ["ANTHROPIC_API_KEY"])
+        let show = try await runProduct("gavel", ["rank", example, "--judge", "anthropic/claude-sonnet-4-5", "--show-prompt", "g000000", "--cache-dir", cache], removing: ["ANTHROPIC_API_KEY"])
         #expect(show.status == 0, "stderr: \(show.stderr)")
         #expect(show.stdout.contains("<trajectory id=\"1\">"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("never-made")), "a run that judged nothing made the cache folder")
-        let unwritable = try runProduct("gavel", ["rank", example, "--judge", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--cache-dir", input + "/cache"])
+        let unwritable = try await runProduct("gavel", ["rank", example, "--judge", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--cache-dir", input + "/cache"])
         #expect(unwritable.status == 2)
         #expect(unwritable.stderr.contains("cannot use the cache folder"), "stderr: \(unwritable.stderr)")
     }

@@ -67,7 +67,7 @@ struct AdaptiveRateTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 20, limitRPM: 3000)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
                                              "--concurrency", "64", "--cache", "off", "--max-retries", "20"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let s = sim.stats.snapshot
@@ -86,7 +86,7 @@ struct AdaptiveRateTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 20, limitRPM: 600, hideLimitHeaders: true)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
                                              "--concurrency", "32", "--cache", "off", "--max-retries", "20"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let s = sim.stats.snapshot

@@ -14,12 +14,12 @@ struct RealLLMJudgeTests {
 
     @Test("three groups (right answer / wrong answer / refusal) at temperature 0: every group scored, scores in 0-1, ids matched",
           .enabled(if: baseURL != nil, "set GAVEL_LOCAL_JUDGE_URL to a running Scripts/local-judge (.ci/run does)"))
-    func threeGroups() throws {
+    func threeGroups() async throws {
         let base = try #require(Self.baseURL)
         let dir = try TempDir()
         let all = try String(contentsOf: TestPaths.repo.appendingPathComponent("Examples/real-judge-groups.jsonl"), encoding: .utf8)
         let input = try dir.write("three.jsonl", all.split(separator: "\n").prefix(9).joined(separator: "\n") + "\n")
-        let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/local", "--api-base", base,
+        let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/local", "--api-base", base,
                                          "--temperature", "0", "--concurrency", "2", "--timeout", "300", "--max-retries", "3", "--cache", "off"],
                                removing: ["OPENAI_API_KEY"])
         #expect(r.status == 0, "stderr: \(r.stderr)")

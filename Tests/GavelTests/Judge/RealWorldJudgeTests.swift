@@ -45,7 +45,7 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.groupLines())
         try await withSimulator(.init(rejectJSONSchema: true)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"])
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stderr.components(separatedBy: "rejected response_format json_schema").count - 1 == 1, "stderr: \(r.stderr)")
             #expect((sim.stats.snapshot.faults["schema_rejected"] ?? 0) >= 1)
@@ -113,7 +113,7 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(requiredKey: "the-right-key")) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4"],
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4"],
                                    environment: ["OPENAI_API_KEY": secret])
             #expect(r.status == 3)
             #expect(r.stderr.components(separatedBy: "HTTP 401").count - 1 == 1, "stderr: \(r.stderr)")
@@ -132,7 +132,7 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(malformed: 1)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("skip.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-error", "skip", "--max-retries", "1", "--concurrency", "4"])
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("skip.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-error", "skip", "--max-retries", "1", "--concurrency", "4"])
             #expect(r.status == 1)
             #expect(r.stderr.contains("30 group(s) failed"), "stderr: \(r.stderr)")
             let skipped = try parseJSONL(try dir.read("skip.jsonl"))
@@ -142,7 +142,7 @@ struct RealWorldJudgeTests {
             #expect(sim.stats.snapshot.requests == 60)
 
             sim.stats.reset()
-            let f = try runProduct("gavel", ["rank", input, "-o", dir.path("fail.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--max-retries", "1", "--concurrency", "2"])
+            let f = try await runProduct("gavel", ["rank", input, "-o", dir.path("fail.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--max-retries", "1", "--concurrency", "2"])
             #expect(f.status == 1)
             #expect(sim.stats.snapshot.requests < 60, "kept dispatching after a failure")
             let failed = try parseJSONL(try dir.read("fail.jsonl"))
@@ -157,7 +157,7 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 100, hangFirst: 1)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
                                              "--concurrency", "8", "--timeout", "3", "--max-retries", "0", "--cache", "off"])
             #expect(r.status == 1, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("1 group(s) failed"), "stderr: \(r.stderr)")
@@ -177,7 +177,7 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(outOfRange: 1)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
                                              "--max-retries", "1", "--concurrency", "1", "--cache", "off", "--on-error", "skip"])
             #expect(r.status == 1, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("4 group(s) failed"), "stderr: \(r.stderr)")
@@ -202,7 +202,7 @@ struct RealWorldJudgeTests {
         }
         let input = try dir.write("in.jsonl", lines.joined(separator: "\n"))
         try await withSimulator(.init(quirks: 1, seed: 7)) { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let quirks = sim.stats.snapshot.quirks
             let scale10 = quirks["scale10"] ?? 0, fractions = quirks["fraction_string"] ?? 0

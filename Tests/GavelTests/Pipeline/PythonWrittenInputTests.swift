@@ -27,14 +27,14 @@ struct PythonWrittenInputTests {
                              "metadata": {"group_id": "g%d" % g}}
                         f.write(json.dumps(t) + "\\n")
             """
-        let wrote = try runProduct(python, ["-c", writer, input])
+        let wrote = try await runProduct(python, ["-c", writer, input])
         #expect(wrote.status == 0, "\(wrote.stderr)")
         let raw = try #require(FileManager.default.contents(atPath: input))
         #expect(Array(raw.prefix(3)) == [0xEF, 0xBB, 0xBF], "Python did not write a BOM")
         #expect(String(decoding: raw, as: UTF8.self).contains("NaN"))
 
         try await withSimulator { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"])
+            let r = try await runProduct("gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         let reader = """
@@ -51,7 +51,7 @@ struct PythonWrittenInputTests {
                     assert math.isnan(o["metrics"]["independent_reward"])
             print("ok")
             """
-        let read = try runProduct(python, ["-c", reader, output])
+        let read = try await runProduct(python, ["-c", reader, output])
         #expect(read.status == 0 && read.stdout.contains("ok"), "stdout: \(read.stdout) stderr: \(read.stderr)")
         // The BOM stays out of the output and the spliced lines keep NaN byte for byte.
         let out = try #require(FileManager.default.contents(atPath: output))
@@ -94,11 +94,11 @@ struct PythonWrittenInputTests {
         let input = dir.path("latin1.jsonl")
         #expect(FileManager.default.createFile(atPath: input, contents: Data(good + [0x0A] + bad + [0x0A] + good + [0x0A])))
         try await withSimulator { sim in
-            let r = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL])
+            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL])
             #expect(r.status == 2)
             #expect(r.stderr.contains("latin1.jsonl:2: invalid UTF-8 at byte 58"), "stderr: \(r.stderr)")
             #expect(sim.stats.snapshot.requests == 0)
-            let skip = try runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-invalid", "skip", "--quiet"])
+            let skip = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-invalid", "skip", "--quiet"])
             #expect(skip.status == 0, "stderr: \(skip.stderr)")
         }
         let out = try #require(FileManager.default.contents(atPath: dir.path("out.jsonl")))

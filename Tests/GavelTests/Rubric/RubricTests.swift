@@ -44,17 +44,17 @@ struct RubricTests {
     }
 
     @Test("gavel rubric check reports a broken front matter with its line number and exits 2")
-    func checkCommand() throws {
+    func checkCommand() async throws {
         let dir = try TempDir()
         let bad = try dir.write("bad.md", "---\nname: ok\ntemperature: hot\n---\nbody\n")
         let good = try dir.write("good.md", "---\nname: good\n---\nScore well.\n")
-        let r = try runProduct("gavel", ["rubric", "check", bad, good])
+        let r = try await runProduct("gavel", ["rubric", "check", bad, good])
         #expect(r.status == 2)
         #expect(r.stdout.contains("bad.md:3: temperature must be a number from 0 to 2"), "\(r.stdout)")
         #expect(r.stdout.contains("good.md: ok"))
-        let list = try runProduct("gavel", ["rubric", "list"])
+        let list = try await runProduct("gavel", ["rubric", "list"])
         #expect(list.stdout.contains("math-reasoning") && list.stdout.contains("[samples 3]"))
-        let show = try runProduct("gavel", ["rubric", "show", "coding"])
+        let show = try await runProduct("gavel", ["rubric", "show", "coding"])
         #expect(show.stdout.hasPrefix("- Correctness dominates"))
     }
 
@@ -65,17 +65,17 @@ struct RubricTests {
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
         let cache = dir.path("cache")
         try await withSimulator { sim in
-            func rank() throws -> ProcessResult {
-                try runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache-dir", cache])
+            func rank() async throws -> ProcessResult {
+                try await runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache-dir", cache])
             }
-            #expect(try rank().status == 0)
+            #expect(try await rank().status == 0)
             #expect(sim.stats.snapshot.requests == 2)
             let body = sim.stats.snapshot.recentBodies.last ?? ""
             #expect(body.contains("Grading rubric:\\nPrefer answers that mention the date first. MARKER-ONE\\n\\nAnswer with a JSON object"))
-            #expect(try rank().status == 0)
+            #expect(try await rank().status == 0)
             #expect(sim.stats.snapshot.requests == 2, "an unchanged rubric should reuse the cache")
             try "---\nname: mine\n---\nPrefer answers that mention the date first. MARKER-TWO\n".write(toFile: rubric, atomically: true, encoding: .utf8)
-            #expect(try rank().status == 0)
+            #expect(try await rank().status == 0)
             #expect(sim.stats.snapshot.requests == 4, "an edited rubric should re-judge")
             #expect(sim.stats.snapshot.recentBodies.last?.contains("MARKER-TWO") == true)
         }
@@ -87,11 +87,11 @@ struct RubricTests {
         let rubric = try dir.write("r.md", "---\nsamples: 2\ntemperature: 0.7\n---\nBe fair.\n")
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
         try await withSimulator { sim in
-            _ = try runProduct("gavel", ["rank", input, "-o", dir.path("a.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache", "off"])
+            _ = try await runProduct("gavel", ["rank", input, "-o", dir.path("a.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache", "off"])
             #expect(sim.stats.snapshot.requests == 4)
             #expect(sim.stats.snapshot.recentBodies.last?.contains("\"temperature\":0.7") == true)
             sim.stats.reset()
-            _ = try runProduct("gavel", ["rank", input, "-o", dir.path("b.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache", "off", "--samples", "1", "--temperature", "0"])
+            _ = try await runProduct("gavel", ["rank", input, "-o", dir.path("b.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache", "off", "--samples", "1", "--temperature", "0"])
             #expect(sim.stats.snapshot.requests == 2)
             #expect(sim.stats.snapshot.recentBodies.last?.contains("\"temperature\":0}") == true)
         }

@@ -8,7 +8,19 @@ struct ProcessResult {
 }
 
 /// Runs a built executable of this package with arguments, optional stdin and extra environment.
-func runProduct(_ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], removing: [String] = []) throws -> ProcessResult {
+///
+/// The waiting happens on a Dispatch thread, not on the cooperative pool: tests run in parallel on
+/// two cooperative threads, and a test blocked on a long subprocess would otherwise stall every
+/// other test's `await` (an interrupt test then sent its SIGINT only after the run had finished).
+func runProduct(_ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], removing: [String] = []) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runProductBlocking(name, arguments, stdin: stdin, environment: environment, removing: removing) })
+        }
+    }
+}
+
+private func runProductBlocking(_ name: String, _ arguments: [String], stdin: String?, environment: [String: String], removing: [String]) throws -> ProcessResult {
     let process = Process()
     process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : TestPaths.products.appendingPathComponent(name)
     process.arguments = arguments

@@ -14,20 +14,20 @@ final class ThrowawayCA {
 
     static let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    init() throws {
+    init() async throws {
         dir = try TempDir()
         let openssl = try #require(Self.openssl)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        func run(_ args: [String]) throws {
-            let r = try runProduct(openssl, args)
+        func run(_ args: [String]) async throws {
+            let r = try await runProduct(openssl, args)
             guard r.status == 0 else { throw JSONError(offset: 0, message: "openssl \(args.first ?? ""): \(r.stderr)") }
         }
-        try run(["req", "-x509"] + ec + ["-keyout", dir.path("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=gavel throw-away test CA",
+        try await run(["req", "-x509"] + ec + ["-keyout", dir.path("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=gavel throw-away test CA",
                  "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
         for (name, subject, usage) in [("server", "/CN=127.0.0.1", "serverAuth"), ("client", "/CN=gavel test client", "clientAuth")] {
-            try run(["req"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).csr"), "-subj", subject])
+            try await run(["req"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).csr"), "-subj", subject])
             let ext = try dir.write("\(name).ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=\(usage)\n")
-            try run(["x509", "-req", "-in", dir.path("\(name).csr"), "-CA", ca, "-CAkey", dir.path("ca.key"), "-CAcreateserial",
+            try await run(["x509", "-req", "-in", dir.path("\(name).csr"), "-CA", ca, "-CAkey", dir.path("ca.key"), "-CAcreateserial",
                      "-out", dir.path("\(name).pem"), "-days", "2", "-extfile", ext])
         }
     }
@@ -37,28 +37,28 @@ final class ThrowawayCA {
 struct TLSTrustTests {
     static let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
 
-    private func rank(_ sim: JudgeSimulator, _ extra: [String], env: [String: String] = [:]) throws -> ProcessResult {
-        try runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "--max-retries", "0"] + extra,
+    private func rank(_ sim: JudgeSimulator, _ extra: [String], env: [String: String] = [:]) async throws -> ProcessResult {
+        try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "--max-retries", "0"] + extra,
                        environment: env, removing: TLSTrust.environmentVariables)
     }
 
     @Test("a self-signed CA: TLS fails without --ca-cert, with a hint; succeeds with it and with SSL_CERT_FILE")
     func privateCA() async throws {
-        let ca = try ThrowawayCA()
+        let ca = try await ThrowawayCA()
         try await withSimulator(.init(tls: .init(certificateChain: ca.serverCert, privateKey: ca.serverKey))) { sim in
             #expect(sim.baseURL.hasPrefix("https://127.0.0.1:"))
-            let untrusted = try rank(sim, [])
+            let untrusted = try await rank(sim, [])
             #expect(untrusted.status != 0)
             #expect(untrusted.stderr.contains("certificate"), "stderr: \(untrusted.stderr)")
             #expect(untrusted.stderr.contains("--ca-cert"), "stderr: \(untrusted.stderr)")
             #expect(sim.stats.snapshot.requests == 0)
 
-            let flag = try rank(sim, ["--ca-cert", ca.ca])
+            let flag = try await rank(sim, ["--ca-cert", ca.ca])
             #expect(flag.status == 0, "stderr: \(flag.stderr)")
             #expect(try parseJSONL(flag.stdout).count == 8)
-            let env = try rank(sim, [], env: ["SSL_CERT_FILE": ca.ca])
+            let env = try await rank(sim, [], env: ["SSL_CERT_FILE": ca.ca])
             #expect(env.status == 0, "stderr: \(env.stderr)")
-            let requests = try rank(sim, [], env: ["REQUESTS_CA_BUNDLE": ca.ca])
+            let requests = try await rank(sim, [], env: ["REQUESTS_CA_BUNDLE": ca.ca])
             #expect(requests.status == 0, "stderr: \(requests.stderr)")
             #expect(sim.stats.snapshot.requests == 6)
         }
@@ -66,12 +66,12 @@ struct TLSTrustTests {
 
     @Test("mutual TLS: refused without a client certificate, judged with --client-cert/--client-key")
     func mutualTLS() async throws {
-        let ca = try ThrowawayCA()
+        let ca = try await ThrowawayCA()
         try await withSimulator(.init(tls: .init(certificateChain: ca.serverCert, privateKey: ca.serverKey, clientCA: ca.ca))) { sim in
-            let anonymous = try rank(sim, ["--ca-cert", ca.ca])
+            let anonymous = try await rank(sim, ["--ca-cert", ca.ca])
             #expect(anonymous.status != 0)
             #expect(sim.stats.snapshot.requests == 0)
-            let client = try rank(sim, ["--ca-cert", ca.ca, "--client-cert", ca.clientCert, "--client-key", ca.clientKey])
+            let client = try await rank(sim, ["--ca-cert", ca.ca, "--client-cert", ca.clientCert, "--client-key", ca.clientKey])
             #expect(client.status == 0, "stderr: \(client.stderr)")
             #expect(sim.stats.snapshot.requests == 2)
         }
