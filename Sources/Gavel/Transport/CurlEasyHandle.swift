@@ -29,11 +29,11 @@ final class CurlEasyHandle {
         }
     }
 
+    /// Applies `tls`, already `effective` (at most one of the CA file and folder set).
     private func configure(_ tls: TLSTrust) throws(TransportError) {
-        let (caFile, caDirectory) = tls.effective
-        if let file = caFile {
+        if let file = tls.caFile {
             try check(gavel_easy_setopt_string(handle, CURLOPT_CAINFO, file), "CAINFO")
-        } else if let folder = caDirectory {
+        } else if let folder = tls.caDirectory {
             // A hashed folder alone: no bundle file parsed per connection.
             try check(gavel_easy_setopt_pointer(handle, CURLOPT_CAINFO, nil), "CAINFO")
             try check(gavel_easy_setopt_string(handle, CURLOPT_CAPATH, folder), "CAPATH")

@@ -69,6 +69,8 @@ final class CurlEngine: @unchecked Sendable {
     /// full handshake. Only the curl thread uses it, so it needs no lock callbacks.
     private let share: UnsafeMutableRawPointer?
     private let configuration: CurlTransport.Configuration
+    /// The TLS trust as handed to every transfer, resolved once.
+    private let tls: TLSTrust
     private let shared = Mutex(Shared())
     private let exited = DispatchSemaphore(value: 0)
     /// Active transfers by easy handle; only the curl thread touches it.
@@ -78,6 +80,7 @@ final class CurlEngine: @unchecked Sendable {
         guard let m = curl_multi_init() else { throw TransportError.invalidRequest("curl_multi_init failed") }
         multi = m
         self.configuration = configuration
+        self.tls = configuration.tls.effective
         let perHost = max(1, configuration.maxConnectionsPerHost)
         gavel_multi_setopt_long(m, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)
         gavel_multi_setopt_long(m, CURLMOPT_MAXCONNECTS, max(perHost, 16))
@@ -154,7 +157,7 @@ final class CurlEngine: @unchecked Sendable {
 
     private func add(_ transfer: CurlTransfer) {
         do {
-            let easy = try CurlEasyHandle(transfer: transfer, maxResponseBytes: configuration.maxResponseBytes, tls: configuration.tls, share: share)
+            let easy = try CurlEasyHandle(transfer: transfer, maxResponseBytes: configuration.maxResponseBytes, tls: tls, share: share)
             let code = curl_multi_add_handle(multi, easy.handle)
             guard code == CURLM_OK else {
                 transfer.finish(.failure(TransportError.invalidRequest(String(cString: curl_multi_strerror(code)))))

@@ -37,16 +37,23 @@ public struct TLSTrust: Sendable, Equatable {
     /// The bundle file the system builds from that folder (Debian's `update-ca-certificates`).
     static let systemBundle = "/etc/ssl/certs/ca-certificates.crt"
 
-    /// The CA file and folder to hand to curl: a file that is the system's own bundle (many
-    /// environments export it as SSL_CERT_FILE or CURL_CA_BUNDLE) is read through the system's
-    /// hashed folder instead — the same certificates, looked up one at a time; with nothing
-    /// configured, the system's folder too.
-    var effective: (file: String?, directory: String?) {
+    /// The trust as curl should get it, with at most one of `caFile` and `caDirectory` set: a file
+    /// that is the system's own bundle (many environments export it as SSL_CERT_FILE or
+    /// CURL_CA_BUNDLE) is read through the system's hashed folder instead — the same certificates,
+    /// looked up one at a time; with nothing configured, the system's folder too. Resolves
+    /// symlinks on disk: compute it once per transport, not per request.
+    var effective: TLSTrust {
+        var trust = self
         if let file = caFile {
-            if let folder = Self.systemDirectory, Self.resolved(file) == Self.resolved(Self.systemBundle) { return (nil, folder) }
-            return (file, nil)
+            if let folder = Self.systemDirectory, Self.resolved(file) == Self.resolved(Self.systemBundle) {
+                (trust.caFile, trust.caDirectory) = (nil, folder)
+            } else {
+                trust.caDirectory = nil
+            }
+        } else {
+            trust.caDirectory = caDirectory ?? Self.systemDirectory
         }
-        return (nil, caDirectory ?? Self.systemDirectory)
+        return trust
     }
 
     private static func resolved(_ path: String) -> String {

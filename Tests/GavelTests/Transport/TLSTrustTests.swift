@@ -91,11 +91,11 @@ struct TLSTrustTests {
           .enabled(if: TLSTrust.systemDirectory != nil, "needs the system's hashed CA folder (/etc/ssl/certs)"))
     func effectiveTrust() throws {
         let folder = try #require(TLSTrust.systemDirectory)
-        #expect(TLSTrust().effective.file == nil && TLSTrust().effective.directory == folder)
+        #expect(TLSTrust().effective.caFile == nil && TLSTrust().effective.caDirectory == folder)
         let system = TLSTrust(caFile: "/etc/ssl/certs/ca-certificates.crt").effective
-        #expect(system.file == nil && system.directory == folder)
+        #expect(system.caFile == nil && system.caDirectory == folder)
         let mine = TLSTrust(caFile: "/srv/my-ca.pem").effective
-        #expect(mine.file == "/srv/my-ca.pem" && mine.directory == nil)
-        #expect(TLSTrust(caDirectory: "/srv/cas").effective.directory == "/srv/cas")
+        #expect(mine.caFile == "/srv/my-ca.pem" && mine.caDirectory == nil)
+        #expect(TLSTrust(caDirectory: "/srv/cas").effective.caDirectory == "/srv/cas")
     }
 }
