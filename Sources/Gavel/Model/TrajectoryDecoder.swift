@@ -16,10 +16,13 @@ public enum TrajectoryDecoder {
 
     /// Parses and classifies one line; errors name the file and line.
     ///
-    /// - Parameter keyPaths: the grouping rule's dotted paths, split into their parts (see
-    ///   `GroupingRule.pathParts`), whose members may not be duplicated either.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = []) throws(InputError) -> Line {
-        if let base = bytes.baseAddress, let bad = ByteScan.firstInvalidUTF8(base, end: bytes.count) {
+    /// - Parameters:
+    ///   - keyPaths: the grouping rule's dotted paths, split into their parts (see
+    ///     `GroupingRule.pathParts`), whose members may not be duplicated either.
+    ///   - validate: false for a line read again after indexing already checked it (UTF-8 and
+    ///     duplicate keys), so the per-line checks are paid once per run.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = [], validate: Bool = true) throws(InputError) -> Line {
+        if validate, let base = bytes.baseAddress, let bad = ByteScan.firstInvalidUTF8(base, end: bytes.count) {
             throw .invalidLine(path: path, line: line, "invalid UTF-8 at byte \(bad + 1) (expected UTF-8 text)")
         }
         let value: JSONValue
@@ -31,7 +34,7 @@ public enum TrajectoryDecoder {
         guard case .object(let object) = value else {
             throw .invalidLine(path: path, line: line, "expected a JSON object, found \(value.typeName)")
         }
-        try checkDuplicates(object, fields: ["trajectories"], keyPaths: keyPaths, path: path, line: line, context: "")
+        if validate { try checkDuplicates(object, fields: ["trajectories"], keyPaths: keyPaths, path: path, line: line, context: "") }
         if let list = object["trajectories"] {
             guard case .array(let items) = list else {
                 throw .invalidLine(path: path, line: line, "\"trajectories\" must be an array, found \(list.typeName)")
@@ -44,12 +47,12 @@ public enum TrajectoryDecoder {
                     throw .invalidLine(path: path, line: line, "trajectories[\(i)] must be an object, found \(item.typeName)")
                 }
                 let context = "trajectories[\(i)]: "
-                try checkDuplicates(t, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: context)
+                if validate { try checkDuplicates(t, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: context) }
                 trajectories.append(try trajectory(t, path: path, line: line, context: context))
             }
             return .group(object, trajectories)
         }
-        try checkDuplicates(object, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: "")
+        if validate { try checkDuplicates(object, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: "") }
         return .trajectory(object, try trajectory(object, path: path, line: line, context: ""))
     }
 
