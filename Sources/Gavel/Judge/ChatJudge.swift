@@ -185,7 +185,9 @@ public final class ChatJudge: Judge {
             throw error
         }
         await window.release(ticket, response.status == 429 ? .rateLimited : .answered)
-        await limiter.learn(RateLimitHeaders(response))
+        // Most judges send no rate-limit headers: no hop to the limiter for nothing.
+        let limits = RateLimitHeaders(response)
+        if !limits.isEmpty { await limiter.learn(limits) }
         return response
     }
 

@@ -7,14 +7,49 @@
 /// `anthropic-ratelimit-*`) and the user set none, the buckets take 95% of them, and never hold
 /// more than the judge says remain; a `Retry-After` holds every call, not just the one that got it.
 public actor RateLimiter {
-    private var rpm: Double?
-    private var tpm: Double?
-    private let userRPM: Double?
-    private let userTPM: Double?
-    private var requestCapacity: Double
-    private var tokenCapacity: Double
-    private var requestTokens: Double
-    private var tokenTokens: Double
+    /// One per-minute allowance: the limit in force, whether the user set it, and what is left now.
+    struct Bucket {
+        /// Per minute; nil means unlimited (until the judge advertises a limit).
+        private(set) var perMinute: Double?
+        let setByUser: Bool
+        private(set) var capacity: Double
+        var level: Double
+
+        init(perMinute: Int?) {
+            self.perMinute = perMinute.map(Double.init)
+            setByUser = perMinute != nil
+            capacity = max(1, (self.perMinute ?? 0) / 60)
+            level = capacity
+        }
+
+        mutating func refill(minutes: Double) {
+            if let perMinute { level = min(capacity, level + minutes * perMinute) }
+        }
+
+        /// Seconds until `amount` is available (0 when it is, or when unlimited).
+        func wait(for amount: Double) -> Double {
+            guard let perMinute, level < amount else { return 0 }
+            return (amount - level) / perMinute * 60
+        }
+
+        mutating func take(_ amount: Double) { if perMinute != nil { level -= amount } }
+
+        /// Takes 95% of an advertised limit unless the user set one, and no more than `remaining`.
+        mutating func learn(limit: Int?, remaining: Int?) {
+            if !setByUser, let limit, limit > 0 {
+                let learned = Double(limit) * RateLimiter.margin
+                if perMinute != learned {
+                    perMinute = learned
+                    capacity = max(1, learned / 60)
+                    level = min(level, capacity)
+                }
+            }
+            if perMinute != nil, let remaining { level = min(level, Double(remaining)) }
+        }
+    }
+
+    private var requests: Bucket
+    private var tokens: Bucket
     private var last: ContinuousClock.Instant
     private var pausedUntil: ContinuousClock.Instant?
     private let clock = ContinuousClock()
@@ -24,41 +59,33 @@ public actor RateLimiter {
 
     /// Limits per minute; nil means unlimited until the judge advertises one.
     public init(requestsPerMinute: Int?, tokensPerMinute: Int?) {
-        rpm = requestsPerMinute.map(Double.init)
-        tpm = tokensPerMinute.map(Double.init)
-        userRPM = rpm
-        userTPM = tpm
-        requestCapacity = max(1, (rpm ?? 0) / 60)
-        tokenCapacity = max(1, (tpm ?? 0) / 60)
-        requestTokens = requestCapacity
-        tokenTokens = tokenCapacity
+        requests = Bucket(perMinute: requestsPerMinute)
+        tokens = Bucket(perMinute: tokensPerMinute)
         last = ContinuousClock().now
     }
 
     /// The limits in force now, per minute (the user's, or learned from the judge).
-    public var limits: (requests: Double?, tokens: Double?) { (rpm, tpm) }
+    public var limits: (requests: Double?, tokens: Double?) { (requests.perMinute, tokens.perMinute) }
 
     private func refill() {
         let now = clock.now
         let minutes = (now - last).seconds / 60
         last = now
-        if let rpm { requestTokens = min(requestCapacity, requestTokens + minutes * rpm) }
-        if let tpm { tokenTokens = min(tokenCapacity, tokenTokens + minutes * tpm) }
+        requests.refill(minutes: minutes)
+        tokens.refill(minutes: minutes)
     }
 
     /// Waits until one request and `tokens` tokens are available, then takes them.
-    public func acquire(tokens: Int) async throws {
+    public func acquire(tokens count: Int) async throws {
         while true {
             refill()
             let now = clock.now
             let pauseWait = pausedUntil.map { $0 > now ? ($0 - now).seconds : 0 } ?? 0
-            let needTokens = min(Double(tokens), tokenCapacity)
-            let requestWait = rpm.map { requestTokens >= 1 ? 0 : (1 - requestTokens) / $0 * 60 } ?? 0
-            let tokenWait = tpm.map { tokenTokens >= needTokens ? 0 : (needTokens - tokenTokens) / $0 * 60 } ?? 0
-            let wait = max(pauseWait, requestWait, tokenWait)
+            let needTokens = min(Double(count), tokens.capacity)
+            let wait = max(pauseWait, requests.wait(for: 1), tokens.wait(for: needTokens))
             if wait <= 0 {
-                if rpm != nil { requestTokens -= 1 }
-                if tpm != nil { tokenTokens -= needTokens }
+                requests.take(1)
+                tokens.take(needTokens)
                 return
             }
             try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1))
@@ -67,32 +94,16 @@ public actor RateLimiter {
 
     /// Corrects the token bucket once the real usage is known.
     public func settle(estimated: Int, actual: Int) {
-        guard tpm != nil, actual > 0 else { return }
-        tokenTokens = max(-tokenCapacity, min(tokenCapacity, tokenTokens + Double(estimated - actual)))
+        guard tokens.perMinute != nil, actual > 0 else { return }
+        tokens.level = max(-tokens.capacity, min(tokens.capacity, tokens.level + Double(estimated - actual)))
     }
 
     /// Takes the judge's advertised limits (unless the user set them) and what it says remains.
     public func learn(_ headers: RateLimitHeaders) {
         guard !headers.isEmpty else { return }
         refill()
-        if userRPM == nil, let limit = headers.requestLimit, limit > 0 {
-            let learned = Double(limit) * Self.margin
-            if rpm != learned {
-                rpm = learned
-                requestCapacity = max(1, learned / 60)
-                requestTokens = min(requestTokens, requestCapacity)
-            }
-        }
-        if userTPM == nil, let limit = headers.tokenLimit, limit > 0 {
-            let learned = Double(limit) * Self.margin
-            if tpm != learned {
-                tpm = learned
-                tokenCapacity = max(1, learned / 60)
-                tokenTokens = min(tokenTokens, tokenCapacity)
-            }
-        }
-        if rpm != nil, let remaining = headers.requestsRemaining { requestTokens = min(requestTokens, Double(remaining)) }
-        if tpm != nil, let remaining = headers.tokensRemaining { tokenTokens = min(tokenTokens, Double(remaining)) }
+        requests.learn(limit: headers.requestLimit, remaining: headers.requestsRemaining)
+        tokens.learn(limit: headers.tokenLimit, remaining: headers.tokensRemaining)
     }
 
     /// Holds every call for `delay` (a judge's `Retry-After`).
