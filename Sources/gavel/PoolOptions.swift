@@ -18,13 +18,16 @@ struct PoolOptions: ParsableArguments {
     /// Input size from which `auto` uses the process pool (measured with gavel-bench score).
     static let autoThresholdMB = 128
 
+    /// Worker processes or threads: `--workers`, else the active cores.
+    var workerCount: Int { workers ?? ProcessInfo.processInfo.activeProcessorCount }
+
     func validate() throws {
         if let w = workers, w < 1 || w > 256 { throw ValidationError("--workers must be between 1 and 256") }
     }
 
     /// The executor factory for a run.
     func factory(logger: Logging.Logger) -> RankPipeline.ExecutorFactory {
-        let mode = pool, count = workers ?? ProcessInfo.processInfo.activeProcessorCount, crash = debugCrashBatch
+        let mode = pool, count = workerCount, crash = debugCrashBatch
         return { _, bytes in
             let chosen: Mode = mode == .auto ? (bytes >= Self.autoThresholdMB * 1_000_000 ? .process : .inline) : mode
             switch chosen {

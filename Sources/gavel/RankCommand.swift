@@ -148,7 +148,7 @@ struct RankCommand: AsyncParsableCommand {
         // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
         var concurrency = concurrency
         if let limit = DescriptorLimit.raiseSoftLimit() {
-            let workers = poolOptions.pool == .inline ? 0 : poolOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount
+            let workers = poolOptions.pool == .inline ? 0 : poolOptions.workerCount
             let fitting = DescriptorLimit.fittingConcurrency(concurrency, limit: limit, workers: workers, files: files.count)
             if fitting < concurrency {
                 logger.warning("--concurrency \(concurrency) does not fit the open-file limit of \(limit) (ulimit -n); using --concurrency \(fitting). Raise the limit with `ulimit -n` to call more at once.")
@@ -236,9 +236,9 @@ struct RankCommand: AsyncParsableCommand {
         if let c = s.cache {
             rows.insert(("cache", "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")), at: 3)
         }
-        if s.judge.rescaledGroups > 0 {
+        if s.judge.rescaledAnswers > 0 {
             let why = ScoreParser.Rescale.allCases.compactMap { r in s.judge.rescales[r].map { "\(r.rawValue): \($0)" } }
-            rows.append(("rescaled answers", "\(s.judge.rescaledGroups) (" + why.joined(separator: ", ") + ")"))
+            rows.append(("rescaled answers", "\(s.judge.rescaledAnswers) (" + why.joined(separator: ", ") + ")"))
         }
         let width = rows.map(\.0.count).max() ?? 0
         var text = "gavel rank summary\n"

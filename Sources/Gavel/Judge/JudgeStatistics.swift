@@ -10,7 +10,7 @@ public final class JudgeStatistics: Sendable {
         public var corrections = 0
         /// Answers brought to 0–1 from another scale, by why.
         public var rescales: [ScoreParser.Rescale: Int] = [:]
-        public var rescaledGroups: Int { rescales.values.reduce(0, +) }
+        public var rescaledAnswers: Int { rescales.values.reduce(0, +) }
         public var totalRetries: Int { retries.values.reduce(0, +) }
     }
 

@@ -63,6 +63,7 @@ func summaryGroups(_ stderr: String) -> (groups: Int, judged: Int, failed: Int, 
 
 /// The number on the summary row `name` (e.g. "judge calls"), if present.
 func summaryNumber(_ stderr: String, _ name: String) -> Int? {
-    guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }) else { return nil }
-    return line.dropFirst(line.distance(from: line.startIndex, to: line.range(of: name)!.upperBound)).split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) }
+    guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }),
+          let label = line.range(of: name) else { return nil }
+    return line[label.upperBound...].split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) }
 }
