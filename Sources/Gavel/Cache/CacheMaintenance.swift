@@ -61,9 +61,7 @@ public struct CacheMaintenance: Sendable {
         var head = [UInt8](repeating: 0, count: 128)
         let n = head.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         guard n > 0 else { return false }
-        let text = String(decoding: head.prefix(n), as: UTF8.self)
-        guard text.hasPrefix(#"{"version":"#), let comma = text.firstIndex(of: ",") else { return false }
-        return text[comma...].hasPrefix(#","key":"\#(key)""#)
+        return JudgeCache.beginsLikeEntry(String(decoding: head.prefix(n), as: UTF8.self), key: key)
     }
 
     public func summary() -> Summary {

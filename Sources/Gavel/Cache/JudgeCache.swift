@@ -127,6 +127,14 @@ public final class JudgeCache: Sendable {
         return JudgeVerdict(scores: scores, explanations: explanations, usage: usage, raw: entry["raw"]?.stringValue ?? "", calls: 0, cached: true)
     }
 
+    /// Whether `text` (the start of a file) begins as `store` writes an entry for `key`:
+    /// `{"version":N,"key":"KEY"` — members in that order, compact. Kept beside `store`, which
+    /// fixes that order, so cache maintenance never deletes a file Gavel did not write.
+    static func beginsLikeEntry(_ text: String, key: String) -> Bool {
+        guard text.hasPrefix(#"{"version":"#), let comma = text.firstIndex(of: ",") else { return false }
+        return text[comma...].hasPrefix(#","key":"\#(key)""#)
+    }
+
     /// Stores a validated verdict under `key`, atomically. Blocking file I/O.
     public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws {
         guard mode.writes else { return }

@@ -16,8 +16,6 @@ actor AdaptiveWindow {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var lastDecrease: ContinuousClock.Instant
     private let clock = ContinuousClock()
-    /// Times the window was halved.
-    private(set) var decreases = 0
 
     init(maximum: Int) {
         self.maximum = Double(max(1, maximum))
@@ -49,7 +47,6 @@ actor AdaptiveWindow {
             if ticket.sentAt > lastDecrease {
                 limit = max(1, min(limit, Double(inFlight + 1)) / 2)
                 lastDecrease = clock.now
-                decreases += 1
             }
         } else if outcome == .answered {
             limit = min(maximum, limit + 1 / limit)
