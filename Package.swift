@@ -1,11 +1,25 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Targets, lowest first; a target depends only on targets above it in this list, so the compiler
+// enforces the one-way flow (Tests/GavelUnitTests/LayeringTests.swift checks every import line too):
+//
+//   GavelSupport  GavelJSON   GavelHTTP          (no Gavel dependencies)
+//        ↓            ↓           ↓
+//   GavelPool     ←───┘       GavelCurl ← CCurl  (generic byte-message process pool; the libcurl transport)
+//        ↓                        ↓
+//   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
+//        ↓
+//   GavelTesting  (judge simulator, stub judge, stub transport)
+//        ↓
+//   gavel, gavel-judge-sim, gavel-bench  (thin executables)
+//
+// Linux only: the transport, the process pool and the output sink use Glibc calls.
 let package = Package(
     name: "Gavel",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Gavel", targets: ["Gavel"]),
+        .library(name: "GavelTesting", targets: ["GavelTesting"]),
         .executable(name: "gavel", targets: ["gavel"]),
         .executable(name: "gavel-judge-sim", targets: ["gavel-judge-sim"]),
     ],
@@ -18,23 +32,32 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
+        .target(name: "GavelSupport"),
+        .target(name: "GavelJSON"),
+        .target(name: "GavelHTTP"),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .target(name: "GavelCurl", dependencies: ["CCurl", "GavelHTTP", "GavelSupport"]),
+        .target(
+            name: "GavelPool",
+            dependencies: ["GavelSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "Gavel",
             dependencies: [
-                "CCurl",
+                "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
-            name: "JudgeSimulator",
+            name: "GavelTesting",
             dependencies: [
+                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -44,30 +67,28 @@ let package = Package(
         .executableTarget(
             name: "gavel",
             dependencies: [
-                "Gavel",
+                "Gavel", "GavelSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "gavel-judge-sim",
-            dependencies: [
-                "JudgeSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["GavelTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "gavel-bench",
             dependencies: [
-                "Gavel",
-                "JudgeSimulator",
+                "Gavel", "GavelSupport", "GavelPool", "GavelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "GavelUnitTests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelTesting"]),
         .testTarget(
-            name: "GavelTests",
-            dependencies: ["Gavel", "JudgeSimulator"]
+            name: "GavelIntegrationTests",
+            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]
         ),
+        .testTarget(name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

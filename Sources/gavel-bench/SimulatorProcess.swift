@@ -1,5 +1,7 @@
 import Foundation
 import Gavel
+import GavelCurl
+import GavelHTTP
 
 /// A `gavel-judge-sim` child process on a free loopback port, stopped on `stop()`.
 final class SimulatorProcess {

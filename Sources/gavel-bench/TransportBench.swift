@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCurl
+import GavelHTTP
 
 /// Measures the libcurl transport: N requests at concurrency C against the simulator with latency L.
 struct TransportBench: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import Foundation
-import JudgeSimulator
+import GavelTesting
 
 /// The benchmark workload: ART-format trajectory files written once to a folder and reused.
 enum Workload {

@@ -1,6 +1,6 @@
 import Foundation
 import ArgumentParser
-import JudgeSimulator
+import GavelTesting
 
 /// Command line of the judge simulator.
 @main

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelSupport
 
 /// `gavel cache`: look after the judge-response cache.
 struct CacheCommand: ParsableCommand {
@@ -48,8 +49,7 @@ struct CacheCommand: ParsableCommand {
                 let rate = total == 0 ? 0 : Double(r.hits) / Double(total) * 100
                 rows.append(("last run", String(format: "%d hits, %d misses (%.1f%% hit rate) at %@", r.hits, r.misses, rate, f.string(from: r.at))))
             }
-            let width = rows.map(\.0.count).max() ?? 0
-            for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+            print(KeyValueTable(rows).render(indent: ""), terminator: "")
         }
     }
 

@@ -13,6 +13,12 @@ struct CacheOptions: ParsableArguments {
     /// The folder in force.
     var directory: String { Self.directory(cacheDir) }
 
+    /// Puts the cache flags into a run's configuration.
+    func apply(to c: inout RankConfiguration) {
+        c.cacheMode = cache
+        c.cacheDirectory = directory
+    }
+
     /// `--cache-dir`, else `$GAVEL_CACHE_DIR`, else `./Cache`.
     static func directory(_ flag: String?) -> String {
         if let d = flag, !d.isEmpty { return d }

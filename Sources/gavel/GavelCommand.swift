@@ -23,7 +23,8 @@ struct GavelCommand: AsyncParsableCommand {
         defaultSubcommand: nil
     )
 
-    /// Runs the command, mapping usage errors to exit status 2 (the documented one) instead of 64.
+    /// Runs the command. Usage errors exit with status 2 (the documented one) instead of 64, and an
+    /// error no command handled is printed as `gavel: error: ...`, never as a bare `Error:`.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -32,10 +33,19 @@ struct GavelCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            exit(withError: code)
+        } catch let failure as RankFailure {
+            printError(failure.description)
+            Foundation.exit(failure.exitStatus.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code.rawValue == 64 {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            if code.rawValue == 1, !(error is CleanExit) {
+                printError("\(error)")
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             exit(withError: error)

@@ -1,15 +1,15 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelHTTP
+import GavelJSON
 
 extension ResponseFormatMode: ExpressibleByArgument {}
 
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm); default: the rubric's judge, else \(JudgeOptions.defaultJudge).", valueName: "PROVIDER/MODEL"))
+    @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm); default: the rubric's judge, else \(RankConfiguration.defaultJudge).", valueName: "PROVIDER/MODEL"))
     var judge: String?
-
-    static let defaultJudge = "openai/gpt-4o-mini"
 
     @Option(help: ArgumentHelp("Base URL of the judge API, overriding the provider's (e.g. http://127.0.0.1:8787/v1).", valueName: "URL"))
     var apiBase: String?
@@ -66,12 +66,6 @@ struct JudgeOptions: ParsableArguments {
         _ = try parameters()
     }
 
-    /// The endpoint: `--judge`, else the rubric's judge, else the default.
-    func endpoint(rubric: Rubric, requireKey: Bool = true) throws -> JudgeEndpoint {
-        try JudgeEndpoint.resolve(judge: judge ?? rubric.judge ?? Self.defaultJudge, apiBase: apiBase, apiKeyEnv: apiKeyEnv,
-                                  environment: ProcessInfo.processInfo.environment, requireKey: requireKey)
-    }
-
     func parameters() throws -> [JSONObject.Member] {
         try judgeParams.map { p in
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
@@ -85,18 +79,18 @@ struct JudgeOptions: ParsableArguments {
         }
     }
 
-    /// Request settings: flags first, then the rubric's defaults.
-    func settings(rubric: Rubric) throws -> JudgeSettings {
-        JudgeSettings(temperature: temperature ?? rubric.temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
-                      extraParameters: try parameters(), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
-    }
-
-    /// The TLS trust of the run: the flags, else the CA bundle variables of the environment.
-    func tlsTrust() -> TLSTrust {
-        TLSTrust.resolve(caFile: caCert, clientCertificate: clientCert, clientKey: clientKey, environment: ProcessInfo.processInfo.environment)
-    }
-
-    func rateLimiter() -> RateLimiter? {
-        rpm == nil && tpm == nil ? nil : RateLimiter(requestsPerMinute: rpm, tokensPerMinute: tpm)
+    /// Puts the judge flags into a run's configuration.
+    func apply(to c: inout RankConfiguration) throws {
+        c.judge = judge
+        c.apiBase = apiBase
+        c.apiKeyEnv = apiKeyEnv
+        c.responseFormat = responseFormat
+        c.judgeSettings = JudgeSettings(temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
+                                        extraParameters: try parameters(), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
+        c.caFile = caCert
+        c.clientCertificate = clientCert
+        c.clientKey = clientKey
+        c.requestsPerMinute = rpm
+        c.tokensPerMinute = tpm
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Gavel
+import GavelHTTP
 import Synchronization
 
 /// The live progress line of `gavel rank` on standard error.
@@ -7,35 +8,21 @@ import Synchronization
 /// On a terminal: one line redrawn in place a few times a second. Elsewhere (CI, pipes): a
 /// plain line every `interval` seconds. Shows groups done/total, calls/s, ETA, cache hits,
 /// retries, tokens and the estimated cost so far.
-final class ProgressReporter: Sendable {
-    private struct State {
-        var done = 0
-        var total = 0
-    }
-
-    private let state = Mutex(State())
+final class ProgressReporter: RankObserver {
+    private let state = Mutex<RankProgress?>(nil)
     private let start = ContinuousClock.now
     private let tty: Bool
     private let interval: Duration
-    private let judge: JudgeStatistics
-    private let cache: JudgeCache?
-    private let cost: @Sendable (TokenUsage) -> Double?
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(judge: JudgeStatistics, cache: JudgeCache?, interval: Duration, cost: @escaping @Sendable (TokenUsage) -> Double?) {
+    init(interval: Duration) {
         self.tty = isatty(2) == 1
         self.interval = tty ? .milliseconds(200) : interval
-        self.judge = judge
-        self.cache = cache
-        self.cost = cost
     }
 
-    /// The pipeline's callback: groups finished and total.
-    func update(done: Int, total: Int) {
-        state.withLock {
-            $0.done = done
-            $0.total = total
-        }
+    /// The run's callback as groups finish.
+    func progress(_ progress: RankProgress) {
+        state.withLock { $0 = progress }
     }
 
     func begin() {
@@ -60,8 +47,9 @@ final class ProgressReporter: Sendable {
 
     /// The current progress text.
     func line() -> String {
-        let (done, total) = state.withLock { ($0.done, $0.total) }
-        let s = judge.snapshot
+        let p = state.withLock { $0 }
+        let (done, total) = (p?.done ?? 0, p?.total ?? 0)
+        let s = p?.judge ?? JudgeStatistics.Snapshot()
         let elapsed = max(0.001, (ContinuousClock.now - start).seconds)
         let rate = Double(s.calls) / elapsed
         var parts = ["\(done)/\(total == 0 ? "?" : String(total)) groups", String(format: "%.1f calls/s", rate)]
@@ -69,10 +57,10 @@ final class ProgressReporter: Sendable {
             let eta = elapsed / Double(done) * Double(total - done)
             parts.append("ETA " + Self.duration(eta))
         }
-        if let c = cache?.statistics { parts.append("\(c.hits) cached") }
+        if let hits = p?.cacheHits { parts.append("\(hits) cached") }
         if s.totalRetries > 0 { parts.append("\(s.totalRetries) retries") }
         parts.append(Self.tokens(s.usage.prompt + s.usage.completion) + " tokens")
-        if let dollars = cost(s.usage) { parts.append(String(format: "~$%.2f", dollars)) }
+        if let dollars = p?.cost { parts.append(String(format: "~$%.2f", dollars)) }
         return "gavel: " + parts.joined(separator: " · ")
     }
 

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCurl
+import GavelPool
+import GavelSupport
 import Logging
 
 /// `gavel rank`: judge every group of the input files and write ranked JSONL.
@@ -101,8 +104,26 @@ struct RankCommand: AsyncParsableCommand {
         try judgeOptions.validate()
     }
 
+    /// The run's configuration, from the flags.
+    func configuration() throws -> RankConfiguration {
+        var c = RankConfiguration(inputs: files, environment: ProcessInfo.processInfo.environment)
+        c.pipeline.output = output
+        c.pipeline.grouping = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
+        c.pipeline.skipInvalid = onInvalid == .skip
+        c.pipeline.concurrency = concurrency
+        c.pipeline.advantage = advantage
+        c.pipeline.onError = onError
+        c.pipeline.maxLineBytes = maxLineBytes
+        c.samples = samples
+        c.rubric = rubricText.map { .text($0) } ?? rubric.map { .named($0) } ?? .standard
+        c.priceFile = prices
+        try judgeOptions.apply(to: &c)
+        cacheOptions.apply(to: &c)
+        poolOptions.apply(to: &c)
+        return c
+    }
+
     func run() async throws {
-        CurlGlobal.initialize()
         let level: Logger.Level = debug ? .debug : (quiet ? .error : .info)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -110,124 +131,57 @@ struct RankCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "gavel")
-
-        let endpoint: JudgeEndpoint
-        let judgeSettings: JudgeSettings
-        let chosenRubric: Rubric
+        let reporter = ProgressReporter(interval: .milliseconds(Int(progressInterval * 1000)))
         do {
-            if let text = rubricText {
-                chosenRubric = Rubric(name: "inline", text: text)
-            } else if let name = rubric {
-                let entry = try RubricLibrary().load(name)
-                for warning in entry.warnings { logger.warning("\(warning)") }
-                chosenRubric = entry.rubric
-            } else {
-                chosenRubric = .default
-            }
             // A dry run or a prompt preview sends nothing, so it needs no key.
-            endpoint = try judgeOptions.endpoint(rubric: chosenRubric, requireKey: !dryRun && showPrompt == nil)
-            judgeSettings = try judgeOptions.settings(rubric: chosenRubric)
-        } catch {
-            printError("\(error)")
-            throw ExitStatus.usage
-        }
-        let grouping: GroupingRule = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
-        var options = RankOptions(
-            inputs: files, output: output, grouping: grouping, skipInvalid: onInvalid == .skip,
-            concurrency: concurrency, advantage: advantage, onError: onError, maxLineBytes: maxLineBytes,
-            rubric: chosenRubric, samples: samples ?? chosenRubric.samples ?? 1)
+            let run = try RankRun(configuration: try configuration(), callsJudge: !dryRun && showPrompt == nil,
+                                  observer: reporter, logger: logger)
+            if let group = showPrompt { return try await showPrompts(run, group: group) }
+            if dryRun { return try await printPlan(run) }
 
-        var priceTable = PriceTable.bundled
-        if let prices {
-            do { priceTable = priceTable.merging(try PriceTable.load(path: prices)) } catch {
-                printError("\(error)")
-                throw ExitStatus.usage
+            if !quiet { reporter.begin() }
+            let task = Task { () async throws(RankFailure) -> RankSummary in try await run.run() }
+            let signals = SignalWatcher { task.cancel() }
+            defer { signals.stop() }
+            let summary: RankSummary
+            do {
+                defer { reporter.end() }
+                summary = try await task.value
             }
-        }
-
-        // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
-        var concurrency = concurrency
-        if let limit = DescriptorLimit.raiseSoftLimit() {
-            let workers = poolOptions.pool == .inline ? 0 : poolOptions.workerCount
-            let fitting = DescriptorLimit.fittingConcurrency(concurrency, limit: limit, workers: workers, files: files.count)
-            if fitting < concurrency {
-                logger.warning("--concurrency \(concurrency) does not fit the open-file limit of \(limit) (ulimit -n); using --concurrency \(fitting). Raise the limit with `ulimit -n` to call more at once.")
-                concurrency = fitting
+            if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage)) }
+            if let fatal = summary.fatalError, !summary.interrupted {
+                printError(fatal.description)
+            } else if !summary.isComplete, !summary.interrupted {
+                printError("\(summary.failedGroups) group(s) failed, \(summary.unjudgedGroups) not judged; they are written with gavel.error")
             }
-        }
-        options.concurrency = concurrency
-        let transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: judgeOptions.tlsTrust()))
-        let chat = ChatJudge(endpoint: endpoint, settings: judgeSettings, transport: transport,
-                             rateLimiter: judgeOptions.rateLimiter(), initialMode: judgeOptions.responseFormat, logger: logger)
-        let judge: any Judge
-        let cache: JudgeCache?
-        do {
-            cache = cacheOptions.cache == .off ? nil : try JudgeCache(directory: cacheOptions.directory, mode: cacheOptions.cache, logger: logger)
-        } catch {
-            printError("\(error) (use --cache-dir DIR or --cache off)")
-            throw ExitStatus.usage
-        }
-        judge = cache.map { CachingJudge(chat, cache: $0, logger: logger) } ?? chat
-        let table = priceTable
-        let reporter = ProgressReporter(judge: chat.statistics, cache: cache, interval: .milliseconds(Int(progressInterval * 1000))) {
-            table.cost($0, for: endpoint)
-        }
-        let pipeline = RankPipeline(options: options, judge: judge, executor: poolOptions.factory(logger: logger), logger: logger) {
-            reporter.update(done: $0, total: $1)
-        }
-
-        if let group = showPrompt {
-            try await showPrompts(pipeline, group: group)
-            return
-        }
-        if dryRun {
-            try await printPlan(pipeline, endpoint: endpoint, prices: table)
-            return
-        }
-
-        if !quiet { reporter.begin() }
-        let task = Task { try await pipeline.run() }
-        let signals = SignalWatcher { task.cancel() }
-        defer { signals.stop() }
-        let summary: RankSummary
-        do {
-            defer { reporter.end() }
-            summary = try await task.value
-        } catch let error as InputError {
-            printError("\(error)")
-            throw ExitStatus.usage
-        } catch let error as OutputError where error.isClosedByReader {
-            // Like any Unix filter under `| head`: stop quietly. Answers received so far are cached.
-            if !quiet { FileHandle.standardError.write(Data("gavel: \(error.description); stopped\n".utf8)) }
-            throw ExitStatus.brokenPipe
-        } catch let error as OutputError {
-            printError("\(error)")
-            throw ExitStatus.usage
-        } catch let error as ProcessPool.PoolError {
-            printError("\(error)")
-            throw ExitStatus.groupsFailed
-        }
-        if let cache, let stats = summary.cache {
-            CacheMaintenance(directory: cache.directory).recordRun(hits: stats.hits, misses: stats.misses)
-        }
-        if !quiet { printSummary(summary, cost: table.cost(summary.judge.usage, for: endpoint), connections: transport.statistics.connections) }
-        if summary.interrupted { throw ExitStatus.interrupted }
-        if let fatal = summary.fatalError {
-            printError(fatal.description)
-            throw fatal.isAccessProblem ? ExitStatus.judgeUnavailable : ExitStatus.groupsFailed
-        }
-        if !summary.isComplete {
-            printError("\(summary.failedGroups) group(s) failed, \(summary.unjudgedGroups) not judged; they are written with gavel.error")
-            throw ExitStatus.groupsFailed
+            if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
+        } catch let failure as RankFailure {
+            if failure.isClosedByReader {
+                // Like any Unix filter under `| head`: stop quietly. Answers received so far are cached.
+                if !quiet { FileHandle.standardError.write(Data("gavel: \(failure.description); stopped\n".utf8)) }
+            } else {
+                printError(failure.description + Self.hint(for: failure))
+            }
+            throw ExitCode(failure.exitStatus.rawValue)
         }
     }
 
-    private func printSummary(_ s: RankSummary, cost: Double?, connections: Int) {
+    /// The flag to reach for, after a failure the library describes in its own terms.
+    static func hint(for failure: RankFailure) -> String {
+        switch failure {
+        case .cache: return " (use --cache-dir DIR or --cache off)"
+        case .noSuchGroup: return " (group keys come from --group-by)"
+        default: return ""
+        }
+    }
+
+    private func printSummary(_ s: RankSummary, cost: Double?) {
+        let retries = s.judge.retries.sorted { $0.key.description < $1.key.description }.map { "\($0.key): \($0.value)" }
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
             ("trajectories", "\(s.trajectories)"),
-            ("judge calls", "\(s.judge.calls)" + (s.judge.calls > 0 ? " over \(connections) connection\(connections == 1 ? "" : "s")" : "")),
-            ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + s.judge.retries.keys.sorted().map { "\($0): \(s.judge.retries[$0] ?? 0)" }.joined(separator: ", ") + ")"),
+            ("judge calls", "\(s.judge.calls)" + (s.judge.calls > 0 ? " over \(s.connections) connection\(s.connections == 1 ? "" : "s")" : "")),
+            ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + retries.joined(separator: ", ") + ")"),
             ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out" + (cost.map { String(format: " (~$%.4f)", $0) } ?? "")),
             ("score stage", s.scoreExecutor),
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
@@ -240,25 +194,14 @@ struct RankCommand: AsyncParsableCommand {
             let why = ScoreParser.Rescale.allCases.compactMap { r in s.judge.rescales[r].map { "\(r.rawValue): \($0)" } }
             rows.append(("rescaled answers", "\(s.judge.rescaledAnswers) (" + why.joined(separator: ", ") + ")"))
         }
-        let width = rows.map(\.0.count).max() ?? 0
-        var text = "gavel rank summary\n"
-        for (k, v) in rows { text += "  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(Data(("gavel rank summary\n" + KeyValueTable(rows).render()).utf8))
     }
 }
 
 extension RankCommand {
     /// `--show-prompt`: the exact messages of one group, per sample.
-    private func showPrompts(_ pipeline: RankPipeline, group: String) async throws {
-        let prompts: [JudgePrompt]?
-        do { prompts = try await pipeline.prompts(forGroupNamed: group) } catch {
-            printError("\(error)")
-            throw ExitStatus.usage
-        }
-        guard let prompts else {
-            printError("no group \"\(group)\" in the input (group keys come from --group-by, or group_id / metadata.group_id / metadata.scenario_id)")
-            throw ExitStatus.usage
-        }
+    private func showPrompts(_ run: RankRun, group: String) async throws(RankFailure) {
+        let prompts = try await run.prompts(forGroupNamed: group)
         for p in prompts {
             if prompts.count > 1 { print("##### sample \(p.sample)") }
             print("===== system =====")
@@ -269,25 +212,20 @@ extension RankCommand {
     }
 
     /// `--dry-run`: what the run would cost.
-    private func printPlan(_ pipeline: RankPipeline, endpoint: JudgeEndpoint, prices: PriceTable) async throws {
-        let plan: RankPlan
-        do { plan = try await pipeline.plan() } catch {
-            printError("\(error)")
-            throw ExitStatus.usage
-        }
-        let cost = prices.cost(plan.usage, for: endpoint)
+    private func printPlan(_ run: RankRun) async throws(RankFailure) {
+        let plan = try await run.plan()
+        let cost = run.cost(plan.usage)
         let rows: [(String, String)] = [
-            ("judge", endpoint.description),
+            ("judge", run.endpoint.description),
             ("groups", "\(plan.groups)"),
             ("trajectories", "\(plan.trajectories)" + (plan.skippedLines > 0 ? " (\(plan.skippedLines) lines skipped)" : "")),
             ("judge calls", "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"),
             ("input tokens", "~\(plan.usage.prompt)"),
             ("output tokens", "~\(plan.usage.completion)"),
-            ("cost", cost.map { String(format: "~$%.4f", $0) } ?? "unknown: no price for \(endpoint.name) (pass --prices FILE)"),
+            ("cost", cost.map { String(format: "~$%.4f", $0) } ?? "unknown: no price for \(run.endpoint.name) (pass --prices FILE)"),
         ]
-        let width = rows.map(\.0.count).max() ?? 0
         print("gavel rank --dry-run (no judge was called)")
-        for (k, v) in rows { print("  " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+        print(KeyValueTable(rows).render(), terminator: "")
     }
 }
 

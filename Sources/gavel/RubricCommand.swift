@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelSupport
 
 /// `gavel rubric`: list, show and check rubric files.
 struct RubricCommand: ParsableCommand {
@@ -27,17 +28,17 @@ struct RubricCommand: ParsableCommand {
             discussion: "Example:\n  gavel rubric list")
 
         func run() throws {
-            let entries = RubricLibrary().all()
-            let width = entries.map(\.rubric.name.count).max() ?? 0
-            for e in entries {
+            var rows: [(String, String)] = []
+            for e in RubricLibrary().all() {
                 let r = e.rubric
                 var defaults: [String] = []
                 if let j = r.judge { defaults.append("judge \(j)") }
                 if let t = r.temperature { defaults.append("temperature \(t)") }
                 if let k = r.samples { defaults.append("samples \(k)") }
                 let extra = defaults.isEmpty ? "" : " [" + defaults.joined(separator: ", ") + "]"
-                print(r.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + r.description + extra + "  (" + r.source + ")")
+                rows.append((r.name, r.description + extra + "  (" + r.source + ")"))
             }
+            print(KeyValueTable(rows).render(indent: ""), terminator: "")
         }
     }
 
@@ -55,7 +56,7 @@ struct RubricCommand: ParsableCommand {
                 print(entry.rubric.text)
             } catch {
                 printError("\(error)")
-                throw ExitStatus.usage
+                throw ExitCode(ExitStatus.usage.rawValue)
             }
         }
     }
@@ -84,7 +85,7 @@ struct RubricCommand: ParsableCommand {
                     print("\(path): ok")
                 }
             }
-            if failed { throw ExitStatus.usage }
+            if failed { throw ExitCode(ExitStatus.usage.rawValue) }
         }
     }
 }

@@ -11,7 +11,7 @@ struct WorkerCommand: ParsableCommand {
     )
 
     func run() throws {
-        let status = PoolWorker.run()
+        let status = ScorePoolMessages.serveWorker()
         if status != 0 { throw ExitCode(status) }
     }
 }

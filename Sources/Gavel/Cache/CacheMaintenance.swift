@@ -1,4 +1,5 @@
 import Foundation
+import GavelJSON
 
 /// Inspecting and trimming a cache directory: statistics, pruning by age and size, clearing.
 public struct CacheMaintenance: Sendable {

@@ -1,14 +1,16 @@
+import GavelJSON
+import GavelSupport
 import Logging
 
-/// A judge that answers from the disk cache when it can and stores what its inner judge answers.
+/// A judge that answers from a cache store when it can and stores what its inner judge answers.
 public final class CachingJudge: Judge {
     public let inner: any Judge
-    public let cache: JudgeCache
+    public let cache: any JudgeCacheStore
     private let logger: Logger
     /// The inner judge's identity digest; its settings do not change during a run.
     public let identityDigest: String
 
-    public init(_ inner: any Judge, cache: JudgeCache, logger: Logger = Logger(label: "gavel.cache")) {
+    public init(_ inner: any Judge, cache: any JudgeCacheStore, logger: Logger = Logger(label: "gavel.cache")) {
         self.inner = inner
         self.cache = cache
         self.logger = logger
@@ -22,6 +24,13 @@ public final class CachingJudge: Judge {
 
     public var name: String { inner.name }
     public var cacheIdentity: JSONValue { inner.cacheIdentity }
+    public var callStatistics: JudgeStatistics? { inner.callStatistics }
+
+    public func wouldAnswerFromCache(_ prompt: JudgePrompt) async throws -> Bool {
+        guard cache.mode.reads else { return false }
+        let cache = self.cache, key = key(for: prompt), count = prompt.ids.count
+        return try await offload { cache.lookup(key, count: count) } != nil
+    }
 
     public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
         guard cache.mode != .off else { return try await inner.judge(prompt) }

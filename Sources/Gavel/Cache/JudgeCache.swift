@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import GavelJSON
+import GavelSupport
 import Logging
 import Synchronization
 
@@ -173,21 +175,14 @@ public final class JudgeCache: Sendable {
     }
 
     static func atomicWrite(_ bytes: [UInt8], to file: String, folder: String) throws {
-        guard let (fd, temp) = FileDescriptorIO.makeTemporary("\(folder)/.tmp-XXXXXX") else {
-            throw CacheError("cannot write in \(folder): \(String(cString: strerror(errno)))")
-        }
-        fchmod(fd, 0o600)
-        guard FileDescriptorIO.writeAll(fd, bytes) else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            unlink(temp)
-            throw CacheError("cannot write \(file): \(reason)")
-        }
-        close(fd)
-        guard rename(temp, file) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            throw CacheError("cannot move \(temp) to \(file): \(reason)")
+        do {
+            try AtomicFile.write(bytes, to: file, temporaryIn: folder, permissions: 0o600)
+        } catch {
+            switch error.step {
+            case .create: throw CacheError("cannot write in \(folder): \(error.reason)")
+            case .write: throw CacheError("cannot write \(file): \(error.reason)")
+            case .move: throw CacheError("cannot move a new entry to \(file): \(error.reason)")
+            }
         }
     }
 }

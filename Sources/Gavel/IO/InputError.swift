@@ -1,3 +1,4 @@
+import GavelSupport
 import Glibc
 
 /// A problem with an input file or line, located by file and line number.

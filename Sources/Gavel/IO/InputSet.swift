@@ -1,4 +1,5 @@
 import Foundation
+import GavelSupport
 
 /// The input files of a run, open for streaming and for reading single lines back by offset.
 ///

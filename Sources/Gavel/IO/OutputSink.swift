@@ -1,4 +1,5 @@
 import Foundation
+import GavelSupport
 
 /// Where ranked JSONL goes: a file written through a temporary file and renamed at the end,
 /// or standard output, streamed. Writes are buffered; a line is never left half-written.
@@ -101,7 +102,7 @@ public final class OutputSink: @unchecked Sendable {
     }
 
     /// Appends a score-stage chunk (complete lines), then releases it.
-    public func write(chunk: ScoreChunk) throws {
+    public func write(chunk: ByteChunk) throws {
         defer { chunk.release() }
         try chunk.withUnsafeBytes { raw in
             if buffer.isEmpty && raw.count >= flushThreshold {
@@ -140,14 +141,11 @@ public final class OutputSink: @unchecked Sendable {
             guard close(fd) == 0 else { throw OutputError("cannot write \(finalPath): \(String(cString: strerror(errno)))") }
             return
         }
-        guard fsync(fd) == 0, close(fd) == 0 else {
-            unlink(tempPath)
-            throw OutputError("cannot write \(finalPath): \(String(cString: strerror(errno)))")
-        }
-        guard rename(tempPath, finalPath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tempPath)
-            throw OutputError("cannot move the output into place at \(finalPath): \(reason)")
+        do {
+            try AtomicFile.commit(fd: fd, temp: tempPath, to: finalPath, sync: true)
+        } catch {
+            throw error.step == .move ? OutputError("cannot move the output into place at \(finalPath): \(error.reason)")
+                : OutputError("cannot write \(finalPath): \(error.reason)")
         }
     }
 }

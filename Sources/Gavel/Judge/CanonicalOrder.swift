@@ -1,4 +1,6 @@
 import Crypto
+import GavelJSON
+import GavelSupport
 
 /// Content hashes of trajectories, the canonical order of a group, and per-sample permutations.
 ///
@@ -29,15 +31,10 @@ public enum CanonicalOrder {
     public static func permutation(canonical: [Int], groupHash: String, sample k: Int) -> [Int] {
         guard k > 0, canonical.count > 1 else { return canonical }
         let digest = Array(SHA256.hash(data: Array("\(groupHash)/\(k)".utf8)))
-        var state = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        var rng = SplitMix64(seed: digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
         var result = canonical
         for i in stride(from: result.count - 1, to: 0, by: -1) {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            result.swapAt(i, Int(z % UInt64(i + 1)))
+            result.swapAt(i, Int(rng.next() % UInt64(i + 1)))
         }
         if result == canonical, result.count > 1 { result.swapAt(0, result.count - 1) }
         return result

@@ -1,4 +1,6 @@
 import Foundation
+import GavelHTTP
+import GavelJSON
 import Logging
 import Synchronization
 
@@ -19,6 +21,7 @@ public final class ChatJudge: Judge {
     public let endpoint: JudgeEndpoint
     public let settings: JudgeSettings
     public let statistics: JudgeStatistics
+    public var callStatistics: JudgeStatistics? { statistics }
     private let transport: any HTTPTransport
     private let logger: Logger
     private let mode: Mutex<ResponseFormatMode>
@@ -78,7 +81,7 @@ public final class ChatJudge: Judge {
         var calls = 0
         var failures = 0
         var correction: (answer: String, problem: String)?
-        var lastCause = ""
+        var lastCause = RetryCause.malformed
         while true {
             if Task.isCancelled { throw JudgeError.cancelled("cancelled") }
             let currentMode = responseFormatMode
@@ -127,13 +130,13 @@ public final class ChatJudge: Judge {
                     }
                 case 401, 403:
                     let which = endpoint.apiKey == nil ? "no API key was sent" : "the API key was refused"
-                    throw JudgeError.unauthorized("the judge at \(TransportError.redact(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key variable for \(endpoint.provider) (or --api-key-env)")
+                    throw JudgeError.unauthorized("the judge at \(URLText.redacted(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key variable for \(endpoint.provider) (or --api-key-env)")
                 case 429, 408, 500...599:
                     let message = Self.errorMessage(response)
                     if response.status >= 500, Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
                         continue
                     }
-                    lastCause = response.status == 429 ? "429" : (response.status == 408 ? "408" : "5xx")
+                    lastCause = response.status == 429 ? .rateLimited : (response.status == 408 ? .requestTimeout : .serverError)
                     let asked = Self.retryAfter(response)
                     // The judge asked every caller to wait, not just this one.
                     if response.status == 429, let asked { await limiter.pause(for: asked) }
@@ -146,7 +149,7 @@ public final class ChatJudge: Judge {
                     if response.status == 400, adjustForRejected(message: message, sent: body) {
                         continue
                     }
-                    throw JudgeError.badRequest("the judge at \(TransportError.redact(endpoint.baseURL)) refused the request with HTTP \(response.status): \(message)")
+                    throw JudgeError.badRequest("the judge at \(URLText.redacted(endpoint.baseURL)) refused the request with HTTP \(response.status): \(message)")
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw JudgeError.cancelled("cancelled") }
@@ -157,13 +160,13 @@ public final class ChatJudge: Judge {
                     if error == .couldNotResolve || error == .tls { throw JudgeError.unreachable("cannot reach the judge: \(error)") }
                     throw JudgeError.gaveUp("\(error)")
                 }
-                lastCause = error.kind
+                lastCause = .transport(error)
                 retryDelay = backoff(failures)
             }
             failures += 1
             if failures > settings.maxRetries {
-                if lastCause == TransportError.connectionRefused.kind {
-                    throw JudgeError.unreachable("cannot reach the judge at \(TransportError.redact(endpoint.baseURL)): connection refused after \(failures) attempts")
+                if lastCause == .transport(.connectionRefused) {
+                    throw JudgeError.unreachable("cannot reach the judge at \(URLText.redacted(endpoint.baseURL)): connection refused after \(failures) attempts")
                 }
                 throw JudgeError.gaveUp("gave up after \(failures) attempts; last problem: \(lastCause)")
             }
@@ -200,7 +203,7 @@ public final class ChatJudge: Judge {
             return true
         }
         if changed {
-            statistics.retry("schema_fallback")
+            statistics.retry(.schemaFallback)
             logger.warning("the judge rejected response_format \(current.rawValue) (HTTP \(status)); using \(next.rawValue) for the rest of the run")
         }
         return true
@@ -230,7 +233,7 @@ public final class ChatJudge: Judge {
             a.dropped.insert(name)
             return "leaving it out"
         }
-        statistics.retry("unsupported_parameter")
+        statistics.retry(.unsupportedParameter)
         if !action.isEmpty {
             logger.warning("the judge refused \(name) (HTTP 400: \(message)); \(action) for the rest of the run")
         }

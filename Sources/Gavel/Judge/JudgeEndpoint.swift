@@ -1,3 +1,5 @@
+import GavelHTTP
+
 /// Where and how to reach a judge model: provider, model, base URL, key and API style.
 ///
 /// Named `provider/model` as LiteLLM users know it (`openai/gpt-4o-mini`,
@@ -102,12 +104,12 @@ public struct JudgeEndpoint: Sendable, Equatable {
             throw ConfigurationError("azure needs its endpoint: set AZURE_API_BASE (e.g. https://NAME.openai.azure.com) or pass --api-base")
         }
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw ConfigurationError("--api-base must start with http:// or https://, got \"\(TransportError.redact(base))\"")
+            throw ConfigurationError("--api-base must start with http:// or https://, got \"\(URLText.redacted(base))\"")
         }
         while base.hasSuffix("/") { base.removeLast() }
         let variables = apiKeyEnv.map { [$0] } ?? provider.keyVariables
         let key = variables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
-        let loopback = CurlEasyHandle.isLoopback(base)
+        let loopback = URLText.isLoopback(base)
         if key == nil, requireKey, !provider.keyOptional, !loopback {
             let which = variables.count == 1 ? variables[0] : variables.joined(separator: " or ")
             throw ConfigurationError("no API key for \(provider.name): set \(which) in the environment (or name another variable with --api-key-env)")
@@ -119,7 +121,7 @@ public struct JudgeEndpoint: Sendable, Equatable {
 
 extension JudgeEndpoint: CustomStringConvertible {
     /// Provider, model and base URL; never the key.
-    public var description: String { "\(name) at \(TransportError.redact(baseURL))" }
+    public var description: String { "\(name) at \(URLText.redacted(baseURL))" }
 }
 
 /// A problem with the run's settings, found before any work starts.

@@ -1,3 +1,6 @@
+import GavelHTTP
+import GavelJSON
+
 /// Request parameters and retry limits of judge calls.
 public struct JudgeSettings: Sendable {
     public var temperature: Double?

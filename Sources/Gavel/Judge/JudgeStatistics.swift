@@ -5,11 +5,12 @@ public final class JudgeStatistics: Sendable {
     /// A copy of the counters.
     public struct Snapshot: Sendable, Equatable {
         public var calls = 0
-        public var retries: [String: Int] = [:]
+        public var retries: [RetryCause: Int] = [:]
         public var usage = TokenUsage()
         public var corrections = 0
         /// Answers brought to 0–1 from another scale, by why.
         public var rescales: [ScoreParser.Rescale: Int] = [:]
+        public init() {}
         public var rescaledAnswers: Int { rescales.values.reduce(0, +) }
         public var totalRetries: Int { retries.values.reduce(0, +) }
     }
@@ -21,7 +22,7 @@ public final class JudgeStatistics: Sendable {
     public var snapshot: Snapshot { state.withLock { $0 } }
 
     func call(usage: TokenUsage) { state.withLock { $0.calls += 1; $0.usage += usage } }
-    func retry(_ cause: String) { state.withLock { $0.retries[cause, default: 0] += 1 } }
+    func retry(_ cause: RetryCause) { state.withLock { $0.retries[cause, default: 0] += 1 } }
     func correction() { state.withLock { $0.corrections += 1 } }
     func rescaled(_ why: ScoreParser.Rescale) { state.withLock { $0.rescales[why, default: 0] += 1 } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GavelJSON
 
 /// Judge prices in US dollars per million tokens, by `provider/model` or bare model name.
 ///

@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// Renders a group of trajectories into the RULER-structured judge prompt.
 ///
 /// System: the task statement, then the rubric. User: the shared leading messages once in

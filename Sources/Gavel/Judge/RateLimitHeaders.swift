@@ -1,4 +1,5 @@
 import Foundation
+import GavelHTTP
 
 /// What a judge says about its rate limits in response headers: OpenAI's `x-ratelimit-*`
 /// (also sent by Azure, OpenRouter, Groq, Together and most proxies) and Anthropic's

@@ -1,3 +1,5 @@
+import GavelHTTP
+
 /// Requests-per-minute and tokens-per-minute token buckets shared by every judge call of a run,
 /// set by `--rpm`/`--tpm` or learned from the judge's rate-limit headers.
 ///

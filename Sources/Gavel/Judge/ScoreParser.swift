@@ -1,4 +1,5 @@
 import Foundation
+import GavelJSON
 
 /// Turns a judge's answer into one score and explanation per trajectory id, tolerantly.
 ///
@@ -68,12 +69,12 @@ public enum ScoreParser {
             }
         }
 
-        /// A short cause name for statistics.
-        public var cause: String {
+        /// The retry cause it counts as.
+        public var cause: RetryCause {
             switch self {
-            case .ids: return "wrong_ids"
-            case .outOfRange: return "out_of_range"
-            default: return "malformed"
+            case .ids: return .wrongIDs
+            case .outOfRange: return .outOfRange
+            default: return .malformed
             }
         }
     }

@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// The JSON schema of a judge answer for a given set of ids: `{"scores": [{trajectory_id, explanation, score}]}`.
 enum ScoresSchema {
     /// The schema with `trajectory_id` pinned to `ids` and the item count fixed.

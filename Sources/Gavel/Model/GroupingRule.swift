@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// How trajectory lines are gathered into groups.
 public enum GroupingRule: Sendable, Equatable {
     /// By the first of these dotted JSON paths that exists on the line.

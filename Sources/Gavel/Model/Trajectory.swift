@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// What the judge sees of one trajectory: its chat messages and the tools it could call.
 public struct Trajectory: Sendable, Equatable, Hashable {
     /// OpenAI-style chat messages; ART Choice objects are already replaced by their `message`.

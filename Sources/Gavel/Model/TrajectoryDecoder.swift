@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// Recognises the JSONL layouts Gavel reads and extracts the judge's view of each trajectory.
 ///
 /// - A **group line** is `{"trajectories": [ {trajectory}, ... ], ...}` (ART's own logs).

@@ -4,18 +4,19 @@ struct GroupOutcome: Sendable {
     var samples: [[Double]] = []
     /// Explanations of the first sample, per member.
     var explanations: [String] = []
-    /// Set by the score stage.
-    var scores: ScoreStage.GroupScores?
     /// Why the group has no scores, if it has none.
-    var error: String?
+    var failure: GroupFailure?
     /// Whether every judge answer for the group came from the cache.
     var cached = false
 
-    static func failed(_ why: String) -> GroupOutcome { GroupOutcome(error: why) }
+    static func failed(_ why: GroupFailure) -> GroupOutcome { GroupOutcome(failure: why) }
 
-    /// The group as the score stage's batches carry it.
-    func batchGroup(key: String, count: Int) -> EncodeBatch.Group {
-        EncodeBatch.Group(key: key, error: error ?? (scores == nil ? "not judged" : nil), scores: scores,
-                          explanations: explanations, samples: samples, cached: cached, count: count)
+    /// The group as the score stage's batches carry it, its samples combined into scores.
+    func batchGroup(key: String, count: Int, advantage: AdvantageMode) -> EncodeBatch.Group {
+        guard failure == nil, !samples.isEmpty else {
+            return EncodeBatch.Group(key: key, failure: failure ?? .notJudged, count: count)
+        }
+        return EncodeBatch.Group(key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
+                                 explanations: explanations, samples: samples, cached: cached, count: count)
     }
 }

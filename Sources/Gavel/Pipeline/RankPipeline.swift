@@ -1,4 +1,6 @@
 import Foundation
+import GavelHTTP
+import GavelSupport
 import Logging
 import Synchronization
 
@@ -15,6 +17,8 @@ public final class RankPipeline: Sendable {
     private let progress: (@Sendable (Int, Int) -> Void)?
     private let makeExecutor: ExecutorFactory
     private let gate: AsyncSemaphore
+    /// The input, indexed on first use: a run, its plan and its prompts share one scan.
+    private let indexed = Mutex<(InputSet, InputIndex)?>(nil)
 
     /// Chooses the score stage's executor once the input's size is known: (trajectories, input bytes).
     public typealias ExecutorFactory = @Sendable (_ trajectories: Int, _ inputBytes: Int) throws -> any ScoreExecutor
@@ -41,10 +45,8 @@ public final class RankPipeline: Sendable {
             logger.debug("phase \(name) took \(String(format: "%.3f", (now - phase).seconds)) s")
             phase = now
         }
-        let inputs = try InputSet(paths: options.inputs)
-        let options = self.options
-        // Indexing reads the whole input: off the cooperative pool.
-        let index = try await offload { try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes) }
+        let (inputs, index) = try await indexedInput()
+        let indexSeconds = (ContinuousClock.now - start).seconds
         lap("index")
         for skipped in index.skipped { logger.warning("skipped \(skipped)") }
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
@@ -58,6 +60,7 @@ public final class RankPipeline: Sendable {
         summary.groups = index.groups.count
         summary.trajectories = index.trajectoryCount
         summary.skippedLines = index.skipped.count
+        summary.indexSeconds = indexSeconds
 
         let executor = try makeExecutor(summary.trajectories, index.records.reduce(0) { $0 + $1.length })
         summary.scoreExecutor = executor.name
@@ -93,12 +96,23 @@ public final class RankPipeline: Sendable {
         try sink.finish()
         let outcomes = board.all
 
-        let caching = judge as? CachingJudge
-        if let stats = ((caching?.inner ?? judge) as? ChatJudge)?.statistics { summary.judge = stats.snapshot }
-        summary.cache = caching.map { $0.cache.statistics }
+        if let stats = judge.callStatistics { summary.judge = stats.snapshot }
         summary.cachedGroups = outcomes.reduce(0) { $0 + ($1?.cached == true ? 1 : 0) }
         summary.wallSeconds = (ContinuousClock.now - start).seconds
         return summary
+    }
+
+    /// The input set and its index, scanned once (off the cooperative pool: it reads the whole input).
+    func indexedInput() async throws -> (InputSet, InputIndex) {
+        if let done = indexed.withLock({ $0 }) { return done }
+        let options = self.options
+        let result = try await offload { () throws -> (InputSet, InputIndex) in
+            let inputs = try InputSet(paths: options.inputs)
+            let index = try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+            return (inputs, index)
+        }
+        indexed.withLock { $0 = result }
+        return result
     }
 
     // MARK: Judge
@@ -119,10 +133,7 @@ public final class RankPipeline: Sendable {
             }
             while next < min(limit, total) { dispatch() }
             while let (g, done, error) = await group.next() {
-                var outcome = done
-                if outcome.error == nil {
-                    outcome.scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: outcome.samples), mode: options.advantage)
-                }
+                let outcome = done
                 board.post(g, outcome)
                 finished += 1
                 progress?(finished, total)
@@ -141,7 +152,7 @@ public final class RankPipeline: Sendable {
                         logger.error("group \(index.groups[g].key) failed: \(error.description)")
                         if options.onError == .fail { stop = true }
                     }
-                } else if outcome.error == nil {
+                } else if outcome.failure == nil {
                     summary.judgedGroups += 1
                 }
                 if Task.isCancelled { summary.interrupted = true }
@@ -153,9 +164,8 @@ public final class RankPipeline: Sendable {
                 if next < total { dispatch() }
             }
         }
-        let reason = summary.interrupted ? "not judged: the run was interrupted"
-            : summary.fatalError.map { "not judged: the run stopped: \($0.description)" }
-            ?? "not judged: the run stopped after a failed group (--on-error fail)"
+        let reason: GroupFailure = summary.interrupted ? .interrupted
+            : summary.fatalError.map { .runStopped($0.description) } ?? .stoppedAfterFailure
         for g in 0..<total where !board.isPosted(g) {
             summary.unjudgedGroups += 1
             board.post(g, .failed(reason))
@@ -200,12 +210,11 @@ public final class RankPipeline: Sendable {
             }
             return (g, outcome, nil)
         } catch let error as JudgeError {
-            return (g, .failed(error.isCancellation ? "not judged: the run was interrupted" : error.description), error)
+            return (g, .failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
         } catch is CancellationError {
-            return (g, .failed("not judged: the run was interrupted"), JudgeError.cancelled("cancelled"))
+            return (g, .failed(.interrupted), JudgeError.cancelled("cancelled"))
         } catch {
-            let e = JudgeError.gaveUp("\(error)")
-            return (g, .failed("\(error)"), e)
+            return (g, .failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
         }
     }
 
@@ -219,7 +228,7 @@ public final class RankPipeline: Sendable {
     private func write(index: InputIndex, inputs: InputSet, board: OutcomeBoard, to sink: OutputSink, on executor: any ScoreExecutor) async throws {
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
-        var pending: [Task<ScoreChunk, any Error>] = []
+        var pending: [Task<ByteChunk, any Error>] = []
 
         /// The batch being filled, and the slot of each group already in it.
         var batch = EncodeBatch()
@@ -267,7 +276,7 @@ public final class RankPipeline: Sendable {
                 }
                 slot = batch.groups.count
                 slots[g] = slot
-                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
+                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count, advantage: options.advantage))
             }
             let line = EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member))
             batch.lines.append(line)

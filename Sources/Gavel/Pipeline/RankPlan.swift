@@ -1,3 +1,5 @@
+import GavelSupport
+
 /// What a run would do, without calling the judge: for `--dry-run` and `--show-prompt`.
 public struct RankPlan: Sendable {
     public var groups = 0
@@ -14,26 +16,17 @@ public struct RankPlan: Sendable {
 extension RankPipeline {
     /// Scans and groups the input and renders every prompt, but calls no judge and writes nothing.
     public func plan() async throws -> RankPlan {
-        let inputs = try InputSet(paths: options.inputs)
-        let options = self.options
-        // Indexing reads the whole input: off the cooperative pool.
-        let index = try await offload { try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes) }
+        let (inputs, index) = try await indexedInput()
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
         var plan = RankPlan()
         plan.groups = index.groups.count
         plan.trajectories = index.trajectoryCount
         plan.skippedLines = index.skipped.count
-        let caching = judge as? CachingJudge
         for g in index.groups.indices {
             for prompt in try prompts(forGroup: g, index: index, inputs: inputs) {
-                if let caching, caching.cache.mode.reads {
-                    let cache = caching.cache
-                    let key = caching.key(for: prompt)
-                    let count = prompt.ids.count
-                    if try await offload({ cache.lookup(key, count: count) }) != nil {
-                        plan.cachedCalls += 1
-                        continue
-                    }
+                if try await judge.wouldAnswerFromCache(prompt) {
+                    plan.cachedCalls += 1
+                    continue
                 }
                 plan.calls += 1
                 plan.usage += TokenUsage(prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
@@ -45,10 +38,7 @@ extension RankPipeline {
 
     /// The prompts (one per sample) that the group named `key` would send; nil if there is no such group.
     public func prompts(forGroupNamed key: String) async throws -> [JudgePrompt]? {
-        let inputs = try InputSet(paths: options.inputs)
-        let options = self.options
-        // Indexing reads the whole input: off the cooperative pool.
-        let index = try await offload { try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes) }
+        let (inputs, index) = try await indexedInput()
         guard let g = index.groups.firstIndex(where: { $0.key == key }) else { return nil }
         return try prompts(forGroup: g, index: index, inputs: inputs)
     }

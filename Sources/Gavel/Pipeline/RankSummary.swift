@@ -15,10 +15,14 @@ public struct RankSummary: Sendable {
     /// Where the score stage ran (inline, thread, process).
     public var scoreExecutor = ""
     public var wallSeconds = 0.0
+    /// Of which reading and indexing the input.
+    public var indexSeconds = 0.0
     /// Set when a fatal judge error stopped the run.
     public var fatalError: JudgeError?
     /// Set when the run was interrupted (SIGINT/SIGTERM).
     public var interrupted = false
+    /// Connections the transport opened.
+    public var connections = 0
     /// The first group failure, for the message.
     public var firstFailure: String?
 

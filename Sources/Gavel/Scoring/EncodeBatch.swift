@@ -1,4 +1,5 @@
 import Foundation
+import GavelJSON
 
 /// A batch of output lines for the score stage, with the results of the groups they belong to.
 ///
@@ -9,9 +10,8 @@ public struct EncodeBatch: Sendable, Equatable {
     /// One judged (or failed) group.
     public struct Group: Sendable, Equatable {
         public var key: String
-        /// Why the group has no scores; nil when it has them.
-        public var error: String?
-        public var scores: ScoreStage.GroupScores?
+        /// The combined scores, or why the group has none.
+        public var result: Result<ScoreStage.GroupScores, GroupFailure>
         /// First sample's explanation per member.
         public var explanations: [String]
         /// `samples[k][m]`: sample k's score for member m.
@@ -20,22 +20,35 @@ public struct EncodeBatch: Sendable, Equatable {
         /// Members in the group.
         public var count: Int
 
-        public init(key: String, error: String? = nil, scores: ScoreStage.GroupScores? = nil, explanations: [String] = [],
-                    samples: [[Double]] = [], cached: Bool = false, count: Int) {
+        /// A judged group.
+        public init(key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [],
+                    cached: Bool = false, count: Int) {
             self.key = key
-            self.error = error
-            self.scores = scores
+            self.result = .success(scores)
             self.explanations = explanations
             self.samples = samples
             self.cached = cached
             self.count = count
         }
 
+        /// A group without scores.
+        public init(key: String, failure: GroupFailure, count: Int) {
+            self.key = key
+            self.result = .failure(failure)
+            self.explanations = []
+            self.samples = []
+            self.cached = false
+            self.count = count
+        }
+
         /// The annotation of member `m`.
         public func annotation(member m: Int) -> ScoreStage.Annotation {
-            guard error == nil, let scores, m < scores.scores.count else {
-                return ScoreStage.Annotation(group: key, error: error ?? "not judged")
+            let scores: ScoreStage.GroupScores
+            switch result {
+            case .failure(let failure): return ScoreStage.Annotation(group: key, failure: failure)
+            case .success(let s): scores = s
             }
+            guard m < scores.scores.count else { return ScoreStage.Annotation(group: key, failure: .notJudged) }
             var a = ScoreStage.Annotation(group: key)
             a.score = scores.scores[m]
             a.spread = m < scores.spread.count ? scores.spread[m] : 0
@@ -120,7 +133,7 @@ public struct EncodeBatch: Sendable, Equatable {
 
     /// The annotations of a line: one for a trajectory line, one per member for a group line.
     func annotations(of line: Line) -> [ScoreStage.Annotation] {
-        guard line.slot >= 0, line.slot < groups.count else { return [ScoreStage.Annotation(group: "", error: "not judged")] }
+        guard line.slot >= 0, line.slot < groups.count else { return [ScoreStage.Annotation(group: "", failure: .notJudged)] }
         let g = groups[line.slot]
         return line.member >= 0 ? [g.annotation(member: line.member)] : (0..<g.count).map { g.annotation(member: $0) }
     }

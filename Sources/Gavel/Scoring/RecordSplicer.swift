@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// Adds a judgement to a record by splicing bytes: the original text passes through untouched
 /// and only `reward`, `metrics`, `logs` and `gavel` are rewritten or added.
 ///
@@ -197,7 +199,7 @@ struct RecordSplicer {
         }
 
         let gavel = JSONWriter.encode(.object(ScoreStage.gavelObject(a, context: context)))
-        if a.error == nil {
+        if a.failure == nil {
             let score = JSONWriter.encode(.double(a.score))
             let reward = find("reward", in: ms)
             let original: [UInt8] = reward.map { Array(UnsafeBufferPointer(rebasing: b[$0.valueStart..<$0.valueEnd])) } ?? Array("null".utf8)

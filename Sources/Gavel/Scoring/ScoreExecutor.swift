@@ -1,18 +1,17 @@
 import Dispatch
+import GavelSupport
 
-/// Runs the score stage's work: in the calling task, on threads, or in a process pool.
+/// Runs the score stage's encoding of output lines: in the calling task, on threads, or in a process pool.
 public protocol ScoreExecutor: Sendable {
     /// A short name for logs and benchmarks.
     var name: String { get }
-    /// Combines each group's samples.
-    func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores]
     /// Encodes the batch's lines, in order, as one JSONL chunk (each line ends with a newline).
-    func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk
+    func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ByteChunk
     /// Starts encoding `batch` now and returns the task that yields its chunk.
     ///
     /// Batches started one after another begin in that order, so a caller that keeps several in
     /// flight and takes their chunks in order never waits on a batch stuck behind later ones.
-    func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ScoreChunk, any Error>
+    func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ByteChunk, any Error>
     /// Releases workers, if any.
     func shutdown() async
     /// Batches worth keeping in flight at once: 1 runs each batch to completion in the calling
@@ -21,7 +20,7 @@ public protocol ScoreExecutor: Sendable {
 }
 
 extension ScoreExecutor {
-    public func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ScoreChunk, any Error> {
+    public func start(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> Task<ByteChunk, any Error> {
         Task { try await encode(batch, context: context) }
     }
     public func shutdown() async {}
@@ -33,12 +32,8 @@ public struct InlineScoreExecutor: ScoreExecutor {
     public init() {}
     public var name: String { "inline" }
 
-    public func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores] {
-        groups.map { ScoreStage.combine($0, mode: mode) }
-    }
-
-    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk {
-        ScoreChunk(try ScoreStage.encodeChunk(batch, context: context))
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ByteChunk {
+        ByteChunk(try ScoreStage.encodeChunk(batch, context: context))
     }
 }
 
@@ -48,17 +43,13 @@ public struct ThreadScoreExecutor: ScoreExecutor {
     public init(threads: Int) { self.threads = max(1, threads) }
     public var name: String { "thread" }
 
-    public func combine(_ groups: [ScoreStage.GroupSamples], mode: AdvantageMode) async throws -> [ScoreStage.GroupScores] {
-        try await parallelChunks(groups) { $0.map { ScoreStage.combine($0, mode: mode) } }.flatMap { $0 }
-    }
-
-    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ScoreChunk {
+    public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ByteChunk {
         let parts = try await parallelChunks(Array(batch.lines.indices)) { try ScoreStage.encodeChunk(batch, lines: ($0.first ?? 0)..<(($0.last ?? -1) + 1), context: context) }
-        guard parts.count > 1 else { return ScoreChunk(parts.first ?? []) }
+        guard parts.count > 1 else { return ByteChunk(parts.first ?? []) }
         var joined: [UInt8] = []
         joined.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for p in parts { joined.append(contentsOf: p) }
-        return ScoreChunk(joined)
+        return ByteChunk(joined)
     }
 
     /// Runs `transform` on `threads` contiguous chunks of `items` in parallel; results in chunk order.

@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// The CPU-heavy stage after judging, as pure functions: combine a group's judge samples into
 /// scores, ranks and advantages, and encode output lines. Every executor (inline, threads,
 /// process pool) calls these same functions, so their outputs are byte-identical.
@@ -23,7 +25,7 @@ public enum ScoreStage {
     public struct Annotation: Sendable, Equatable {
         public var group: String
         /// Why the trajectory has no score; nil when it has one.
-        public var error: String?
+        public var failure: GroupFailure?
         public var score = 0.0
         public var spread = 0.0
         public var rank = 0
@@ -34,9 +36,9 @@ public enum ScoreStage {
         public var samples: [Double] = []
         public var cached = false
 
-        public init(group: String, error: String? = nil) {
+        public init(group: String, failure: GroupFailure? = nil) {
             self.group = group
-            self.error = error
+            self.failure = failure
         }
     }
 
@@ -115,7 +117,7 @@ public enum ScoreStage {
     /// already there), `metrics.ruler_score` = score, `logs` += the explanation, and a `gavel`
     /// object. Unscored: only `gavel: {group, error}`; the original fields stay as they were.
     static func annotate(_ object: inout JSONObject, _ a: Annotation, context: EncodeContext) {
-        guard a.error == nil else {
+        guard a.failure == nil else {
             object["gavel"] = .object(gavelObject(a, context: context))
             return
         }
@@ -140,7 +142,7 @@ public enum ScoreStage {
 
     /// The `gavel` object of an annotation.
     static func gavelObject(_ a: Annotation, context: EncodeContext) -> JSONObject {
-        if let error = a.error { return JSONObject(pairs: ["group": .string(a.group), "error": .string(error)]) }
+        if let failure = a.failure { return JSONObject(pairs: ["group": .string(a.group), "error": .string(failure.description)]) }
         var gavel = JSONObject()
         gavel["group"] = .string(a.group)
         gavel["score"] = .double(a.score)

@@ -1,4 +1,5 @@
 import Foundation
+import GavelSupport
 
 /// Reusable memory for reading byte spans of input files: grown when a span needs more, never
 /// zero-filled, freed in deinit. A worker process keeps one for its whole life, so reading a

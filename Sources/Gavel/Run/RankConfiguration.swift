@@ -1,0 +1,75 @@
+import GavelHTTP
+import GavelJSON
+
+/// Everything a ranking run is, as plain values: what a command line, a config file or a service
+/// request says. `RankRun` turns it into the running object graph.
+public struct RankConfiguration: Sendable {
+    /// Which rubric the judge gets.
+    public enum RubricChoice: Sendable, Equatable {
+        /// Gavel's default RULER rubric.
+        case standard
+        /// A rubric by name (a file in the search path or a bundled one) or a path to a rubric file.
+        case named(String)
+        /// Rubric text given inline.
+        case text(String)
+    }
+
+    /// Where the score stage (output encoding) runs.
+    public enum ScoreStageMode: String, Sendable, CaseIterable {
+        /// Inline for small inputs, the process pool from `autoProcessThresholdBytes` of input.
+        case auto
+        case inline
+        case thread
+        case process
+    }
+
+    /// Input size from which `auto` uses the process pool (measured with gavel-bench score).
+    public static let autoProcessThresholdBytes = 128_000_000
+    /// The judge used when neither the configuration nor the rubric names one.
+    public static let defaultJudge = "openai/gpt-4o-mini"
+
+    /// The pipeline's settings: inputs, output, grouping, concurrency, advantages, samples.
+    /// `pipeline.rubric` and `pipeline.samples` are filled in from `rubric` and `samples`.
+    public var pipeline: RankOptions
+    /// Judge samples per group; nil takes the rubric's, else 1.
+    public var samples: Int?
+    public var rubric: RubricChoice = .standard
+    /// Folders searched for rubric names.
+    public var rubricSearchPath = ["Rubrics"]
+
+    /// The judge as PROVIDER/MODEL; nil takes the rubric's, else `defaultJudge`.
+    public var judge: String?
+    public var apiBase: String?
+    /// The environment variable holding the API key, instead of the provider's usual one.
+    public var apiKeyEnv: String?
+    public var responseFormat: ResponseFormatMode = .jsonSchema
+    /// Request parameters and retries; a nil temperature takes the rubric's.
+    public var judgeSettings = JudgeSettings()
+    public var requestsPerMinute: Int?
+    public var tokensPerMinute: Int?
+    /// TLS files; nil ones fall back to the environment's CA variables.
+    public var caFile: String?
+    public var clientCertificate: String?
+    public var clientKey: String?
+
+    public var cacheMode: CacheMode = .readwrite
+    public var cacheDirectory = "Cache"
+
+    public var scoreStage: ScoreStageMode = .auto
+    /// Worker processes or threads; nil uses the active cores.
+    public var workers: Int?
+    /// The executable whose `worker` subcommand serves the process pool (normally the running `gavel`).
+    public var workerExecutable: String?
+    /// Debug hook: the first worker dies on this job.
+    public var crashFirstWorkerAtJob: Int?
+
+    /// A JSON price file added to the bundled table.
+    public var priceFile: String?
+    /// The process environment: API keys, CA variables. Read once, here, never logged.
+    public var environment: [String: String]
+
+    public init(inputs: [String], environment: [String: String]) {
+        pipeline = RankOptions(inputs: inputs)
+        self.environment = environment
+    }
+}

@@ -1,0 +1,65 @@
+import GavelPool
+
+/// Why a ranking run could not start or finish (judge failures of single groups are in the summary).
+public enum RankFailure: Error, Sendable, CustomStringConvertible {
+    /// The configuration cannot work: an unknown provider, a missing key, a bad rubric or price file.
+    case configuration(String)
+    /// The cache folder cannot be used.
+    case cache(String)
+    /// An input file is missing, unreadable or malformed.
+    case input(InputError)
+    /// The output cannot be written.
+    case output(OutputError)
+    /// The score stage's worker pool failed.
+    case scoreStage(ProcessPool.PoolError)
+    /// The group named for a prompt preview is not in the input.
+    case noSuchGroup(String)
+
+    /// The wrapped failure, for errors the run's parts throw.
+    init(_ error: any Error) {
+        switch error {
+        case let e as RankFailure: self = e
+        case let e as InputError: self = .input(e)
+        case let e as OutputError: self = .output(e)
+        case let e as ProcessPool.PoolError: self = .scoreStage(e)
+        case let e as ConfigurationError: self = .configuration(e.description)
+        default: self = .configuration("\(error)")
+        }
+    }
+
+    /// The process exit status this failure maps to.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .configuration, .cache, .input, .noSuchGroup: return .usage
+        case .output(let e): return e.isClosedByReader ? .brokenPipe : .usage
+        case .scoreStage: return .groupsFailed
+        }
+    }
+
+    /// Whether the output's reader went away (`| head`): a quiet stop, not an error to shout about.
+    public var isClosedByReader: Bool {
+        if case .output(let e) = self { return e.isClosedByReader }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .configuration(let m): return m
+        case .cache(let m): return m
+        case .input(let e): return e.description
+        case .output(let e): return e.description
+        case .scoreStage(let e): return e.description
+        case .noSuchGroup(let key):
+            return "no group \"\(key)\" in the input (group keys come from the grouping rule, or group_id / metadata.group_id / metadata.scenario_id)"
+        }
+    }
+}
+
+extension RankSummary {
+    /// The exit status of a finished run.
+    public var exitStatus: ExitStatus {
+        if interrupted { return .interrupted }
+        if let fatalError { return fatalError.isAccessProblem ? .judgeUnavailable : .groupsFailed }
+        return isComplete ? .ok : .groupsFailed
+    }
+}

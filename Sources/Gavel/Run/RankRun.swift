@@ -1,0 +1,157 @@
+import Foundation
+import GavelCurl
+import GavelHTTP
+import GavelPool
+import GavelSupport
+import Logging
+
+/// One ranking run, built from a `RankConfiguration`: resolves the rubric, the judge endpoint and
+/// its key, the TLS trust, the descriptor budget, the transport, the cache and the score stage,
+/// and runs the pipeline over them. Executables stay thin: parse → configuration → run → exit status.
+public final class RankRun: Sendable {
+    public let configuration: RankConfiguration
+    /// The judge endpoint (its key never appears in a description).
+    public let endpoint: JudgeEndpoint
+    public let rubric: Rubric
+    public let prices: PriceTable
+    /// Judge calls in flight at once, after fitting the open-file limit.
+    public let concurrency: Int
+    private let pipeline: RankPipeline
+    private let transport: CurlTransport
+    private let statistics: JudgeStatistics
+    private let cache: (any JudgeCacheStore)?
+
+    /// Builds the run. `callsJudge` false (a dry run, a prompt preview) needs no API key.
+    public init(configuration: RankConfiguration, callsJudge: Bool = true, observer: (any RankObserver)? = nil,
+                logger: Logger = Logger(label: "gavel")) throws(RankFailure) {
+        self.configuration = configuration
+        let env = configuration.environment
+        do {
+            switch configuration.rubric {
+            case .standard: rubric = .default
+            case .text(let text): rubric = Rubric(name: "inline", text: text)
+            case .named(let name):
+                let entry = try RubricLibrary(searchPath: configuration.rubricSearchPath).load(name)
+                for warning in entry.warnings { logger.warning("\(warning)") }
+                rubric = entry.rubric
+            }
+            endpoint = try JudgeEndpoint.resolve(
+                judge: configuration.judge ?? rubric.judge ?? RankConfiguration.defaultJudge, apiBase: configuration.apiBase,
+                apiKeyEnv: configuration.apiKeyEnv, environment: env, requireKey: callsJudge)
+            var table = PriceTable.bundled
+            if let file = configuration.priceFile { table = table.merging(try PriceTable.load(path: file)) }
+            prices = table
+        } catch {
+            throw RankFailure(error)
+        }
+        var settings = configuration.judgeSettings
+        if settings.temperature == nil { settings.temperature = rubric.temperature }
+        var options = configuration.pipeline
+        options.rubric = rubric
+        options.samples = configuration.samples ?? rubric.samples ?? 1
+
+        // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
+        let workers = configuration.workers ?? ProcessInfo.processInfo.activeProcessorCount
+        var concurrency = options.concurrency
+        if let limit = DescriptorLimit.raiseSoftLimit() {
+            let poolWorkers = configuration.scoreStage == .inline ? 0 : workers
+            let fitting = DescriptorLimit.fittingConcurrency(concurrency, limit: limit, workers: poolWorkers, files: options.inputs.count)
+            if fitting < concurrency {
+                logger.warning("concurrency \(concurrency) does not fit the open-file limit of \(limit) (ulimit -n); using \(fitting). Raise the limit with `ulimit -n` to call more at once.")
+                concurrency = fitting
+            }
+        }
+        options.concurrency = concurrency
+        self.concurrency = concurrency
+
+        let tls = TLSTrust.resolve(caFile: configuration.caFile, clientCertificate: configuration.clientCertificate,
+                                   clientKey: configuration.clientKey, environment: env)
+        do {
+            CurlGlobal.initialize()
+            transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: tls))
+        } catch {
+            throw .configuration("cannot start the HTTP transport: \(error)")
+        }
+        let limiter = configuration.requestsPerMinute == nil && configuration.tokensPerMinute == nil
+            ? nil : RateLimiter(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute)
+        let chat = ChatJudge(endpoint: endpoint, settings: settings, transport: transport, rateLimiter: limiter,
+                             initialMode: configuration.responseFormat, logger: logger)
+        statistics = chat.statistics
+        if configuration.cacheMode == .off {
+            cache = nil
+        } else {
+            do {
+                cache = try JudgeCache(directory: configuration.cacheDirectory, mode: configuration.cacheMode, logger: logger)
+            } catch {
+                throw .cache("\(error)")
+            }
+        }
+        let judge: any Judge = cache.map { CachingJudge(chat, cache: $0, logger: logger) } ?? chat
+
+        let stats = statistics, store = cache, endpoint = self.endpoint, table = prices
+        var report: (@Sendable (Int, Int) -> Void)?
+        if let observer {
+            report = { @Sendable done, total in
+                let snapshot = stats.snapshot
+                observer.progress(RankProgress(done: done, total: total, judge: snapshot, cacheHits: store?.statistics.hits,
+                                               cost: table.cost(snapshot.usage, for: endpoint)))
+            }
+        }
+        pipeline = RankPipeline(options: options, judge: judge, executor: Self.executorFactory(configuration, workers: workers, logger: logger),
+                                logger: logger, progress: report)
+    }
+
+    /// Runs the pipeline. Judge failures are in the summary (see `RankSummary.exitStatus`).
+    public func run() async throws(RankFailure) -> RankSummary {
+        var summary: RankSummary
+        do {
+            summary = try await pipeline.run()
+        } catch {
+            throw RankFailure(error)
+        }
+        if let cache {
+            let stats = cache.statistics
+            summary.cache = stats
+            cache.recordRun(hits: stats.hits, misses: stats.misses)
+        }
+        summary.connections = transport.statistics.connections
+        return summary
+    }
+
+    /// What the run would do, calling no judge and writing nothing.
+    public func plan() async throws(RankFailure) -> RankPlan {
+        do { return try await pipeline.plan() } catch { throw RankFailure(error) }
+    }
+
+    /// The exact prompts (one per sample) the group with this key would send.
+    public func prompts(forGroupNamed key: String) async throws(RankFailure) -> [JudgePrompt] {
+        let prompts: [JudgePrompt]?
+        do { prompts = try await pipeline.prompts(forGroupNamed: key) } catch { throw RankFailure(error) }
+        guard let prompts else { throw .noSuchGroup(key) }
+        return prompts
+    }
+
+    /// The estimated price of `usage` with this run's judge, if its price is known.
+    public func cost(_ usage: TokenUsage) -> Double? { prices.cost(usage, for: endpoint) }
+
+    /// Chooses the score stage's executor once the input's size is known.
+    static func executorFactory(_ configuration: RankConfiguration, workers: Int, logger: Logger) -> RankPipeline.ExecutorFactory {
+        let mode = configuration.scoreStage, crash = configuration.crashFirstWorkerAtJob
+        let executable = configuration.workerExecutable ?? Self.runningExecutable
+        return { _, bytes in
+            let chosen = mode == .auto ? (bytes >= RankConfiguration.autoProcessThresholdBytes ? .process : .inline) : mode
+            switch chosen {
+            case .inline, .auto: return InlineScoreExecutor()
+            case .thread: return ThreadScoreExecutor(threads: workers)
+            case .process:
+                let pool = try ProcessPool(configuration: .init(executable: executable, workers: workers, crashFirstWorkerAtJob: crash), logger: logger)
+                return ProcessScoreExecutor(pool: pool)
+            }
+        }
+    }
+
+    /// The running executable (pool workers are the same binary).
+    static var runningExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import GavelJSON
+import GavelPool
+
+/// The score stage's messages to its worker processes: encode requests (the groups' results once,
+/// then where each line is) and, back, the encoded JSONL chunk itself.
+///
+/// Numbers travel as raw little-endian bits, never as JSON text; with a file source only offsets
+/// cross the pipe, and the worker reads the lines itself.
+public enum ScorePoolMessages {
+    /// A request or reply that does not decode.
+    struct Malformed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Source kinds in an encode request.
+    private static let fileSource: UInt8 = 0, bytesSource: UInt8 = 1
+    /// Group states in an encode request.
+    private static let scored: UInt8 = 0, failed: UInt8 = 1
+
+    /// An encode request: the context, the groups once, then the lines' source and per line its
+    /// offset, length, slot and member.
+    static func encodeRequest(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) -> [UInt8] {
+        var inline = 0
+        if case .bytes(let b) = batch.source { inline = b.count }
+        var w = FrameWriter(reservingCapacity: 256 + inline + batch.lines.count * 32 + batch.groups.count * 512)
+        w.string(context.judgeName)
+        w.string(context.advantage.rawValue)
+        w.u32(UInt32(batch.groups.count))
+        for g in batch.groups {
+            w.string(g.key)
+            w.i64(g.count)
+            w.bool(g.cached)
+            switch g.result {
+            case .failure(let failure):
+                w.u8(failed)
+                failure.write(to: &w)
+            case .success(let scores):
+                w.u8(scored)
+                w.scores(scores)
+                w.u32(UInt32(g.explanations.count))
+                for e in g.explanations { w.string(e) }
+                w.u32(UInt32(g.samples.count))
+                for k in g.samples { w.f64s(k) }
+            }
+        }
+        switch batch.source {
+        case .file(let path):
+            w.u8(fileSource)
+            w.string(path)
+        case .bytes(let bytes):
+            w.u8(bytesSource)
+            w.raw(bytes)
+        }
+        w.u32(UInt32(batch.lines.count))
+        for line in batch.lines {
+            w.i64(line.offset)
+            w.i64(line.length)
+            w.i64(line.slot)
+            w.i64(line.member)
+        }
+        return w.bytes
+    }
+
+    /// Decodes an encode request.
+    static func decodeRequest(_ request: [UInt8]) throws -> (EncodeBatch, ScoreStage.EncodeContext) {
+        var r = FrameReader(request)
+        let judgeName = try r.string(), modeName = try r.string()
+        guard let advantage = AdvantageMode(rawValue: modeName) else { throw Malformed(description: "unknown advantage mode \"\(modeName)\"") }
+        var batch = EncodeBatch()
+        let groupCount = Int(try r.u32())
+        guard groupCount <= request.count / 8 else { throw FrameReader.Truncated() }
+        batch.groups.reserveCapacity(groupCount)
+        for _ in 0..<groupCount {
+            let key = try r.string(), count = try r.i64(), cached = try r.bool()
+            switch try r.u8() {
+            case failed:
+                batch.groups.append(EncodeBatch.Group(key: key, failure: try GroupFailure(from: &r), count: count))
+            case scored:
+                let scores = try r.scores()
+                var explanations: [String] = [], samples: [[Double]] = []
+                let e = Int(try r.u32())
+                for _ in 0..<e { explanations.append(try r.string()) }
+                let k = Int(try r.u32())
+                for _ in 0..<k { samples.append(try r.f64s()) }
+                batch.groups.append(EncodeBatch.Group(key: key, scores: scores, explanations: explanations, samples: samples,
+                                                      cached: cached, count: count))
+            default: throw Malformed(description: "unknown group state")
+            }
+        }
+        switch try r.u8() {
+        case fileSource: batch.source = .file(try r.string())
+        case bytesSource: batch.source = .bytes(try r.raw())
+        default: throw Malformed(description: "unknown line source")
+        }
+        let count = Int(try r.u32())
+        guard count <= request.count / 32 else { throw FrameReader.Truncated() }
+        batch.lines.reserveCapacity(count)
+        for _ in 0..<count {
+            batch.lines.append(EncodeBatch.Line(offset: try r.i64(), length: try r.i64(), slot: try r.i64(), member: try r.i64()))
+        }
+        return (batch, ScoreStage.EncodeContext(judgeName: judgeName, advantage: advantage))
+    }
+
+    /// Answers one encode request with its JSONL chunk, written into `reply` (whose memory it
+    /// reuses) and reading file spans into `spans`.
+    static func handle(_ request: [UInt8], spans: SpanBuffer, into reply: inout [UInt8]) throws {
+        let (batch, context) = try decodeRequest(request)
+        var out = JSONWriter(adopting: reply)
+        reply = []
+        // Lines are encoded straight from the span read from disk, without copying them out.
+        try batch.withText(batch.lines.indices, buffer: spans) { text, base throws(InputError) in
+            try ScoreStage.encodeLines(batch, batch.lines.indices, text: text, base: base, context: context, into: &out)
+        }
+        reply = out.take()
+    }
+
+    /// Serves encode requests in a worker process (`gavel worker`) until its parent goes away.
+    public static func serveWorker() -> Int32 {
+        // Kept across requests: the span buffer and the reply's memory are reused, not refaulted.
+        let spans = SpanBuffer()
+        return PoolWorker.run { request, reply in try handle(request, spans: spans, into: &reply) }
+    }
+}
+
+extension FrameWriter {
+    /// A group's combined scores: scores, spread, ranks, advantages, zero-variance flag.
+    mutating func scores(_ s: ScoreStage.GroupScores) {
+        f64s(s.scores)
+        f64s(s.spread)
+        u32(UInt32(s.ranks.count))
+        for r in s.ranks { i64(r) }
+        f64s(s.advantages)
+        bool(s.zeroVariance)
+    }
+}
+
+extension FrameReader {
+    /// Reads what `FrameWriter.scores(_:)` wrote.
+    mutating func scores() throws(Truncated) -> ScoreStage.GroupScores {
+        let scores = try f64s(), spread = try f64s()
+        let n = Int(try u32())
+        var ranks: [Int] = []
+        ranks.reserveCapacity(min(n, 1 << 20))
+        for _ in 0..<n { ranks.append(try i64()) }
+        let advantages = try f64s(), zero = try bool()
+        return ScoreStage.GroupScores(scores: scores, spread: spread, ranks: ranks, advantages: advantages, zeroVariance: zero)
+    }
+}

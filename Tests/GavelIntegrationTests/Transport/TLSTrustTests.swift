@@ -1,0 +1,103 @@
+import Foundation
+@testable import Gavel
+@testable import GavelHTTP
+@testable import GavelJSON
+import GavelTesting
+import Testing
+
+/// A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl(1).
+final class ThrowawayCA {
+    let dir: TempDir
+    var ca: String { dir.path("ca.pem") }
+    var serverCert: String { dir.path("server.pem") }
+    var serverKey: String { dir.path("server.key") }
+    var clientCert: String { dir.path("client.pem") }
+    var clientKey: String { dir.path("client.key") }
+
+    static let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    init() async throws {
+        dir = try TempDir()
+        let openssl = try #require(Self.openssl)
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        func run(_ args: [String]) async throws {
+            let r = try await runProduct(openssl, args)
+            guard r.status == 0 else { throw JSONError(offset: 0, message: "openssl \(args.first ?? ""): \(r.stderr)") }
+        }
+        try await run(["req", "-x509"] + ec + ["-keyout", dir.path("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=gavel throw-away test CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        for (name, subject, usage) in [("server", "/CN=127.0.0.1", "serverAuth"), ("client", "/CN=gavel test client", "clientAuth")] {
+            try await run(["req"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).csr"), "-subj", subject])
+            let ext = try dir.write("\(name).ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=\(usage)\n")
+            try await run(["x509", "-req", "-in", dir.path("\(name).csr"), "-CA", ca, "-CAkey", dir.path("ca.key"), "-CAcreateserial",
+                     "-out", dir.path("\(name).pem"), "-days", "2", "-extfile", ext])
+        }
+    }
+}
+
+@Suite("https judges with a private CA and mutual TLS", .enabled(if: ThrowawayCA.openssl != nil, "needs openssl(1) to make a throw-away CA"))
+struct TLSTrustTests {
+    static let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
+
+    private func rank(_ sim: JudgeSimulator, _ extra: [String], env: [String: String] = [:]) async throws -> ProcessResult {
+        try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "--max-retries", "0"] + extra,
+                       environment: env, removing: TLSTrust.environmentVariables)
+    }
+
+    @Test("a self-signed CA: TLS fails without --ca-cert, with a hint; succeeds with it and with SSL_CERT_FILE")
+    func privateCA() async throws {
+        let ca = try await ThrowawayCA()
+        try await withSimulator(.init(tls: .init(certificateChain: ca.serverCert, privateKey: ca.serverKey))) { sim in
+            #expect(sim.baseURL.hasPrefix("https://127.0.0.1:"))
+            let untrusted = try await rank(sim, [])
+            #expect(untrusted.status != 0)
+            #expect(untrusted.stderr.contains("certificate"), "stderr: \(untrusted.stderr)")
+            #expect(untrusted.stderr.contains("--ca-cert"), "stderr: \(untrusted.stderr)")
+            #expect(sim.stats.snapshot.requests == 0)
+
+            let flag = try await rank(sim, ["--ca-cert", ca.ca])
+            #expect(flag.status == 0, "stderr: \(flag.stderr)")
+            #expect(try parseJSONL(flag.stdout).count == 8)
+            let env = try await rank(sim, [], env: ["SSL_CERT_FILE": ca.ca])
+            #expect(env.status == 0, "stderr: \(env.stderr)")
+            let requests = try await rank(sim, [], env: ["REQUESTS_CA_BUNDLE": ca.ca])
+            #expect(requests.status == 0, "stderr: \(requests.stderr)")
+            #expect(sim.stats.snapshot.requests == 6)
+        }
+    }
+
+    @Test("mutual TLS: refused without a client certificate, judged with --client-cert/--client-key")
+    func mutualTLS() async throws {
+        let ca = try await ThrowawayCA()
+        try await withSimulator(.init(tls: .init(certificateChain: ca.serverCert, privateKey: ca.serverKey, clientCA: ca.ca))) { sim in
+            let anonymous = try await rank(sim, ["--ca-cert", ca.ca])
+            #expect(anonymous.status != 0)
+            #expect(sim.stats.snapshot.requests == 0)
+            let client = try await rank(sim, ["--ca-cert", ca.ca, "--client-cert", ca.clientCert, "--client-key", ca.clientKey])
+            #expect(client.status == 0, "stderr: \(client.stderr)")
+            #expect(sim.stats.snapshot.requests == 2)
+        }
+    }
+
+    @Test("the trust's order: --ca-cert, then SSL_CERT_FILE, SSL_CERT_DIR, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE")
+    func resolution() {
+        let all = ["SSL_CERT_FILE": "a", "SSL_CERT_DIR": "b", "CURL_CA_BUNDLE": "c", "REQUESTS_CA_BUNDLE": "d"]
+        #expect(TLSTrust.resolve(caFile: "flag", clientCertificate: nil, clientKey: nil, environment: all) == TLSTrust(caFile: "flag"))
+        #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: all) == TLSTrust(caFile: "a"))
+        #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["SSL_CERT_DIR": "b", "CURL_CA_BUNDLE": "c"]) == TLSTrust(caDirectory: "b"))
+        #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["REQUESTS_CA_BUNDLE": "d", "SSL_CERT_FILE": ""]) == TLSTrust(caFile: "d"))
+        #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: [:]) == TLSTrust())
+    }
+
+    @Test("the system's bundle is read through its hashed folder; other bundles as given",
+          .enabled(if: TLSTrust.systemDirectory != nil, "needs the system's hashed CA folder (/etc/ssl/certs)"))
+    func effectiveTrust() throws {
+        let folder = try #require(TLSTrust.systemDirectory)
+        #expect(TLSTrust().effective.caFile == nil && TLSTrust().effective.caDirectory == folder)
+        let system = TLSTrust(caFile: "/etc/ssl/certs/ca-certificates.crt").effective
+        #expect(system.caFile == nil && system.caDirectory == folder)
+        let mine = TLSTrust(caFile: "/srv/my-ca.pem").effective
+        #expect(mine.caFile == "/srv/my-ca.pem" && mine.caDirectory == nil)
+        #expect(TLSTrust(caDirectory: "/srv/cas").effective.caDirectory == "/srv/cas")
+    }
+}

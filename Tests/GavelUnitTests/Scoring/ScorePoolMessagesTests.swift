@@ -1,0 +1,81 @@
+import Foundation
+@testable import Gavel
+@testable import GavelPool
+@testable import GavelSupport
+import Testing
+
+@Suite("Score stage as pure functions: pool messages, combining, permutations")
+struct ScorePoolMessagesTests {
+    /// What a worker answers to `request`, without a worker.
+    static func handle(_ request: [UInt8]) throws -> [UInt8] {
+        var reply: [UInt8] = []
+        try ScorePoolMessages.handle(request, spans: SpanBuffer(), into: &reply)
+        return reply
+    }
+
+    @Test("a batch's frame round-trips scores, explanations and samples through a worker")
+    func scoredFrame() throws {
+        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
+        var batch = EncodeBatch(
+            groups: [EncodeBatch.Group(key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)])
+        batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
+        batch.appendLine(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8, slot: 0, member: -1)
+        let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
+        let viaWorker = try Self.handle(ScorePoolMessages.encodeRequest(batch, context: context))
+        #expect(viaWorker == (try ScoreStage.encodeChunk(batch, context: context)))
+        let text = String(decoding: viaWorker, as: UTF8.self)
+        #expect(text.contains(#""samples":[0.6,0.8]"#) && text.contains(#""explanation":"b""#) && text.contains(#""cached":true"#))
+        #expect(text.split(separator: "\n").count == 2)
+    }
+
+    @Test("combining samples: mean, spread, ranks, advantages")
+    func combine() {
+        let s = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .mean)
+        #expect(s.scores.map { ($0 * 1e9).rounded() / 1e9 } == [0.3, 0.7])
+        #expect(s.spread.map { ($0 * 1e9).rounded() / 1e9 } == [0.1, 0.1])
+        #expect(s.ranks == [2, 1])
+        #expect(s.advantages.map { ($0 * 1e9).rounded() / 1e9 } == [-0.2, 0.2])
+    }
+
+    @Test("permutations: sample 0 is canonical, later ones differ and are stable")
+    func permutations() {
+        let canonical = Array(0..<8)
+        #expect(CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 0) == canonical)
+        let p1 = CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 1)
+        let p2 = CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 2)
+        #expect(p1 != canonical && p2 != canonical && p1 != p2)
+        #expect(p1 == CanonicalOrder.permutation(canonical: canonical, groupHash: "abc", sample: 1))
+        #expect(p1.sorted() == canonical)
+        #expect(CanonicalOrder.permutation(canonical: canonical, groupHash: "xyz", sample: 1) != p1)
+    }
+
+    @Test("frames round-trip and truncated frames are errors, not crashes")
+    func frames() throws {
+        var batch = EncodeBatch(groups: [EncodeBatch.Group(key: "g", failure: .judgeFailed("boom"), count: 1)])
+        batch.appendLine(#"{"a":1}"#.utf8, slot: 0, member: 0)
+        let request = ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .grpo))
+        #expect(try Self.handle(request) == Array((#"{"a":1,"gavel":{"group":"g","error":"boom"}}"# + "\n").utf8))
+        for cut in [1, 5, request.count / 2, request.count - 1] {
+            let truncated = Array(request.prefix(cut))
+            #expect(throws: (any Error).self) { try Self.handle(truncated) }
+        }
+    }
+
+    @Test("every group failure kind survives the trip to a worker and back")
+    func failureKinds() throws {
+        let kinds: [GroupFailure] = [.judgeFailed("HTTP 400: bad"), .interrupted, .runStopped("key refused"), .stoppedAfterFailure, .notJudged]
+        var batch = EncodeBatch(groups: kinds.enumerated().map { EncodeBatch.Group(key: "g\($0.offset)", failure: $0.element, count: 1) })
+        for slot in kinds.indices { batch.appendLine(#"{"a":1}"#.utf8, slot: slot, member: 0) }
+        let (decoded, _) = try ScorePoolMessages.decodeRequest(ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .none)))
+        #expect(decoded == batch)
+    }
+
+    @Test("an unknown advantage mode in a request is an error, not a silent grpo")
+    func unknownMode() throws {
+        var w = FrameWriter()
+        w.string("j")
+        w.string("fancy")
+        w.u32(0)
+        #expect(throws: (any Error).self) { try ScorePoolMessages.decodeRequest(w.bytes) }
+    }
+}
