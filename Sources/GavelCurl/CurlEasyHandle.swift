@@ -174,7 +174,7 @@ final class CurlEasyHandle {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .couldNotResolve(detail)
         case CURLE_OPERATION_TIMEDOUT: return .timeout(detail)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
-            return .tls(detail + " (a judge with a private CA: trust it with --ca-cert PATH or SSL_CERT_FILE)")
+            return .tls(detail + " (a judge with a private CA: trust its CA certificate, e.g. with SSL_CERT_FILE)")
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM,
              CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
              CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,

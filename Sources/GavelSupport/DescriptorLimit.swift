@@ -40,6 +40,6 @@ public enum DescriptorLimit {
         var limit = rlimit()
         let now = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? " (the limit is \(limit.rlim_cur))" : ""
         let which = code == ENFILE ? "the system is out of file descriptors" : "Gavel ran out of file descriptors\(now)"
-        return "\(which): raise the limit with `ulimit -n` or lower --concurrency"
+        return "\(which): raise the limit with `ulimit -n` or call the judge less at once"
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Gavel
-import GavelHTTP
-import GavelJSON
 
 extension ResponseFormatMode: ExpressibleByArgument {}
 
@@ -63,30 +61,19 @@ struct JudgeOptions: ParsableArguments {
         if let r = rpm, r < 1 { throw ValidationError("--rpm must be at least 1") }
         if let t = tpm, t < 1 { throw ValidationError("--tpm must be at least 1") }
         if let t = temperature, !(0...2).contains(t) { throw ValidationError("--temperature must be between 0 and 2") }
-        _ = try parameters()
-    }
-
-    func parameters() throws -> [JSONObject.Member] {
-        try judgeParams.map { p in
-            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-                throw ValidationError("--judge-param must be KEY=VALUE, got \"\(p)\"")
-            }
-            let key = String(p[..<eq])
-            let raw = String(p[p.index(after: eq)...])
-            // A JSON value if it parses as one, else a string.
-            let value = (try? JSONParser.parse(raw)) ?? .string(raw)
-            return JSONObject.Member(key, value)
+        if let bad = judgeParams.first(where: { JudgeSettings.parameter($0) == nil }) {
+            throw ValidationError("--judge-param must be KEY=VALUE, got \"\(bad)\"")
         }
     }
 
     /// Puts the judge flags into a run's configuration.
-    func apply(to c: inout RankConfiguration) throws {
+    func apply(to c: inout RankConfiguration) {
         c.judge = judge
         c.apiBase = apiBase
         c.apiKeyEnv = apiKeyEnv
         c.responseFormat = responseFormat
         c.judgeSettings = JudgeSettings(temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
-                                        extraParameters: try parameters(), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
+                                        extraParameters: judgeParams.compactMap(JudgeSettings.parameter), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
         c.caFile = caCert
         c.clientCertificate = clientCert
         c.clientKey = clientKey

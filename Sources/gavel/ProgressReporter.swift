@@ -1,6 +1,6 @@
 import Foundation
 import Gavel
-import GavelHTTP
+import GavelSupport
 import Synchronization
 
 /// The live progress line of `gavel rank` on standard error.

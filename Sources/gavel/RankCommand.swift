@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Gavel
-import GavelCurl
-import GavelPool
 import GavelSupport
 import Logging
 
@@ -117,7 +115,7 @@ struct RankCommand: AsyncParsableCommand {
         c.samples = samples
         c.rubric = rubricText.map { .text($0) } ?? rubric.map { .named($0) } ?? .standard
         c.priceFile = prices
-        try judgeOptions.apply(to: &c)
+        judgeOptions.apply(to: &c)
         cacheOptions.apply(to: &c)
         poolOptions.apply(to: &c)
         return c
@@ -150,7 +148,7 @@ struct RankCommand: AsyncParsableCommand {
             }
             if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage)) }
             if let fatal = summary.fatalError, !summary.interrupted {
-                printError(fatal.description)
+                printError(fatal.description + (fatal.setting.map { " (see \(Self.flag(for: $0)))" } ?? ""))
             } else if !summary.isComplete, !summary.interrupted {
                 printError("\(summary.failedGroups) group(s) failed, \(summary.unjudgedGroups) not judged; they are written with gavel.error")
             }
@@ -168,10 +166,20 @@ struct RankCommand: AsyncParsableCommand {
 
     /// The flag to reach for, after a failure the library describes in its own terms.
     static func hint(for failure: RankFailure) -> String {
-        switch failure {
-        case .cache: return " (use --cache-dir DIR or --cache off)"
-        case .noSuchGroup: return " (group keys come from --group-by)"
-        default: return ""
+        if case .cache = failure { return " (use --cache-dir DIR or --cache off)" }
+        return failure.setting.map { " (see \(flag(for: $0)))" } ?? ""
+    }
+
+    /// The command line's spelling of a setting.
+    static func flag(for setting: Setting) -> String {
+        switch setting {
+        case .judge: return "--judge"
+        case .apiBase: return "--api-base"
+        case .apiKeyEnv: return "--api-key-env"
+        case .maxLineBytes: return "--max-line-bytes"
+        case .grouping: return "--group-by PATH or --group-size N"
+        case .concurrency: return "--concurrency"
+        case .caCertificate: return "--ca-cert PATH"
         }
     }
 

@@ -4,7 +4,7 @@ import Glibc
 /// A problem with an input file or line, located by file and line number.
 public struct InputError: Error, Sendable, CustomStringConvertible {
     private enum Code: Sendable {
-        case cannotOpen, cannotRead, lineTooLong, invalidLine, noTrajectories
+        case cannotOpen, cannotRead, lineTooLong, invalidLine, noGroupKey, noTrajectories
     }
 
     private let code: Code
@@ -42,7 +42,7 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
     }
 
     static func lineTooLong(path: String, line: Int, limit: Int) -> InputError {
-        .init(.lineTooLong, path: path, line: line, message: "line is longer than \(limit) bytes (raise --max-line-bytes)")
+        .init(.lineTooLong, path: path, line: line, message: "line is longer than \(limit) bytes (raise the line limit)")
     }
 
     /// A line that is not a trajectory or group the way Gavel expects.
@@ -54,8 +54,22 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
         .init(.noTrajectories, path: path, line: 0, message: "no trajectories found (the input is empty or every line was skipped)")
     }
 
+    /// A line without a group key under the grouping rule.
+    static func noGroupKey(path: String, line: Int, _ message: String) -> InputError {
+        .init(.noGroupKey, path: path, line: line, message: message)
+    }
+
+    /// The setting that would fix it, when one would.
+    public var setting: Setting? {
+        switch code {
+        case .lineTooLong: return .maxLineBytes
+        case .noGroupKey: return .grouping
+        default: return nil
+        }
+    }
+
     /// Whether `--on-invalid skip` may skip the line instead of stopping.
-    public var isSkippable: Bool { code == .invalidLine }
+    public var isSkippable: Bool { code == .invalidLine || code == .noGroupKey }
 
     public var description: String { line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)" }
 }

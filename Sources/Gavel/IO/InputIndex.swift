@@ -79,7 +79,7 @@ extension InputIndex {
                             key = "chunk-\(chunkNumber + 1)"
                         case .keyPaths:
                             guard let k = rule.key(of: object) else {
-                                throw .invalidLine(path: name, line: line.number, "no group key: none of \(rule.describedPaths) is present (use --group-by PATH or --group-size N)")
+                                throw .noGroupKey(path: name, line: line.number, "no group key: none of \(rule.describedPaths) is present")
                             }
                             key = k
                         }

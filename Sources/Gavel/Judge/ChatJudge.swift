@@ -130,7 +130,7 @@ public final class ChatJudge: Judge {
                     }
                 case 401, 403:
                     let which = endpoint.apiKey == nil ? "no API key was sent" : "the API key was refused"
-                    throw JudgeError.unauthorized("the judge at \(URLText.redacted(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key variable for \(endpoint.provider) (or --api-key-env)")
+                    throw JudgeError.unauthorized("the judge at \(URLText.redacted(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key variable for \(endpoint.provider)")
                 case 429, 408, 500...599:
                     let message = Self.errorMessage(response)
                     if response.status >= 500, Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
@@ -157,7 +157,8 @@ public final class ChatJudge: Judge {
                 calls += 1
                 statistics.call(usage: TokenUsage())
                 guard error.isRetryable else {
-                    if error == .couldNotResolve || error == .tls { throw JudgeError.unreachable("cannot reach the judge: \(error)") }
+                    if error == .tls { throw JudgeError.untrusted("cannot reach the judge: \(error)") }
+                    if error == .couldNotResolve { throw JudgeError.unreachable("cannot reach the judge: \(error)") }
                     throw JudgeError.gaveUp("\(error)")
                 }
                 lastCause = .transport(error)
@@ -369,7 +370,7 @@ public final class ChatJudge: Judge {
     }
 
     /// `retry-after-ms`, else `Retry-After` as seconds or an HTTP date, capped at five minutes.
-    static func retryAfter(_ response: HTTPResponse) -> Duration? {
+    static func retryAfter(_ response: HTTPResponse, now: Date = Date()) -> Duration? {
         // OpenAI's finer-grained form first.
         if let ms = response.header("retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), ms >= 0 {
             return .milliseconds(Int(min(ms, 300_000)))
@@ -381,7 +382,7 @@ public final class ChatJudge: Judge {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        let seconds = min(300, max(0, date.timeIntervalSinceNow))
+        let seconds = min(300, max(0, date.timeIntervalSince(now)))
         return .milliseconds(Int(seconds * 1000))
     }
 }

@@ -89,22 +89,22 @@ public struct JudgeEndpoint: Sendable, Equatable {
         judge: String, apiBase: String? = nil, apiKeyEnv: String? = nil, environment: [String: String], requireKey: Bool = true
     ) throws(ConfigurationError) -> JudgeEndpoint {
         guard let slash = judge.firstIndex(of: "/"), judge.index(after: slash) < judge.endIndex else {
-            throw ConfigurationError("--judge must be PROVIDER/MODEL (for example openai/gpt-4o-mini), got \"\(judge)\"")
+            throw ConfigurationError("the judge must be PROVIDER/MODEL (for example openai/gpt-4o-mini), got \"\(judge)\"", setting: .judge)
         }
         let providerName = judge[..<slash].lowercased()
         let model = String(judge[judge.index(after: slash)...])
         guard let provider = providers.first(where: { $0.name == providerName }) else {
-            throw ConfigurationError("unknown judge provider \"\(providerName)\"; known providers: \(providers.map(\.name).joined(separator: ", "))")
+            throw ConfigurationError("unknown judge provider \"\(providerName)\"; known providers: \(providers.map(\.name).joined(separator: ", "))", setting: .judge)
         }
         var base = apiBase ?? ""
         if base.isEmpty {
             base = provider.style == .azure ? (environment["AZURE_API_BASE"] ?? "") : provider.baseURL
         }
         guard !base.isEmpty else {
-            throw ConfigurationError("azure needs its endpoint: set AZURE_API_BASE (e.g. https://NAME.openai.azure.com) or pass --api-base")
+            throw ConfigurationError("azure needs its endpoint: set AZURE_API_BASE (e.g. https://NAME.openai.azure.com) or give the API base URL", setting: .apiBase)
         }
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw ConfigurationError("--api-base must start with http:// or https://, got \"\(URLText.redacted(base))\"")
+            throw ConfigurationError("the API base URL must start with http:// or https://, got \"\(URLText.redacted(base))\"", setting: .apiBase)
         }
         while base.hasSuffix("/") { base.removeLast() }
         let variables = apiKeyEnv.map { [$0] } ?? provider.keyVariables
@@ -112,7 +112,7 @@ public struct JudgeEndpoint: Sendable, Equatable {
         let loopback = URLText.isLoopback(base)
         if key == nil, requireKey, !provider.keyOptional, !loopback {
             let which = variables.count == 1 ? variables[0] : variables.joined(separator: " or ")
-            throw ConfigurationError("no API key for \(provider.name): set \(which) in the environment (or name another variable with --api-key-env)")
+            throw ConfigurationError("no API key for \(provider.name): set \(which) in the environment (or name another variable)", setting: .apiKeyEnv)
         }
         let version = provider.style == .azure ? (environment["AZURE_API_VERSION"] ?? "2024-10-21") : nil
         return JudgeEndpoint(provider: provider.name, model: model, baseURL: base, style: provider.style, apiKey: key, apiVersion: version)
@@ -127,5 +127,10 @@ extension JudgeEndpoint: CustomStringConvertible {
 /// A problem with the run's settings, found before any work starts.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The setting to change, when one is to blame.
+    public let setting: Setting?
+    public init(_ description: String, setting: Setting? = nil) {
+        self.description = description
+        self.setting = setting
+    }
 }

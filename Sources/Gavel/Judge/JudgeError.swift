@@ -10,14 +10,19 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
 
     private let code: Code
     public let description: String
+    /// The setting to change, when one is to blame (the key variable, the trusted CA).
+    public let setting: Setting?
 
-    private init(_ code: Code, _ description: String) {
+    private init(_ code: Code, _ description: String, setting: Setting? = nil) {
         self.code = code
         self.description = description
+        self.setting = setting
     }
 
     /// The judge refused the key (401/403).
-    static func unauthorized(_ d: String) -> JudgeError { .init(.unauthorized, d) }
+    static func unauthorized(_ d: String) -> JudgeError { .init(.unauthorized, d, setting: .apiKeyEnv) }
+    /// The judge's TLS certificate is not trusted (or the handshake failed).
+    static func untrusted(_ d: String) -> JudgeError { .init(.unreachable, d, setting: .caCertificate) }
     /// The judge refused the request for a reason retries cannot fix.
     static func badRequest(_ d: String) -> JudgeError { .init(.badRequest, d) }
     /// The judge cannot be reached at all (DNS, TLS, refused after retries).

@@ -32,6 +32,16 @@ public struct JudgeSettings: Sendable {
     }
 }
 
+extension JudgeSettings {
+    /// An extra request field from `KEY=VALUE` text: the value as JSON if it parses as JSON, else as
+    /// a string; nil when the text has no `=` or no key.
+    public static func parameter(_ text: String) -> JSONObject.Member? {
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { return nil }
+        let raw = String(text[text.index(after: eq)...])
+        return JSONObject.Member(String(text[..<eq]), (try? JSONParser.parse(raw)) ?? .string(raw))
+    }
+}
+
 /// How the judge is asked for structured output, strongest first.
 public enum ResponseFormatMode: String, Sendable, CaseIterable {
     /// `response_format: json_schema` (strict), or a forced tool call on Anthropic.

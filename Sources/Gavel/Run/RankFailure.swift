@@ -3,7 +3,7 @@ import GavelPool
 /// Why a ranking run could not start or finish (judge failures of single groups are in the summary).
 public enum RankFailure: Error, Sendable, CustomStringConvertible {
     /// The configuration cannot work: an unknown provider, a missing key, a bad rubric or price file.
-    case configuration(String)
+    case configuration(String, Setting?)
     /// The cache folder cannot be used.
     case cache(String)
     /// An input file is missing, unreadable or malformed.
@@ -22,8 +22,8 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case let e as InputError: self = .input(e)
         case let e as OutputError: self = .output(e)
         case let e as ProcessPool.PoolError: self = .scoreStage(e)
-        case let e as ConfigurationError: self = .configuration(e.description)
-        default: self = .configuration("\(error)")
+        case let e as ConfigurationError: self = .configuration(e.description, e.setting)
+        default: self = .configuration("\(error)", nil)
         }
     }
 
@@ -36,6 +36,16 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The setting that would fix it, when one would.
+    public var setting: Setting? {
+        switch self {
+        case .configuration(_, let setting): return setting
+        case .input(let e): return e.setting
+        case .noSuchGroup: return .grouping
+        default: return nil
+        }
+    }
+
     /// Whether the output's reader went away (`| head`): a quiet stop, not an error to shout about.
     public var isClosedByReader: Bool {
         if case .output(let e) = self { return e.isClosedByReader }
@@ -44,13 +54,13 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .configuration(let m): return m
+        case .configuration(let m, _): return m
         case .cache(let m): return m
         case .input(let e): return e.description
         case .output(let e): return e.description
         case .scoreStage(let e): return e.description
         case .noSuchGroup(let key):
-            return "no group \"\(key)\" in the input (group keys come from the grouping rule, or group_id / metadata.group_id / metadata.scenario_id)"
+            return "no group \"\(key)\" in the input (group keys come from the grouping rule: by default group_id, metadata.group_id or metadata.scenario_id)"
         }
     }
 }

@@ -70,7 +70,7 @@ public final class RankRun: Sendable {
             CurlGlobal.initialize()
             transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: tls))
         } catch {
-            throw .configuration("cannot start the HTTP transport: \(error)")
+            throw .configuration("cannot start the HTTP transport: \(error)", nil)
         }
         let limiter = configuration.requestsPerMinute == nil && configuration.tokensPerMinute == nil
             ? nil : RateLimiter(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute)

@@ -6,21 +6,22 @@ import Synchronization
 /// tests of the pipeline and for benchmarks of the stages around the judge.
 public final class StubJudge: Judge {
     public let name: String
-    private let answer: @Sendable (JudgePrompt) throws -> JudgeVerdict
+    private let answer: @Sendable (JudgePrompt) async throws -> JudgeVerdict
     private let calls = Mutex(0)
 
     /// A judge that answers with `answer` (throw a `JudgeError`-like error to fail a group).
-    public init(name: String = "stub/judge", answer: @escaping @Sendable (JudgePrompt) throws -> JudgeVerdict) {
+    public init(name: String = "stub/judge", answer: @escaping @Sendable (JudgePrompt) async throws -> JudgeVerdict) {
         self.name = name
         self.answer = answer
     }
 
-    /// A judge whose score for an id depends only on the trajectory text it stands for: the same
-    /// group scores the same whatever order it is shown in (as a position-unbiased judge would).
+    /// A judge whose score for an id depends only on the trajectory text it stands for, by the
+    /// simulator's rule (the last `QUALITY=<x>` marker, else a hash): the same group scores the
+    /// same whatever order it is shown in, as a position-unbiased judge would.
     public static func byText(name: String = "stub/judge") -> StubJudge {
         StubJudge(name: name) { prompt in
             let texts = StubJudge.blocks(of: prompt.user)
-            let scores = prompt.ids.indices.map { i in i < texts.count ? StubJudge.score(texts[i]) : 0.5 }
+            let scores = prompt.ids.indices.map { i in i < texts.count ? SimulatedJudge.score(block: texts[i]) : 0.5 }
             return JudgeVerdict(scores: scores, explanations: prompt.ids.map { "stub verdict for \($0)" })
         }
     }
@@ -32,7 +33,7 @@ public final class StubJudge: Judge {
 
     public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
         calls.withLock { $0 += 1 }
-        return try answer(prompt)
+        return try await answer(prompt)
     }
 
     /// The text of each `<trajectory ...>` block of a prompt, in order.
@@ -42,12 +43,5 @@ public final class StubJudge: Judge {
             // The text after the opening tag: the id itself must not change the score.
             return body.firstIndex(of: ">").map { body[body.index(after: $0)...] } ?? Substring(body)
         }
-    }
-
-    /// A score in [0, 1) from the text (FNV-1a).
-    static func score(_ text: Substring) -> Double {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return Double(h % 1000) / 1000
     }
 }

@@ -3,15 +3,16 @@ import Foundation
 import GavelTesting
 import Testing
 
+/// Unit tests: the pipeline with a stub judge, no sockets.
 @Suite("Malformed input: clear errors with file:line, or skipped")
 struct MalformedInputTests {
     static let good = #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"QUALITY=0.5"}]}"#
     static let good2 = #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"QUALITY=0.25"}]}"#
 
-    func run(_ text: String, skip: Bool = false, name: String = "in.jsonl", sim: JudgeSimulator) async throws -> (RankSummary, TempDir) {
+    func run(_ text: String, skip: Bool = false, name: String = "in.jsonl", judge: StubJudge = .byText()) async throws -> (RankSummary, TempDir) {
         let dir = try TempDir()
         let input = try dir.write(name, text)
-        let summary = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), skipInvalid: skip), judge: try simulatorJudge(sim)).run()
+        let summary = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), skipInvalid: skip), judge: judge).run()
         return (summary, dir)
     }
 
@@ -30,21 +31,23 @@ struct MalformedInputTests {
         (#"{"trajectories":[{"messages":[{"role":"user","content":"q"}],"gavel":1,"gavel":2}]}"#, "trajectories[0]: duplicate key \"gavel\""),
     ])
     func badLine(_ bad: String, _ expected: String) async throws {
-        try await withSimulator { sim in
+        do {
+            let judge = StubJudge.byText()
             let error = await #expect(throws: InputError.self) {
-                _ = try await run([Self.good, bad, Self.good2].joined(separator: "\n"), sim: sim)
+                _ = try await run([Self.good, bad, Self.good2].joined(separator: "\n"), judge: judge)
             }
             #expect(error?.line == 2)
             #expect(error?.description.contains("in.jsonl:2: ") == true, "got: \(String(describing: error))")
             #expect(error?.description.contains(expected) == true, "got: \(String(describing: error))")
-            #expect(sim.stats.snapshot.requests == 0)
+            #expect(judge.callCount == 0)
         }
     }
 
     @Test("--on-invalid skip logs and skips bad lines; the rest is ranked")
     func skip() async throws {
-        try await withSimulator { sim in
-            let (summary, dir) = try await run([Self.good, "not json", #"{"messages":[{"role":"user","content":"q"}]}"#, Self.good2].joined(separator: "\n"), skip: true, sim: sim)
+        do {
+            let judge = StubJudge.byText()
+            let (summary, dir) = try await run([Self.good, "not json", #"{"messages":[{"role":"user","content":"q"}]}"#, Self.good2].joined(separator: "\n"), skip: true, judge: judge)
             #expect(summary.skippedLines == 2)
             #expect(summary.trajectories == 2)
             #expect(summary.isComplete)
@@ -55,8 +58,9 @@ struct MalformedInputTests {
 
     @Test("an empty file is an error")
     func empty() async throws {
-        try await withSimulator { sim in
-            let error = await #expect(throws: InputError.self) { _ = try await run("\n\n", sim: sim) }
+        do {
+            let judge = StubJudge.byText()
+            let error = await #expect(throws: InputError.self) { _ = try await run("\n\n", judge: judge) }
             #expect(error?.description.contains("no trajectories found") == true)
         }
     }
@@ -65,8 +69,9 @@ struct MalformedInputTests {
     func hugeLine() async throws {
         let filler = String(repeating: "x", count: 10 << 20)
         let big = #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"tool","content":"\#(filler)"},{"role":"assistant","content":"QUALITY=0.75"}]}"#
-        try await withSimulator { sim in
-            let (summary, dir) = try await run([Self.good, big, Self.good2].joined(separator: "\n") + "\n", sim: sim)
+        do {
+            let judge = StubJudge.byText()
+            let (summary, dir) = try await run([Self.good, big, Self.good2].joined(separator: "\n") + "\n", judge: judge)
             #expect(summary.isComplete)
             let out = try parseJSONL(try dir.read("out.jsonl"))
             #expect(out.map { ($0["gavel"] as? [String: Any])?["score"] as? Double } == [0.5, 0.75, 0.25])
@@ -74,7 +79,7 @@ struct MalformedInputTests {
 
             let broken = String(big.dropLast(3))
             let error = await #expect(throws: InputError.self) {
-                _ = try await run([Self.good, Self.good2, broken].joined(separator: "\n"), sim: sim)
+                _ = try await run([Self.good, Self.good2, broken].joined(separator: "\n"), judge: judge)
             }
             #expect(error?.description.contains("in.jsonl:3: invalid JSON") == true, "got: \(String(describing: error))")
         }
@@ -84,9 +89,10 @@ struct MalformedInputTests {
     func lineTooLong() async throws {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", Self.good + "\n" + String(repeating: "y", count: 5000) + "\n")
-        try await withSimulator { sim in
+        do {
+            let judge = StubJudge.byText()
             let error = await #expect(throws: InputError.self) {
-                _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o"), maxLineBytes: 1024), judge: try simulatorJudge(sim)).run()
+                _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o"), maxLineBytes: 1024), judge: judge).run()
             }
             #expect(error?.description.contains("in.jsonl:2: line is longer than 1024 bytes") == true, "got: \(String(describing: error))")
         }
@@ -94,9 +100,10 @@ struct MalformedInputTests {
 
     @Test("a missing input file is a clear error")
     func missingFile() async throws {
-        try await withSimulator { sim in
+        do {
+            let judge = StubJudge.byText()
             let error = await #expect(throws: InputError.self) {
-                _ = try await RankPipeline(options: RankOptions(inputs: ["/nonexistent/x.jsonl"]), judge: try simulatorJudge(sim)).run()
+                _ = try await RankPipeline(options: RankOptions(inputs: ["/nonexistent/x.jsonl"]), judge: judge).run()
             }
             #expect(error?.description == "/nonexistent/x.jsonl: cannot open: No such file or directory")
         }
@@ -104,8 +111,9 @@ struct MalformedInputTests {
 
     @Test("CRLF line endings and blank lines are accepted")
     func crlf() async throws {
-        try await withSimulator { sim in
-            let (summary, dir) = try await run(Self.good + "\r\n\r\n" + Self.good2 + "\r\n", sim: sim)
+        do {
+            let judge = StubJudge.byText()
+            let (summary, dir) = try await run(Self.good + "\r\n\r\n" + Self.good2 + "\r\n", judge: judge)
             #expect(summary.trajectories == 2)
             #expect(try parseJSONL(try dir.read("out.jsonl")).count == 2)
         }

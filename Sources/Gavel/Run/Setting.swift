@@ -1,0 +1,18 @@
+/// A configuration setting a message can point the user at; each front end names it its own way
+/// (the command line's flag, a service's JSON field), so library messages never spell a flag.
+public enum Setting: String, Sendable, CaseIterable {
+    /// The judge, as PROVIDER/MODEL.
+    case judge
+    /// The judge API's base URL.
+    case apiBase
+    /// The environment variable holding the API key.
+    case apiKeyEnv
+    /// The longest input line accepted.
+    case maxLineBytes
+    /// How trajectory lines are grouped (a key path, or a group size).
+    case grouping
+    /// Judge calls in flight at once.
+    case concurrency
+    /// The CA certificates trusted for an https judge.
+    case caCertificate
+}
