@@ -15,6 +15,8 @@ struct PeerBench: AsyncParsableCommand {
     @Option var concurrency = 256
     @Option(help: "Folder for the workload and outputs.") var work = ".build/bench"
     @Flag(help: "Also over https through an nginx TLS front (HTTP/1.1 and HTTP/2), ART included.") var https = false
+    @Option(help: "Another gavel binary (an older build) to run on the same workload, alternating with this one.") var baselineGavel: String?
+    @Option(help: "Runs of each gavel binary when --baseline-gavel is given; medians are compared.") var rounds = 3
 
     func run() async throws {
         if https { return try await runHTTPS() }
@@ -42,6 +44,25 @@ struct PeerBench: AsyncParsableCommand {
         row("ART", art.wall, art.cpu, art.failures)
         row("Gavel", gavel.wall, gavel.cpu, 0)
         print(String(format: "  Gavel/ART: wall %.3f× (%.1f× faster), CPU %.3f× (%.1f× less)", gavel.wall / art.wall, art.wall / gavel.wall, gavel.cpu / art.cpu, art.cpu / gavel.cpu))
+        if let baselineGavel { try compare(with: baselineGavel, input: input, sim: sim) }
+    }
+
+    /// This gavel against another build on the same workload and simulator, runs alternating.
+    private func compare(with baseline: String, input: String, sim: SimulatorProcess) throws {
+        let arguments = ["rank", input, "-o", "\(work)/peer-gavel-out.jsonl", "--judge", "openai/sim-judge", "--api-base", sim.baseURL,
+                         "--concurrency", String(concurrency), "--cache", "off", "-q"]
+        var runs: [String: [ChildRun]] = [:]
+        for _ in 0..<max(1, rounds) {
+            for (name, binary) in [("baseline", baseline), ("this", "gavel")] {
+                let r = try runChild(binary, arguments)
+                guard r.status == 0 else { throw BenchError("\(name) gavel failed: \(r.stderr.suffix(500))") }
+                runs[name, default: []].append(r)
+            }
+        }
+        let walls = runs.mapValues { median($0.map(\.wall)) }, cpus = runs.mapValues { median($0.map(\.cpu)) }
+        let (w0, w1, c0, c1) = (walls["baseline"] ?? 0, walls["this"] ?? 0, cpus["baseline"] ?? 0, cpus["this"] ?? 0)
+        print(String(format: "  this build vs %@ (median of %d alternating runs each): wall %.2f s vs %.2f s (%.3f×), CPU %.2f s vs %.2f s (%.3f×)",
+                     baseline as NSString, max(1, rounds), w1, w0, w1 / w0, c1, c0, c1 / c0))
     }
 
     /// Gavel over http, https/1.1 and https/2, and ART over https/1.1, in one run: wall, CPU per call, connections.

@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
-import Gavel
+@_spi(Benchmarks) import Gavel
+import GavelSupport
 import GavelTesting
 import GavelPool
 
 /// The score stage (combine samples, advantages, encode and write output records) in each executor,
-/// timed through `RankPipeline` itself with an instant stub judge, so it times the path production takes.
+/// timed through `RankPipeline` itself with given verdicts instead of a judge, so it times the path production takes.
 struct ScoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "The score stage on N trajectories in groups of 8 with 3 samples, through the production pipeline with an instant stub judge: inline vs thread vs process.",
+        abstract: "The score stage on N trajectories in groups of 8 with 3 samples, through the production pipeline with given verdicts: inline vs thread vs process.",
         discussion: "Example: gavel-bench score --trajectories 1000000 --rounds 3"
     )
 
@@ -20,6 +21,8 @@ struct ScoreBench: AsyncParsableCommand {
     @Option(help: "Workers (threads or processes); default: active cores.") var workers: Int?
     @Option(help: "Modes to run, comma-separated; the first is the baseline.") var modes = "inline,thread,process"
     @Option(help: "Rounds; each runs every mode once, and the summary compares median walls.") var rounds = 3
+    @Option(help: "Another gavel binary (an older build): both rank the records file end to end from a warm cache, per mode, alternating.")
+    var baselineGavel: String?
 
     func run() async throws {
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
@@ -48,8 +51,9 @@ struct ScoreBench: AsyncParsableCommand {
         file = []
         print(String(format: "score-stage benchmark: %d trajectories (%d groups × %d, %d samples, %.0f MB of records), %d workers",
                      groups * groupSize, groups, groupSize, samples, inputMB, workers))
-        print("  the production path: RankPipeline with an instant stub judge; stage = wall − input indexing")
+        print("  the production path: RankPipeline with given verdicts (no judge); stage = wall − input indexing")
         let modeList = modes.split(separator: ",").map(String.init)
+        let explanations = (0..<groupSize).map { "Trajectory \($0 + 1) reached the goal with one detour." }
 
         /// One timed run of the pipeline with its score stage in `mode`.
         func measure(_ mode: String) async throws -> Run {
@@ -65,7 +69,11 @@ struct ScoreBench: AsyncParsableCommand {
             let options = RankOptions(inputs: [path], output: outPath, concurrency: 256, samples: samples, batchLines: batchLines)
             let pipeline = RankPipeline(options: options, judge: StubJudge.byText(name: "openai/bench"), executor: factory)
             let t0 = now(), cpu0 = cpuSeconds(), children0 = childCPUSeconds()
-            let summary = try await pipeline.run()
+            let summary = try await pipeline.run { key, members in
+                // Deterministic sample scores per group, as a judge would have given them.
+                var rng = SplitMix64(seed: key.utf8.reduce(UInt64(7)) { $0 &* 31 &+ UInt64($1) })
+                return ((0..<samples).map { _ in (0..<members).map { _ in Double(rng.next() % 1000) / 1000 } }, explanations)
+            }
             let wall = now() - t0, cpu = cpuSeconds() - cpu0
             guard summary.isComplete else { throw BenchError("the \(mode) run did not judge every group") }
             let outBytes = (try? FileManager.default.attributesOfItem(atPath: outPath))?[.size] as? Int ?? 0
@@ -93,6 +101,37 @@ struct ScoreBench: AsyncParsableCommand {
         }
         if let t = modeList.firstIndex(of: "thread"), let p = modeList.firstIndex(of: "process") {
             print(String(format: "  process / thread stage wall: %.2f", medians[p] / medians[t]))
+        }
+        if let baselineGavel { try compare(with: baselineGavel, path: path, modes: modeList, workers: workers) }
+    }
+
+    /// This build's `gavel rank` against another build's on the records file, fully answered from a
+    /// warm cache (so no judge time): index, cache reads, combining, the score stage and the output,
+    /// as a user's rerun does them. Runs alternate between the builds.
+    private func compare(with baseline: String, path: String, modes: [String], workers: Int) throws {
+        let sim = try SimulatorProcess(arguments: ["--latency-ms", "0", "--threads", "2"])
+        defer { sim.stop() }
+        let cache = ".build/bench/score-cache-\(getpid())", out = ".build/bench/score-rank-out-\(getpid()).jsonl"
+        defer {
+            try? FileManager.default.removeItem(atPath: cache)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        let common = ["rank", path, "-o", out, "--judge", "openai/bench", "--api-base", sim.baseURL, "--cache-dir", cache, "--workers", String(workers)]
+        let warm = try runChild("gavel", common + ["--concurrency", "64", "-q"])
+        guard warm.status == 0 else { throw BenchError("warming the cache failed: \(warm.stderr.suffix(500))") }
+        print("end to end from a warm cache, this build vs \(baseline) (median of \(max(1, rounds)) alternating runs each):")
+        for mode in modes {
+            var runs: [String: [ChildRun]] = [:]
+            for _ in 0..<max(1, rounds) {
+                for (name, binary) in [("baseline", baseline), ("this", "gavel")] {
+                    let r = try runChild(binary, common + ["--pool", mode, "--progress-interval", "3600"])
+                    guard r.status == 0, r.stderr.contains(" 0 misses") else { throw BenchError("\(name) \(mode) run was not fully cached: \(r.stderr.suffix(500))") }
+                    runs[name, default: []].append(r)
+                }
+            }
+            let w0 = median(runs["baseline", default: []].map(\.wall)), w1 = median(runs["this", default: []].map(\.wall))
+            let c0 = median(runs["baseline", default: []].map(\.cpu)), c1 = median(runs["this", default: []].map(\.cpu))
+            print(String(format: "  %-8@ wall %6.2f s vs %6.2f s (%.3f×)   CPU %6.2f s vs %6.2f s (%.3f×)", mode as NSString, w1, w0, w1 / w0, c1, c0, c1 / c0))
         }
     }
 }

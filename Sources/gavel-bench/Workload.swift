@@ -35,7 +35,9 @@ struct ChildRun {
 /// Spawned with posix_spawn and reaped with wait4 (not Foundation's Process, which reaps on its
 /// own thread), so the child's own resource usage can be read.
 func runChild(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ChildRun {
-    let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    // A bare name is a product beside this executable; a path is taken as given (relative to the working folder).
+    let path = name.contains("/") ? URL(fileURLWithPath: name).path
+        : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
     let errPath = NSTemporaryDirectory() + "/gavel-bench-stderr-\(getpid())-\(UUID().uuidString)"
     defer { unlink(errPath) }
     var actions = posix_spawn_file_actions_t()

@@ -38,6 +38,29 @@ public final class RankPipeline: Sendable {
 
     /// Runs the whole pipeline. Input and output problems throw; judge problems are in the summary.
     public func run() async throws -> RankSummary {
+        try await run(judgingBy: { pipeline, index, inputs, board, summary in
+            await pipeline.judgeAll(index: index, inputs: inputs, board: board, summary: &summary)
+        })
+    }
+
+    /// How a run's groups get their outcomes: judged (`judgeAll`), or given (a benchmark).
+    typealias Judging = @Sendable (RankPipeline, InputIndex, InputSet, OutcomeBoard, inout RankSummary) async -> Void
+
+    /// Ranks with outcomes given by `verdict` instead of a judge (samples per member, explanations):
+    /// every other stage — indexing, combining, the score stage's executor, the output — is the
+    /// production path, so the score benchmark times exactly what a run does.
+    @_spi(Benchmarks)
+    public func run(givenVerdicts verdict: @escaping @Sendable (_ key: String, _ members: Int) -> (samples: [[Double]], explanations: [String])) async throws -> RankSummary {
+        try await run(judgingBy: { _, index, _, board, summary in
+            for (g, group) in index.groups.enumerated() {
+                let (samples, explanations) = verdict(group.key, group.count)
+                board.post(g, GroupOutcome(samples: samples, explanations: explanations))
+            }
+            summary.judgedGroups = index.groups.count
+        })
+    }
+
+    private func run(judgingBy step: @escaping Judging) async throws -> RankSummary {
         let start = ContinuousClock.now
         var phase = start
         func lap(_ name: String) {
@@ -72,7 +95,7 @@ public final class RankPipeline: Sendable {
         let initial = summary
         let judging = Task {
             var s = initial
-            await self.judgeAll(index: index, inputs: inputs, board: board, summary: &s)
+            await step(self, index, inputs, board, &s)
             return s
         }
         let writer = Task {
