@@ -83,7 +83,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GavelUnitTests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelTesting"]),
+        .testTarget(
+            name: "GavelUnitTests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelTesting"]),
         .testTarget(
             name: "GavelIntegrationTests",
             dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]

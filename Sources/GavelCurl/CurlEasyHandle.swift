@@ -1,6 +1,6 @@
+import CCurl
 import GavelHTTP
 import GavelSupport
-import CCurl
 
 /// Owns one `CURL*` easy handle configured for a single request, and collects its response.
 ///
@@ -16,7 +16,9 @@ final class CurlEasyHandle {
     var headers: [(name: String, value: String)] = []
     var exceededLimit = false
 
-    init(transfer: CurlTransfer, maxResponseBytes: Int, tls: TLSTrust = .init(), share: UnsafeMutableRawPointer? = nil) throws(TransportError) {
+    init(
+        transfer: CurlTransfer, maxResponseBytes: Int, tls: TLSTrust = .init(), share: UnsafeMutableRawPointer? = nil
+    ) throws(TransportError) {
         guard let h = curl_easy_init() else { throw .invalidRequest("curl_easy_init failed") }
         self.handle = h
         self.transfer = transfer
@@ -97,7 +99,8 @@ final class CurlEasyHandle {
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
         for (name, value) in request.headers {
             guard !name.contains(where: { $0 == "\r" || $0 == "\n" || $0 == ":" }),
-                  !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                !value.contains(where: { $0 == "\r" || $0 == "\n" })
+            else {
                 if let l = list { curl_slist_free_all(l) }
                 throw .invalidRequest("header \(name) holds a line break or colon")
             }
@@ -108,28 +111,36 @@ final class CurlEasyHandle {
 
         let me = Unmanaged.passUnretained(self).toOpaque()
         try check(gavel_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, me), "WRITEDATA")
-        try check(gavel_easy_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, { ptr, size, count, user in
-            guard let ptr, let user else { return 0 }
-            let me = Unmanaged<CurlEasyHandle>.fromOpaque(user).takeUnretainedValue()
-            let n = size * count
-            if me.body.count + n > me.maxResponseBytes {
-                me.exceededLimit = true
-                return 0
-            }
-            ptr.withMemoryRebound(to: UInt8.self, capacity: n) { me.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
-            return n
-        }), "WRITEFUNCTION")
+        try check(
+            gavel_easy_setopt_data_cb(
+                handle, CURLOPT_WRITEFUNCTION,
+                { ptr, size, count, user in
+                    guard let ptr, let user else { return 0 }
+                    let me = Unmanaged<CurlEasyHandle>.fromOpaque(user).takeUnretainedValue()
+                    let n = size * count
+                    if me.body.count + n > me.maxResponseBytes {
+                        me.exceededLimit = true
+                        return 0
+                    }
+                    ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                        me.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+                    }
+                    return n
+                }), "WRITEFUNCTION")
         try check(gavel_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, me), "HEADERDATA")
-        try check(gavel_easy_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, { ptr, size, count, user in
-            guard let ptr, let user else { return 0 }
-            let me = Unmanaged<CurlEasyHandle>.fromOpaque(user).takeUnretainedValue()
-            let n = size * count
-            let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
-            }
-            me.receiveHeaderLine(line)
-            return n
-        }), "HEADERFUNCTION")
+        try check(
+            gavel_easy_setopt_data_cb(
+                handle, CURLOPT_HEADERFUNCTION,
+                { ptr, size, count, user in
+                    guard let ptr, let user else { return 0 }
+                    let me = Unmanaged<CurlEasyHandle>.fromOpaque(user).takeUnretainedValue()
+                    let n = size * count
+                    let line = ptr.withMemoryRebound(to: UInt8.self, capacity: n) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
+                    }
+                    me.receiveHeaderLine(line)
+                    return n
+                }), "HEADERFUNCTION")
     }
 
     private func receiveHeaderLine(_ raw: String) {
@@ -176,9 +187,9 @@ final class CurlEasyHandle {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
             return .tls(detail + " (a judge with a private CA: trust its CA certificate, e.g. with SSL_CERT_FILE)")
         case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM,
-             CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
-             CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
-             CURLE_SSL_INVALIDCERTSTATUS, CURLE_USE_SSL_FAILED:
+            CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED,
+            CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS, CURLE_USE_SSL_FAILED:
             return .tls(detail)
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return .connectionLost(detail)

@@ -136,7 +136,9 @@ final class CurlEngine: @unchecked Sendable {
                 return (c, s.stopping)
             }
             if stopping {
-                for cmd in commands { if case .add(let t) = cmd { t.finish(.failure(TransportError.shutDown("the transport was shut down"))) } }
+                for cmd in commands {
+                    if case .add(let t) = cmd { t.finish(.failure(TransportError.shutDown("the transport was shut down"))) }
+                }
                 for (_, easy) in active { remove(easy, with: .failure(TransportError.shutDown("the transport was shut down"))) }
                 exited.signal()
                 return
@@ -146,7 +148,9 @@ final class CurlEngine: @unchecked Sendable {
                 case .add(let transfer): add(transfer)
                 case .cancel(let transfer):
                     if let easy = active.values.first(where: { $0.transfer === transfer }) {
-                        remove(easy, with: .failure(TransportError.cancelled("\(URLText.redacted(transfer.request.url)): the task was cancelled")))
+                        remove(
+                            easy,
+                            with: .failure(TransportError.cancelled("\(URLText.redacted(transfer.request.url)): the task was cancelled")))
                     }
                 }
             }
@@ -180,12 +184,15 @@ final class CurlEngine: @unchecked Sendable {
         var queued: Int32 = 0
         while let message = curl_multi_info_read(multi, &queued) {
             guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle,
-                  let easy = active[handle] else { continue }
+                let easy = active[handle]
+            else { continue }
             let code = message.pointee.data.result
             let result: Result<HTTPResponse, any Error>
             if code == CURLE_OK {
                 let response = easy.finishedResponse()
-                shared.withLock { $0.requests += 1; $0.connections += response.newConnections }
+                shared.withLock {
+                    $0.requests += 1; $0.connections += response.newConnections
+                }
                 result = .success(response)
             } else {
                 result = .failure(easy.error(for: code))

@@ -9,7 +9,9 @@ public struct HTTPResponse: Sendable {
     /// The HTTP version used: 1 for HTTP/1.x, 2 for HTTP/2, 3 for HTTP/3.
     public var httpVersion: Int
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], newConnections: Int = 0, httpVersion: Int = 1) {
+    public init(
+        status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], newConnections: Int = 0, httpVersion: Int = 1
+    ) {
         self.status = status
         self.headers = headers
         self.body = body

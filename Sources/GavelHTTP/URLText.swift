@@ -6,8 +6,9 @@ public enum URLText {
         var s = Substring(url)
         if let q = s.firstIndex(where: { $0 == "?" || $0 == "#" }) { s = s[..<q] }
         guard let scheme = s.range(of: "://"), !s[..<scheme.lowerBound].isEmpty,
-              s[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }),
-              !s.contains(where: { $0 == " " || $0.isNewline }) else {
+            s[..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }),
+            !s.contains(where: { $0 == " " || $0.isNewline })
+        else {
             return "(malformed URL)"
         }
         let authorityEnd = s[scheme.upperBound...].firstIndex(of: "/") ?? s.endIndex

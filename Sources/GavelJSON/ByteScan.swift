@@ -47,7 +47,8 @@ public enum ByteScan {
         let raw = UnsafeRawPointer(p)
         while i + 8 <= end {
             let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let hit = equalBytes(w, 0x22) | equalBytes(w, 0x5C) | controlBytes(w)
+            let hit =
+                equalBytes(w, 0x22) | equalBytes(w, 0x5C) | controlBytes(w)
                 | equalBytes(w, 0x3C) | equalBytes(w, 0x3E) | equalBytes(w, 0x26)
             if hit != 0 { return i + hit.trailingZeroBitCount / 8 }
             i += 8
@@ -74,7 +75,7 @@ public enum ByteScan {
             let b = p[i]
             if b < 0x80 { i += 1; continue }
             let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF   // range of the second byte
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF  // range of the second byte
             switch b {
             case 0xC2...0xDF: length = 2
             case 0xE0: length = 3; low = 0xA0

@@ -20,10 +20,10 @@ public struct FrameWriter {
     public mutating func f64s(_ v: [Double]) {
         u32(UInt32(v.count))
         #if _endian(little)
-        // The in-memory layout already is the wire layout: copy the whole array at once.
-        v.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            // The in-memory layout already is the wire layout: copy the whole array at once.
+            v.withUnsafeBytes { bytes.append(contentsOf: $0) }
         #else
-        for d in v { f64(d) }
+            for d in v { f64(d) }
         #endif
     }
 }
@@ -67,21 +67,21 @@ public struct FrameReader {
         let n = Int(try u32())
         guard n <= (bytes.count - index) / 8 else { throw Truncated() }
         #if _endian(little)
-        let start = index
-        index += n * 8
-        return [Double](unsafeUninitializedCapacity: n) { buf, initialized in
-            bytes.withUnsafeBytes { src in
-                if let dst = buf.baseAddress, n > 0, let base = src.baseAddress {
-                    UnsafeMutableRawPointer(dst).copyMemory(from: base + start, byteCount: n * 8)
+            let start = index
+            index += n * 8
+            return [Double](unsafeUninitializedCapacity: n) { buf, initialized in
+                bytes.withUnsafeBytes { src in
+                    if let dst = buf.baseAddress, n > 0, let base = src.baseAddress {
+                        UnsafeMutableRawPointer(dst).copyMemory(from: base + start, byteCount: n * 8)
+                    }
                 }
+                initialized = n
             }
-            initialized = n
-        }
         #else
-        var out: [Double] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try f64()) }
-        return out
+            var out: [Double] = []
+            out.reserveCapacity(n)
+            for _ in 0..<n { out.append(try f64()) }
+            return out
         #endif
     }
 }

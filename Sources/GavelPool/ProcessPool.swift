@@ -1,5 +1,5 @@
-import GavelSupport
 import Foundation
+import GavelSupport
 import Logging
 import Synchronization
 
@@ -25,7 +25,9 @@ public final class ProcessPool: @unchecked Sendable {
         /// Debug hook: the first worker dies on this job number (its replacement does not).
         public var crashFirstWorkerAtJob: Int?
 
-        public init(executable: String, arguments: [String] = ["worker"], workers: Int, maxAttempts: Int = 3, crashFirstWorkerAtJob: Int? = nil) {
+        public init(
+            executable: String, arguments: [String] = ["worker"], workers: Int, maxAttempts: Int = 3, crashFirstWorkerAtJob: Int? = nil
+        ) {
             self.executable = executable
             self.arguments = arguments
             self.workers = max(1, workers)
@@ -200,7 +202,8 @@ public final class ProcessPool: @unchecked Sendable {
         for _ in 0..<running { allStopped.wait() }
         let (count, last, crashes) = stderrLines.withLock { ($0.count, $0.last, $0.crashes) }
         if count > 0 {
-            logger.warning("worker processes wrote \(count) line(s) to stderr (\(crashes) crash(es)); last: \(last.joined(separator: " | "))")
+            logger.warning(
+                "worker processes wrote \(count) line(s) to stderr (\(crashes) crash(es)); last: \(last.joined(separator: " | "))")
         }
     }
 

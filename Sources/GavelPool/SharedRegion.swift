@@ -1,5 +1,5 @@
-import GavelSupport
 import Foundation
+import GavelSupport
 
 /// A file in shared memory (tmpfs) mapped by both the parent and one worker, through which the
 /// worker hands back large replies without pushing them through a pipe.

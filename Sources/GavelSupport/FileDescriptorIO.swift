@@ -37,7 +37,8 @@ public enum FileDescriptorIO {
     public static func pread(_ fd: Int32, offset: Int, length: Int) -> [UInt8]? {
         var complete = false
         let out = [UInt8](unsafeUninitializedCapacity: length) { buf, initialized in
-            complete = length == 0 || buf.baseAddress.map { pread(fd, into: UnsafeMutableRawPointer($0), offset: offset, length: length) } == true
+            complete =
+                length == 0 || buf.baseAddress.map { pread(fd, into: UnsafeMutableRawPointer($0), offset: offset, length: length) } == true
             initialized = complete ? length : 0
         }
         return complete ? out : nil

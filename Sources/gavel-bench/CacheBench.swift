@@ -20,14 +20,24 @@ struct CacheBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let sim = try SimulatorProcess(arguments: ["--latency-ms", String(latencyMs)])
         defer { sim.stop() }
-        let args = ["rank", input, "-o", "\(work)/cache-bench-out.jsonl", "--judge", "openai/sim", "--api-base", sim.baseURL,
-                    "--concurrency", String(concurrency), "--cache-dir", cache]
+        let args = [
+            "rank", input, "-o", "\(work)/cache-bench-out.jsonl", "--judge", "openai/sim", "--api-base", sim.baseURL,
+            "--concurrency", String(concurrency), "--cache-dir", cache,
+        ]
         let first = try runChild("gavel", args)
         guard first.status == 0 else { throw BenchError("first run failed: \(first.stderr)") }
         let second = try runChild("gavel", args)
-        guard second.status == 0, second.stderr.contains("\(groups) hits, 0 misses") else { throw BenchError("cached run did not hit: \(second.stderr)") }
-        print(String(format: "cache benchmark: %d groups × 8 (%.0f MB), simulator latency %d ms, concurrency %d", groups, Workload.megabytes(input), latencyMs, concurrency))
+        guard second.status == 0, second.stderr.contains("\(groups) hits, 0 misses") else {
+            throw BenchError("cached run did not hit: \(second.stderr)")
+        }
+        print(
+            String(
+                format: "cache benchmark: %d groups × 8 (%.0f MB), simulator latency %d ms, concurrency %d", groups,
+                Workload.megabytes(input), latencyMs, concurrency))
         print(String(format: "  first run        wall %.2f s   CPU %.2f s", first.wall, first.cpu))
-        print(String(format: "  cached rerun     wall %.2f s   CPU %.2f s   (%.2f× the first run's wall)", second.wall, second.cpu, second.wall / first.wall))
+        print(
+            String(
+                format: "  cached rerun     wall %.2f s   CPU %.2f s   (%.2f× the first run's wall)", second.wall, second.cpu,
+                second.wall / first.wall))
     }
 }

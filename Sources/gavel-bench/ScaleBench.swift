@@ -20,16 +20,20 @@ struct ScaleBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let sim = try SimulatorProcess(arguments: ["--threads", "2"])
         defer { sim.stop() }
-        let args = ["rank", input, "-o", "\(work)/scale-out.jsonl", "--judge", "openai/sim-judge", "--api-base", sim.baseURL,
-                    "--concurrency", String(concurrency), "--cache-dir", cache, "-q"]
+        let args = [
+            "rank", input, "-o", "\(work)/scale-out.jsonl", "--judge", "openai/sim-judge", "--api-base", sim.baseURL,
+            "--concurrency", String(concurrency), "--cache-dir", cache, "-q",
+        ]
         let fill = try runChild("gavel", args)
         guard fill.status == 0 else { throw BenchError("filling the cache failed: \(fill.stderr)") }
         let cached = try runChild("gavel", args)
         guard cached.status == 0 else { throw BenchError("the cached run failed: \(cached.stderr)") }
         print(String(format: "scale benchmark: %d groups × 8 (%.0f MB flat trajectory lines)", groups, megabytes))
         print(String(format: "  first run (fills the cache)  wall %6.2f s   %6.1f MB/s", fill.wall, megabytes / fill.wall))
-        print(String(format: "  fully cached rank            wall %6.2f s   %6.1f MB/s   peak RSS %.0f MB (%.2f× the file)",
-                     cached.wall, megabytes / cached.wall, cached.peakRSSMB, cached.peakRSSMB / megabytes))
+        print(
+            String(
+                format: "  fully cached rank            wall %6.2f s   %6.1f MB/s   peak RSS %.0f MB (%.2f× the file)",
+                cached.wall, megabytes / cached.wall, cached.peakRSSMB, cached.peakRSSMB / megabytes))
         try? FileManager.default.removeItem(atPath: "\(work)/scale-out.jsonl")
     }
 }

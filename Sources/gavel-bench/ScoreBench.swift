@@ -1,16 +1,18 @@
 import ArgumentParser
 import Foundation
 @_spi(Benchmarks) import Gavel
+import GavelPool
 import GavelSupport
 import GavelTesting
-import GavelPool
 
 /// The score stage (combine samples, advantages, encode and write output records) in each executor,
 /// timed through `RankPipeline` itself with given verdicts instead of a judge, so it times the path production takes.
 struct ScoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
-        abstract: "The score stage on N trajectories in groups of 8 with 3 samples, through the production pipeline with given verdicts: inline vs thread vs process.",
+        abstract:
+            "The score stage on N trajectories in groups of 8 with 3 samples, through the production pipeline with given verdicts: "
+            + "inline vs thread vs process.",
         discussion: "Example: gavel-bench score --trajectories 1000000 --rounds 3"
     )
 
@@ -37,7 +39,10 @@ struct ScoreBench: AsyncParsableCommand {
         var file: [UInt8] = []
         for g in 0..<groups {
             for m in 0..<groupSize {
-                let record = #"{"reward":0.0,"metrics":{"duration":1.5},"metadata":{"group_id":"g\#(g)"},"messages_and_choices":[{"role":"user","content":"task \#(g): \#(filler)"},{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":"answer \#(m) \#(filler)"}}],"logs":[]}"#
+                let record =
+                    #"{"reward":0.0,"metrics":{"duration":1.5},"metadata":{"group_id":"g\#(g)"},"#
+                    + #""messages_and_choices":[{"role":"user","content":"task \#(g): \#(filler)"},{"finish_reason":"stop","#
+                    + #""index":0,"message":{"role":"assistant","content":"answer \#(m) \#(filler)"}}],"logs":[]}"#
                 file.append(contentsOf: record.utf8)
                 file.append(0x0A)
             }
@@ -49,8 +54,10 @@ struct ScoreBench: AsyncParsableCommand {
         }
         let inputMB = Double(file.count) / 1e6
         file = []
-        print(String(format: "score-stage benchmark: %d trajectories (%d groups × %d, %d samples, %.0f MB of records), %d workers",
-                     groups * groupSize, groups, groupSize, samples, inputMB, workers))
+        print(
+            String(
+                format: "score-stage benchmark: %d trajectories (%d groups × %d, %d samples, %.0f MB of records), %d workers",
+                groups * groupSize, groups, groupSize, samples, inputMB, workers))
         print("  the production path: RankPipeline with given verdicts (no judge); stage = wall − input indexing")
         let modeList = modes.split(separator: ",").map(String.init)
         let explanations = (0..<groupSize).map { "Trajectory \($0 + 1) reached the goal with one detour." }
@@ -88,16 +95,23 @@ struct ScoreBench: AsyncParsableCommand {
                 let r = try await measure(mode)
                 runs[mode, default: []].append(r)
                 let base = runs[modeList[0]]?[round - 1].stage ?? r.stage
-                print(String(format: "  round %d  %-8@ wall %6.2f s  stage %6.2f s  %5.2f× %@   index %5.2f s   CPU: this process %5.2f s, workers %5.2f s   (%.0f MB out)",
-                             round, mode as NSString, r.wall, r.stage, base / r.stage, modeList[0] as NSString, r.index, r.cpu, r.workerCPU, Double(r.outBytes) / 1e6))
+                print(
+                    String(
+                        format:
+                            "  round %d  %-8@ wall %6.2f s  stage %6.2f s  %5.2f× %@   index %5.2f s   CPU: this process %5.2f s, "
+                            + "workers %5.2f s   (%.0f MB out)",
+                        round, mode as NSString, r.wall, r.stage, base / r.stage, modeList[0] as NSString, r.index, r.cpu, r.workerCPU,
+                        Double(r.outBytes) / 1e6))
             }
         }
         let medians = modeList.map { mode in median(runs[mode, default: []].map(\.stage)) }
         print("median stage wall over \(max(1, rounds)) round(s), speed-up against \(modeList[0]):")
         for (i, mode) in modeList.enumerated() {
             let stages = runs[mode, default: []].map(\.stage)
-            print(String(format: "  %-8@ %6.2f s  (%.2f–%.2f)   %5.2f× %@", mode as NSString, medians[i], stages.min() ?? 0, stages.max() ?? 0,
-                         medians[0] / medians[i], modeList[0] as NSString))
+            print(
+                String(
+                    format: "  %-8@ %6.2f s  (%.2f–%.2f)   %5.2f× %@", mode as NSString, medians[i], stages.min() ?? 0, stages.max() ?? 0,
+                    medians[0] / medians[i], modeList[0] as NSString))
         }
         if let t = modeList.firstIndex(of: "thread"), let p = modeList.firstIndex(of: "process") {
             print(String(format: "  process / thread stage wall: %.2f", medians[p] / medians[t]))
@@ -116,7 +130,10 @@ struct ScoreBench: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: cache)
             try? FileManager.default.removeItem(atPath: out)
         }
-        let common = ["rank", path, "-o", out, "--judge", "openai/bench", "--api-base", sim.baseURL, "--cache-dir", cache, "--workers", String(workers)]
+        let common = [
+            "rank", path, "-o", out, "--judge", "openai/bench", "--api-base", sim.baseURL, "--cache-dir", cache, "--workers",
+            String(workers),
+        ]
         let warm = try runChild("gavel", common + ["--concurrency", "64", "-q"])
         guard warm.status == 0 else { throw BenchError("warming the cache failed: \(warm.stderr.suffix(500))") }
         print("end to end from a warm cache, this build vs \(baseline) (median of \(max(1, rounds)) alternating runs each):")
@@ -125,13 +142,18 @@ struct ScoreBench: AsyncParsableCommand {
             for _ in 0..<max(1, rounds) {
                 for (name, binary) in [("baseline", baseline), ("this", "gavel")] {
                     let r = try runChild(binary, common + ["--pool", mode, "--progress-interval", "3600"])
-                    guard r.status == 0, r.stderr.contains(" 0 misses") else { throw BenchError("\(name) \(mode) run was not fully cached: \(r.stderr.suffix(500))") }
+                    guard r.status == 0, r.stderr.contains(" 0 misses") else {
+                        throw BenchError("\(name) \(mode) run was not fully cached: \(r.stderr.suffix(500))")
+                    }
                     runs[name, default: []].append(r)
                 }
             }
             let w0 = median(runs["baseline", default: []].map(\.wall)), w1 = median(runs["this", default: []].map(\.wall))
             let c0 = median(runs["baseline", default: []].map(\.cpu)), c1 = median(runs["this", default: []].map(\.cpu))
-            print(String(format: "  %-8@ wall %6.2f s vs %6.2f s (%.3f×)   CPU %6.2f s vs %6.2f s (%.3f×)", mode as NSString, w1, w0, w1 / w0, c1, c0, c1 / c0))
+            print(
+                String(
+                    format: "  %-8@ wall %6.2f s vs %6.2f s (%.3f×)   CPU %6.2f s vs %6.2f s (%.3f×)", mode as NSString, w1, w0, w1 / w0,
+                    c1, c0, c1 / c0))
         }
     }
 }

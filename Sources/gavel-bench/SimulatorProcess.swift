@@ -24,7 +24,8 @@ final class SimulatorProcess {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let r = text.range(of: "127.0.0.1:"), let end = text[r.upperBound...].firstIndex(of: "/"),
-              let port = Int(text[r.upperBound..<end]) else {
+            let port = Int(text[r.upperBound..<end])
+        else {
             throw BenchError("the simulator did not start: \(text)")
         }
         self.port = port

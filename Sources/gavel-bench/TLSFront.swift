@@ -26,7 +26,8 @@ final class TLSFront {
         try FileManager.default.createDirectory(atPath: "\(folder)/logs", withIntermediateDirectories: true)
         try Self.makeCertificates(in: folder)
         let system = (try? String(contentsOfFile: "/etc/ssl/certs/ca-certificates.crt", encoding: .utf8)) ?? ""
-        try (system + "\n" + String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)).write(toFile: "\(folder)/bundle.pem", atomically: true, encoding: .utf8)
+        try (system + "\n" + String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)).write(
+            toFile: "\(folder)/bundle.pem", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: "\(folder)/certs", withIntermediateDirectories: true)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/etc/ssl/certs")) ?? [] where name.hasSuffix(".pem") {
             try? FileManager.default.copyItem(atPath: "/etc/ssl/certs/\(name)", toPath: "\(folder)/certs/\(name)")
@@ -92,12 +93,19 @@ final class TLSFront {
             guard r.status == 0 else { throw BenchError("openssl failed: \(r.stderr)") }
         }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try openssl(["req", "-x509"] + ec + ["-keyout", "\(folder)/ca.key", "-out", "\(folder)/ca.pem", "-days", "2",
-                     "-subj", "/CN=gavel bench CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try openssl(
+            ["req", "-x509"] + ec + [
+                "-keyout", "\(folder)/ca.key", "-out", "\(folder)/ca.pem", "-days", "2",
+                "-subj", "/CN=gavel bench CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ])
         try openssl(["req"] + ec + ["-keyout", "\(folder)/server.key", "-out", "\(folder)/server.csr", "-subj", "/CN=127.0.0.1"])
-        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(toFile: "\(folder)/server.ext", atomically: true, encoding: .utf8)
-        try openssl(["x509", "-req", "-in", "\(folder)/server.csr", "-CA", "\(folder)/ca.pem", "-CAkey", "\(folder)/ca.key", "-CAcreateserial",
-                     "-out", "\(folder)/server.pem", "-days", "2", "-extfile", "\(folder)/server.ext"])
+        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
+            toFile: "\(folder)/server.ext", atomically: true, encoding: .utf8)
+        try openssl([
+            "x509", "-req", "-in", "\(folder)/server.csr", "-CA", "\(folder)/ca.pem", "-CAkey", "\(folder)/ca.key", "-CAcreateserial",
+            "-out", "\(folder)/server.pem", "-days", "2", "-extfile", "\(folder)/server.ext",
+        ])
     }
 
     private static func freePort() throws -> Int {

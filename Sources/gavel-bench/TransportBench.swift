@@ -21,7 +21,10 @@ struct TransportBench: AsyncParsableCommand {
         defer { sim.stop() }
         let transport = try CurlTransport()
         let url = sim.baseURL + "/chat/completions"
-        let body = Array(#"{"model":"sim","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"<trajectory id=\"1\">\nQUALITY=0.5\n</trajectory>\n\n<trajectory id=\"2\">\nQUALITY=0.7\n</trajectory>"}]}"#.utf8)
+        let text =
+            #"{"model":"sim","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"<trajectory "#
+            + #"id=\"1\">\nQUALITY=0.5\n</trajectory>\n\n<trajectory id=\"2\">\nQUALITY=0.7\n</trajectory>"}]}"#
+        let body = Array(text.utf8)
         // Warm-up: one request, so process start-up is not counted.
         _ = try await transport.send(HTTPRequest(url: url, body: body))
         let cpu0 = cpuSeconds(), t0 = now()

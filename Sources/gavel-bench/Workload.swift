@@ -36,7 +36,9 @@ struct ChildRun {
 /// own thread), so the child's own resource usage can be read.
 func runChild(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ChildRun {
     // A bare name is a product beside this executable; a path is taken as given (relative to the working folder).
-    let path = name.contains("/") ? URL(fileURLWithPath: name).path
+    let path =
+        name.contains("/")
+        ? URL(fileURLWithPath: name).path
         : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
     let errPath = NSTemporaryDirectory() + "/gavel-bench-stderr-\(getpid())-\(UUID().uuidString)"
     defer { unlink(errPath) }
@@ -74,7 +76,8 @@ func runChild(_ name: String, _ arguments: [String], environment: [String: Strin
 /// VmHWM of a running process, in kB.
 func highWaterKB(_ pid: pid_t) -> Int? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return nil }
     return Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty } ?? "")
 }
 

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import GavelTesting
 
 /// Command line of the judge simulator.
@@ -9,15 +9,15 @@ struct JudgeSimCommand: AsyncParsableCommand {
         commandName: "gavel-judge-sim",
         abstract: "An OpenAI/Anthropic-compatible LLM judge simulator on 127.0.0.1, for tests, benchmarks and offline demos.",
         discussion: """
-        Scores every <trajectory id="..."> block of a judge prompt deterministically: by a QUALITY=<x> \
-        marker in the block if present, else by a hash of the block. Faults and quirks are injected at \
-        the given rates (0 to 1), drawn from a seeded generator. GET /stats returns counters as JSON.
+            Scores every <trajectory id="..."> block of a judge prompt deterministically: by a QUALITY=<x> \
+            marker in the block if present, else by a hash of the block. Faults and quirks are injected at \
+            the given rates (0 to 1), drawn from a seeded generator. GET /stats returns counters as JSON.
 
-        Examples:
-          gavel-judge-sim --port 8787
-          gavel-judge-sim --port 8787 --latency-ms 200
-          gavel-judge-sim --fail-429 0.1 --fail-500 0.05 --malformed 0.05 --quirks 0.3
-        """
+            Examples:
+              gavel-judge-sim --port 8787
+              gavel-judge-sim --port 8787 --latency-ms 200
+              gavel-judge-sim --fail-429 0.1 --fail-500 0.05 --malformed 0.05 --quirks 0.3
+            """
     )
 
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).") var port = 8787
@@ -38,16 +38,20 @@ struct JudgeSimCommand: AsyncParsableCommand {
     @Option(help: "Never answer the first N judge requests (the connection stays open).") var hangFirst = 0
     @Option(help: "Rate of answers with a negative score.") var outOfRange = 0.0
     @Option(help: "Rate of answers that think first (<think> with a draft JSON inside), as reasoning models do.") var think = 0.0
-    @Option(help: "Answer 400 \"Unsupported parameter\" to requests carrying this parameter (repeatable).") var rejectParameter: [String] = []
-    @Option(help: "Allow N judge requests a minute (one second's burst); answer 429 with Retry-After and x-ratelimit-* headers above it.") var limitRpm: Int?
+    @Option(help: "Answer 400 \"Unsupported parameter\" to requests carrying this parameter (repeatable).") var rejectParameter: [String] =
+        []
+    @Option(help: "Allow N judge requests a minute (one second's burst); answer 429 with Retry-After and x-ratelimit-* headers above it.")
+    var limitRpm: Int?
     @Flag(help: "With --limit-rpm, send no x-ratelimit-* headers.") var hideLimitHeaders = false
     @Option(help: "Serve https with this PEM certificate chain (needs --tls-key).") var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Require client certificates issued by this PEM CA (mutual TLS).") var tlsClientCa: String?
 
     func validate() throws {
-        for (name, rate) in [("fail-429", fail429), ("fail-500", fail500), ("malformed", malformed), ("wrong-ids", wrongIds),
-                             ("quirks", quirks), ("drop-connection", dropConnection), ("slow-body", slowBody)] where !(0...1).contains(rate) {
+        for (name, rate) in [
+            ("fail-429", fail429), ("fail-500", fail500), ("malformed", malformed), ("wrong-ids", wrongIds),
+            ("quirks", quirks), ("drop-connection", dropConnection), ("slow-body", slowBody),
+        ] where !(0...1).contains(rate) {
             throw ValidationError("--\(name) must be a rate between 0 and 1, got \(rate)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -57,7 +61,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
         let config = SimulatorConfiguration(
             port: port, latencyMs: latencyMs, fail429: fail429, fail500: fail500, malformed: malformed, wrongIds: wrongIds,
             dropConnection: dropConnection, slowBody: slowBody, quirks: quirks, rejectJSONSchema: rejectJsonSchema,
-            requiredKey: requireKey, retryAfterSeconds: retryAfter, seed: seed, failFirst: failFirst, hangFirst: hangFirst, outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
+            requiredKey: requireKey, retryAfterSeconds: retryAfter, seed: seed, failFirst: failFirst, hangFirst: hangFirst,
+            outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
             tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
             limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)

@@ -9,14 +9,14 @@ struct CacheCommand: ParsableCommand {
         commandName: "cache",
         abstract: "Inspect, prune or clear the judge-response cache.",
         discussion: """
-        Every validated judge answer is kept in the cache folder (./Cache, $GAVEL_CACHE_DIR or \
-        --cache-dir), one file per call, so rerunning a file costs no judge calls.
+            Every validated judge answer is kept in the cache folder (./Cache, $GAVEL_CACHE_DIR or \
+            --cache-dir), one file per call, so rerunning a file costs no judge calls.
 
-        Examples:
-          gavel cache stats
-          gavel cache prune --older-than 30d --max-size 2GB
-          gavel cache clear --cache-dir /tmp/gavel-cache
-        """,
+            Examples:
+              gavel cache stats
+              gavel cache prune --older-than 30d --max-size 2GB
+              gavel cache clear --cache-dir /tmp/gavel-cache
+            """,
         subcommands: [Stats.self, Prune.self, Clear.self]
     )
 
@@ -47,7 +47,9 @@ struct CacheCommand: ParsableCommand {
             if let r = s.lastRun {
                 let total = r.hits + r.misses
                 let rate = total == 0 ? 0 : Double(r.hits) / Double(total) * 100
-                rows.append(("last run", String(format: "%d hits, %d misses (%.1f%% hit rate) at %@", r.hits, r.misses, rate, f.string(from: r.at))))
+                rows.append(
+                    ("last run", String(format: "%d hits, %d misses (%.1f%% hit rate) at %@", r.hits, r.misses, rate, f.string(from: r.at)))
+                )
             }
             print(KeyValueTable(rows).render(indent: ""), terminator: "")
         }
@@ -56,15 +58,22 @@ struct CacheCommand: ParsableCommand {
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove entries older than an age, then the oldest until the cache fits a size.",
-            discussion: "Examples:\n  gavel cache prune --older-than 30d\n  gavel cache prune --max-size 2GB\n  gavel cache prune --older-than 12h --max-size 500MB")
+            discussion:
+                "Examples:\n  gavel cache prune --older-than 30d\n  gavel cache prune --max-size 2GB\n  gavel cache prune --older-than "
+                + "12h --max-size 500MB"
+        )
         @OptionGroup var folder: Folder
         @Option(help: ArgumentHelp("Age such as 45s, 90m, 12h, 30d, 2w.", valueName: "AGE")) var olderThan: String?
         @Option(help: ArgumentHelp("Size such as 500MB, 2GB, 1GiB.", valueName: "SIZE")) var maxSize: String?
 
         func validate() throws {
             if olderThan == nil && maxSize == nil { throw ValidationError("give --older-than, --max-size or both") }
-            if let a = olderThan, CacheMaintenance.parseAge(a) == nil { throw ValidationError("--older-than takes an age such as 30d, 12h, 90m (got \"\(a)\")") }
-            if let m = maxSize, CacheMaintenance.parseSize(m) == nil { throw ValidationError("--max-size takes a size such as 2GB, 500MB (got \"\(m)\")") }
+            if let a = olderThan, CacheMaintenance.parseAge(a) == nil {
+                throw ValidationError("--older-than takes an age such as 30d, 12h, 90m (got \"\(a)\")")
+            }
+            if let m = maxSize, CacheMaintenance.parseSize(m) == nil {
+                throw ValidationError("--max-size takes a size such as 2GB, 500MB (got \"\(m)\")")
+            }
         }
 
         func run() throws {

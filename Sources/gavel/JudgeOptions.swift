@@ -6,7 +6,11 @@ extension ResponseFormatMode: ExpressibleByArgument {}
 
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, litellm); default: the rubric's judge, else \(RankConfiguration.defaultJudge).", valueName: "PROVIDER/MODEL"))
+    @Option(
+        help: ArgumentHelp(
+            "Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, "
+                + "litellm); default: the rubric's judge, else \(RankConfiguration.defaultJudge).",
+            valueName: "PROVIDER/MODEL"))
     var judge: String?
 
     @Option(help: ArgumentHelp("Base URL of the judge API, overriding the provider's (e.g. http://127.0.0.1:8787/v1).", valueName: "URL"))
@@ -15,7 +19,10 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the API key from this environment variable instead of the provider's usual one.", valueName: "NAME"))
     var apiKeyEnv: String?
 
-    @Option(help: ArgumentHelp("Structured output to ask for first: json_schema, json_object or text (Gavel steps down by itself when a server rejects one).", valueName: "MODE"))
+    @Option(
+        help: ArgumentHelp(
+            "Structured output to ask for first: json_schema, json_object or text (Gavel steps down by itself when a server rejects one).",
+            valueName: "MODE"))
     var responseFormat: ResponseFormatMode = .jsonSchema
 
     @Option(help: "Sampling temperature of the judge.")
@@ -27,7 +34,9 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Reasoning effort for reasoning models (e.g. low, medium, high).", valueName: "LEVEL"))
     var reasoningEffort: String?
 
-    @Option(name: .customLong("judge-param"), help: ArgumentHelp("Extra request field passed through as KEY=JSON (repeatable), e.g. top_p=0.9.", valueName: "KEY=VALUE"))
+    @Option(
+        name: .customLong("judge-param"),
+        help: ArgumentHelp("Extra request field passed through as KEY=JSON (repeatable), e.g. top_p=0.9.", valueName: "KEY=VALUE"))
     var judgeParams: [String] = []
 
     @Option(help: "Retries per group for 429, 408, 5xx, timeouts and dropped connections.")
@@ -36,7 +45,11 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Time limit of one judge call, in seconds.", valueName: "SECONDS"))
     var timeout = 180.0
 
-    @Option(help: ArgumentHelp("Trust the CAs in this PEM bundle for https judges instead of the system's (a self-hosted judge, a proxy that re-signs traffic); default: SSL_CERT_FILE, SSL_CERT_DIR, CURL_CA_BUNDLE or REQUESTS_CA_BUNDLE when set.", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "Trust the CAs in this PEM bundle for https judges instead of the system's (a self-hosted judge, a proxy that re-signs "
+                + "traffic); default: SSL_CERT_FILE, SSL_CERT_DIR, CURL_CA_BUNDLE or REQUESTS_CA_BUNDLE when set.",
+            valueName: "PATH"))
     var caCert: String?
 
     @Option(help: ArgumentHelp("Client certificate (PEM) for judges that require mutual TLS.", valueName: "PATH"))
@@ -72,8 +85,10 @@ struct JudgeOptions: ParsableArguments {
         c.apiBase = apiBase
         c.apiKeyEnv = apiKeyEnv
         c.responseFormat = responseFormat
-        c.judgeSettings = JudgeSettings(temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
-                                        extraParameters: judgeParams.compactMap(JudgeSettings.parameter), timeout: .milliseconds(Int(timeout * 1000)), maxRetries: maxRetries)
+        c.judgeSettings = JudgeSettings(
+            temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
+            extraParameters: judgeParams.compactMap(JudgeSettings.parameter), timeout: .milliseconds(Int(timeout * 1000)),
+            maxRetries: maxRetries)
         c.caFile = caCert
         c.clientCertificate = clientCert
         c.clientKey = clientKey

@@ -5,7 +5,11 @@ extension RankConfiguration.ScoreStageMode: ExpressibleByArgument {}
 
 /// Where the score stage (output encoding) runs.
 struct PoolOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Score stage: inline, thread, process (worker processes), or auto (inline for small inputs, process pool from \(RankConfiguration.autoProcessThresholdBytes / 1_000_000) MB).", valueName: "MODE"))
+    @Option(
+        help: ArgumentHelp(
+            "Score stage: inline, thread, process (worker processes), or auto (inline for small inputs, process pool from "
+                + "\(RankConfiguration.autoProcessThresholdBytes / 1_000_000) MB).",
+            valueName: "MODE"))
     var pool: RankConfiguration.ScoreStageMode = .auto
 
     @Option(help: ArgumentHelp("Worker processes or threads (default: active cores).", valueName: "N"))

@@ -10,27 +10,29 @@ struct RankCommand: AsyncParsableCommand {
         commandName: "rank",
         abstract: "Score and rank groups of trajectories with an LLM judge; write ranked JSONL.",
         discussion: """
-        Reads JSONL where each line is a trajectory (ART's "messages_and_choices" or plain "messages") \
-        or a whole group ({"trajectories": [...]}). Trajectory lines are grouped by --group-by (default: \
-        group_id, metadata.group_id or metadata.scenario_id) or in chunks of --group-size. Each group is \
-        sent to the judge once; the output keeps every original field and adds reward, \
-        metrics.ruler_score, metrics.independent_reward, a log line and a "gavel" object with score, \
-        rank, advantage and explanation. Output order is input order.
+            Reads JSONL where each line is a trajectory (ART's "messages_and_choices" or plain "messages") \
+            or a whole group ({"trajectories": [...]}). Trajectory lines are grouped by --group-by (default: \
+            group_id, metadata.group_id or metadata.scenario_id) or in chunks of --group-size. Each group is \
+            sent to the judge once; the output keeps every original field and adds reward, \
+            metrics.ruler_score, metrics.independent_reward, a log line and a "gavel" object with score, \
+            rank, advantage and explanation. Output order is input order.
 
-        Exit status: 0 all groups judged; 1 some groups failed; 2 usage or input error; \
-        3 judge unreachable or key refused; 130 interrupted.
+            Exit status: 0 all groups judged; 1 some groups failed; 2 usage or input error; \
+            3 judge unreachable or key refused; 130 interrupted.
 
-        Examples:
-          gavel rank trajectories.jsonl -o ranked.jsonl --judge openai/gpt-4o-mini
-          cat runs.jsonl | gavel rank - --group-size 8 --judge openrouter/qwen/qwen3-32b > ranked.jsonl
-          gavel rank runs.jsonl --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128
-        """
+            Examples:
+              gavel rank trajectories.jsonl -o ranked.jsonl --judge openai/gpt-4o-mini
+              cat runs.jsonl | gavel rank - --group-size 8 --judge openrouter/qwen/qwen3-32b > ranked.jsonl
+              gavel rank runs.jsonl --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128
+            """
     )
 
     @Argument(help: ArgumentHelp("JSONL files to rank; - reads standard input.", valueName: "FILE"))
     var files: [String]
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write ranked JSONL here (atomically); default: standard output.", valueName: "OUT"))
+    @Option(
+        name: [.short, .customLong("output")],
+        help: ArgumentHelp("Write ranked JSONL here (atomically); default: standard output.", valueName: "OUT"))
     var output: String?
 
     @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
@@ -39,7 +41,11 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Score stage") var poolOptions: PoolOptions
 
-    @Option(help: ArgumentHelp("Judge each group K times, each in a different order; the score is the mean, gavel.score_spread the spread (default: the rubric's samples, else 1).", valueName: "K"))
+    @Option(
+        help: ArgumentHelp(
+            "Judge each group K times, each in a different order; the score is the mean, gavel.score_spread the spread (default: the "
+                + "rubric's samples, else 1).",
+            valueName: "K"))
     var samples: Int?
 
     @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
@@ -48,10 +54,15 @@ struct RankCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Group consecutive trajectory lines in chunks of N instead of by key.", valueName: "N"))
     var groupSize: Int?
 
-    @Option(help: ArgumentHelp("What to do with an invalid input line: fail (stop with file:line) or skip (log it and go on).", valueName: "fail|skip"))
+    @Option(
+        help: ArgumentHelp(
+            "What to do with an invalid input line: fail (stop with file:line) or skip (log it and go on).", valueName: "fail|skip"))
     var onInvalid: InvalidPolicy = .fail
 
-    @Option(help: ArgumentHelp("What to do when a group cannot be judged: fail (stop, write what is done) or skip (mark it and go on).", valueName: "fail|skip"))
+    @Option(
+        help: ArgumentHelp(
+            "What to do when a group cannot be judged: fail (stop, write what is done) or skip (mark it and go on).", valueName: "fail|skip"
+        ))
     var onError: RankOptions.OnError = .fail
 
     @Option(help: "Judge calls in flight at once.")
@@ -63,7 +74,9 @@ struct RankCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "BYTES"))
     var maxLineBytes = 64 << 20
 
-    @Option(help: ArgumentHelp("Rubric name (a file in ./Rubrics or a bundled one; see gavel rubric list) or path to a rubric file.", valueName: "NAME|PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "Rubric name (a file in ./Rubrics or a bundled one; see gavel rubric list) or path to a rubric file.", valueName: "NAME|PATH"))
     var rubric: String?
 
     @Option(help: ArgumentHelp("Rubric text for this run, instead of a rubric file.", valueName: "TEXT"))
@@ -75,7 +88,10 @@ struct RankCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Print the exact messages the group with this key would send, and stop.", valueName: "GROUP"))
     var showPrompt: String?
 
-    @Option(help: ArgumentHelp("Judge prices, JSON {\"model\": {\"input\": $, \"output\": $}} per million tokens, added to the bundled table.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Judge prices, JSON {\"model\": {\"input\": $, \"output\": $}} per million tokens, added to the bundled table.",
+            valueName: "FILE"))
     var prices: String?
 
     @Option(help: .hidden) var progressInterval = 5.0
@@ -132,8 +148,9 @@ struct RankCommand: AsyncParsableCommand {
         let reporter = ProgressReporter(interval: .milliseconds(Int(progressInterval * 1000)))
         do {
             // A dry run or a prompt preview sends nothing, so it needs no key.
-            let run = try RankRun(configuration: try configuration(), callsJudge: !dryRun && showPrompt == nil,
-                                  observer: reporter, logger: logger)
+            let run = try RankRun(
+                configuration: try configuration(), callsJudge: !dryRun && showPrompt == nil,
+                observer: reporter, logger: logger)
             if let group = showPrompt { return try await showPrompts(run, group: group) }
             if dryRun { return try await printPlan(run) }
 
@@ -150,7 +167,8 @@ struct RankCommand: AsyncParsableCommand {
             if let fatal = summary.fatalError, !summary.interrupted {
                 printError(fatal.description + (fatal.setting.map { " (see \(Self.flag(for: $0)))" } ?? ""))
             } else if !summary.isComplete, !summary.interrupted {
-                printError("\(summary.failedGroups) group(s) failed, \(summary.unjudgedGroups) not judged; they are written with gavel.error")
+                printError(
+                    "\(summary.failedGroups) group(s) failed, \(summary.unjudgedGroups) not judged; they are written with gavel.error")
             }
             if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
         } catch let failure as RankFailure {
@@ -188,15 +206,22 @@ struct RankCommand: AsyncParsableCommand {
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
             ("trajectories", "\(s.trajectories)"),
-            ("judge calls", "\(s.judge.calls)" + (s.judge.calls > 0 ? " over \(s.connections) connection\(s.connections == 1 ? "" : "s")" : "")),
+            (
+                "judge calls",
+                "\(s.judge.calls)" + (s.judge.calls > 0 ? " over \(s.connections) connection\(s.connections == 1 ? "" : "s")" : "")
+            ),
             ("retries", s.judge.totalRetries == 0 ? "0" : "\(s.judge.totalRetries) (" + retries.joined(separator: ", ") + ")"),
-            ("tokens", "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out" + (cost.map { String(format: " (~$%.4f)", $0) } ?? "")),
+            (
+                "tokens",
+                "\(s.judge.usage.prompt) in, \(s.judge.usage.completion) out" + (cost.map { String(format: " (~$%.4f)", $0) } ?? "")
+            ),
             ("score stage", s.scoreExecutor),
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
         ]
         if s.skippedLines > 0 { rows.insert(("skipped lines", "\(s.skippedLines)"), at: 2) }
         if let c = s.cache {
-            rows.insert(("cache", "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")), at: 3)
+            rows.insert(
+                ("cache", "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")), at: 3)
         }
         if s.judge.rescaledAnswers > 0 {
             let why = ScoreParser.Rescale.allCases.compactMap { r in s.judge.rescales[r].map { "\(r.rawValue): \($0)" } }

@@ -9,16 +9,16 @@ struct RubricCommand: ParsableCommand {
         commandName: "rubric",
         abstract: "List, show and check grading rubrics.",
         discussion: """
-        A rubric is a Markdown file whose body the judge reads as its grading criteria, with optional \
-        YAML front matter: name, description, and run defaults (judge, temperature, samples) that apply \
-        unless a flag overrides them. gavel rank --rubric NAME looks in ./Rubrics, then in the rubrics \
-        bundled with Gavel; --rubric PATH reads a file.
+            A rubric is a Markdown file whose body the judge reads as its grading criteria, with optional \
+            YAML front matter: name, description, and run defaults (judge, temperature, samples) that apply \
+            unless a flag overrides them. gavel rank --rubric NAME looks in ./Rubrics, then in the rubrics \
+            bundled with Gavel; --rubric PATH reads a file.
 
-        Examples:
-          gavel rubric list
-          gavel rubric show coding
-          gavel rubric check Rubrics/*.md
-        """,
+            Examples:
+              gavel rubric list
+              gavel rubric show coding
+              gavel rubric check Rubrics/*.md
+            """,
         subcommands: [List.self, Show.self, Check.self]
     )
 
@@ -64,7 +64,10 @@ struct RubricCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check rubric files: front matter, known keys, non-empty body.",
-            discussion: "Exits 2 when any file has an error (warnings alone exit 0).\n\nExamples:\n  gavel rubric check Rubrics/*.md\n  gavel rubric check my-rubric.md")
+            discussion:
+                "Exits 2 when any file has an error (warnings alone exit 0).\n\nExamples:\n  gavel rubric check Rubrics/*.md\n  gavel "
+                + "rubric check my-rubric.md"
+        )
 
         @Argument(help: ArgumentHelp("Rubric files.", valueName: "PATH")) var paths: [String]
 

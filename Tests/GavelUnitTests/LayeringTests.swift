@@ -32,7 +32,8 @@ struct LayeringTests {
                 for line in text.split(separator: "\n") {
                     let words = line.split(separator: " ")
                     guard let i = words.firstIndex(of: "import"), i + 1 < words.count,
-                          words[..<i].allSatisfy({ $0.hasPrefix("@") }) else { continue }
+                        words[..<i].allSatisfy({ $0.hasPrefix("@") })
+                    else { continue }
                     let module = String(words[i + 1])
                     if ours.contains(module) { modules.insert(module) }
                 }
@@ -52,6 +53,8 @@ struct LayeringTests {
             #expect(upward.isEmpty, "\(target) (layer \(own)) imports \(upward.sorted()), of its own layer or above")
         }
         let cli = found["gavel"] ?? []
-        #expect(cli.isSubset(of: Self.cliImports), "the gavel executable reaches past the library: \(cli.subtracting(Self.cliImports).sorted())")
+        #expect(
+            cli.isSubset(of: Self.cliImports), "the gavel executable reaches past the library: \(cli.subtracting(Self.cliImports).sorted())"
+        )
     }
 }

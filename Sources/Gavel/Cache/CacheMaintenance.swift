@@ -36,7 +36,8 @@ public struct CacheMaintenance: Sendable {
             for name in (try? fm.contentsOfDirectory(atPath: folder)) ?? [] where Self.isEntryName(name, shard: shard) {
                 let path = folder + "/" + name
                 var info = stat()
-                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Self.hasEntryHeader(path, key: String(name.dropLast(5))) else { continue }
+                guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Self.hasEntryHeader(path, key: String(name.dropLast(5)))
+                else { continue }
                 let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
                 result.append(Entry(path: path, bytes: Int(info.st_size), modified: modified))
             }
@@ -73,7 +74,8 @@ public struct CacheMaintenance: Sendable {
         s.oldest = all.map(\.modified).min()
         s.newest = all.map(\.modified).max()
         if let data = FileManager.default.contents(atPath: directory + "/last-run.json"), let v = try? JSONParser.parse(data),
-           let hits = v["hits"]?.intValue, let misses = v["misses"]?.intValue, let at = v["at"]?.doubleValue {
+            let hits = v["hits"]?.intValue, let misses = v["misses"]?.intValue, let at = v["at"]?.doubleValue
+        {
             s.lastRun = (hits, misses, Date(timeIntervalSince1970: at))
         }
         return s
@@ -81,9 +83,12 @@ public struct CacheMaintenance: Sendable {
 
     /// Records a run's hits and misses for `gavel cache stats`.
     public func recordRun(hits: Int, misses: Int) {
-        let text = JSONWriter.string(.object(JSONObject(pairs: [
-            "hits": .int(hits), "misses": .int(misses), "at": .double((Date().timeIntervalSince1970).rounded()),
-        ]))) + "\n"
+        let text =
+            JSONWriter.string(
+                .object(
+                    JSONObject(pairs: [
+                        "hits": .int(hits), "misses": .int(misses), "at": .double((Date().timeIntervalSince1970).rounded()),
+                    ]))) + "\n"
         try? JudgeCache.makeDirectory(directory)
         try? JudgeCache.atomicWrite(Array(text.utf8), to: directory + "/last-run.json", folder: directory)
     }
@@ -155,8 +160,10 @@ public struct CacheMaintenance: Sendable {
     /// Parses a size such as `2GB`, `500MB`, `1.5GiB` or `1000` (bytes).
     public static func parseSize(_ text: String) -> Int? {
         let t = text.uppercased()
-        let units: [(String, Double)] = [("KIB", 1024), ("MIB", 1_048_576), ("GIB", 1_073_741_824), ("TIB", 1_099_511_627_776),
-                                         ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("K", 1e3), ("M", 1e6), ("G", 1e9), ("B", 1)]
+        let units: [(String, Double)] = [
+            ("KIB", 1024), ("MIB", 1_048_576), ("GIB", 1_073_741_824), ("TIB", 1_099_511_627_776),
+            ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("K", 1e3), ("M", 1e6), ("G", 1e9), ("B", 1),
+        ]
         for (suffix, factor) in units where t.hasSuffix(suffix) {
             guard let n = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), n >= 0 else { return nil }
             return Int(n * factor)

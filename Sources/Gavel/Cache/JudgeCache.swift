@@ -113,20 +113,26 @@ public final class JudgeCache: Sendable {
             s.corrupt += 1
             return s.corrupt == 1
         }
-        if first { logger.warning("cache entry \(file) is truncated or corrupt; judging again and replacing it (further ones are counted, not logged)") }
+        if first {
+            logger.warning(
+                "cache entry \(file) is truncated or corrupt; judging again and replacing it (further ones are counted, not logged)")
+        }
         return nil
     }
 
     static func decode(_ data: Data, key: String, count: Int) -> JudgeVerdict? {
         guard let entry = try? JSONParser.parse(data), entry["version"]?.doubleValue == Double(formatVersion),
-              entry["key"]?.stringValue == key,
-              let scores = entry["scores"]?.arrayValue?.compactMap(\.doubleValue), scores.count == count,
-              scores.allSatisfy({ (0...1).contains($0) }),
-              let explanations = entry["explanations"]?.arrayValue?.compactMap(\.stringValue), explanations.count == count else {
+            entry["key"]?.stringValue == key,
+            let scores = entry["scores"]?.arrayValue?.compactMap(\.doubleValue), scores.count == count,
+            scores.allSatisfy({ (0...1).contains($0) }),
+            let explanations = entry["explanations"]?.arrayValue?.compactMap(\.stringValue), explanations.count == count
+        else {
             return nil
         }
-        let usage = TokenUsage(prompt: max(0, entry["usage"]?["prompt"]?.intValue ?? 0), completion: max(0, entry["usage"]?["completion"]?.intValue ?? 0))
-        return JudgeVerdict(scores: scores, explanations: explanations, usage: usage, raw: entry["raw"]?.stringValue ?? "", calls: 0, cached: true)
+        let usage = TokenUsage(
+            prompt: max(0, entry["usage"]?["prompt"]?.intValue ?? 0), completion: max(0, entry["usage"]?["completion"]?.intValue ?? 0))
+        return JudgeVerdict(
+            scores: scores, explanations: explanations, usage: usage, raw: entry["raw"]?.stringValue ?? "", calls: 0, cached: true)
     }
 
     /// Whether `text` (the start of a file) begins as `store` writes an entry for `key`:
@@ -167,7 +173,8 @@ public final class JudgeCache: Sendable {
     static func makeDirectory(_ path: String) throws {
         if mkdir(path, 0o700) != 0, errno != EEXIST {
             if errno == ENOENT {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 return
             }
             throw CacheError("cannot create the cache folder \(path): \(String(cString: strerror(errno)))")

@@ -50,8 +50,8 @@ extension InputIndex {
     public static func scan(_ inputs: InputSet, rule: GroupingRule, skipInvalid: Bool, maxLineBytes: Int) throws -> InputIndex {
         var index = InputIndex()
         var groupsByKey: [String: Int] = [:]
-        var members: [[Int]] = []          // for trajectory-line groups, parallel to `index.groups`
-        var chunkCount = 0                  // for `.size`: lines in the current chunk
+        var members: [[Int]] = []  // for trajectory-line groups, parallel to `index.groups`
+        var chunkCount = 0  // for `.size`: lines in the current chunk
         var chunkNumber = 0
         let keyPaths = rule.pathParts
         for file in inputs.names.indices {
@@ -69,7 +69,10 @@ extension InputIndex {
                         let g = index.groups.count
                         index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: trajectories.count)))
                         members.append([])
-                        index.records.append(Record(file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g), member: -1))
+                        index.records.append(
+                            Record(
+                                file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g),
+                                member: -1))
                     case .trajectory(let object, _):
                         let key: String
                         switch rule {
@@ -92,7 +95,10 @@ extension InputIndex {
                             index.groups.append(Group(key: key, source: .lines([])))
                             members.append([])
                         }
-                        index.records.append(Record(file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g), member: Int32(members[g].count)))
+                        index.records.append(
+                            Record(
+                                file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g),
+                                member: Int32(members[g].count)))
                         members[g].append(index.records.count - 1)
                     }
                 } catch {

@@ -76,7 +76,8 @@ public final class InputSet: @unchecked Sendable {
             if n == 0 { break }
             guard buffer.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else {
                 unlink(path)
-                throw InputError.cannotRead(path: "<stdin>", reason: "cannot spool to a temporary file: \(String(cString: strerror(errno)))")
+                throw InputError.cannotRead(
+                    path: "<stdin>", reason: "cannot spool to a temporary file: \(String(cString: strerror(errno)))")
             }
         }
         return path

@@ -114,7 +114,9 @@ public final class LineReader {
                 throw InputError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineBytes)
             }
             var grown = [UInt8](repeating: 0, count: min(buffer.count * 2, maxLineBytes + 2))
-            grown.withUnsafeMutableBytes { dst in buffer.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<end])) } }
+            grown.withUnsafeMutableBytes { dst in
+                buffer.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<end])) }
+            }
             buffer = grown
         }
         let n = buffer.withUnsafeMutableBufferPointer { buf -> Int in

@@ -47,7 +47,10 @@ public final class OutputSink: @unchecked Sendable {
         let prefix = ".\(url.lastPathComponent).gavel-"
         Self.removeLeftovers(in: dir, prefix: prefix)
         guard let (temp, tempPath) = FileDescriptorIO.makeTemporary("\(dir)/\(prefix)XXXXXX") else {
-            throw OutputError("cannot write \(path): \(DescriptorLimit.isExhausted(errno) ? DescriptorLimit.exhaustedMessage(errno) : String(cString: strerror(errno)))")
+            throw OutputError(
+                "cannot write \(path): "
+                    + "\(DescriptorLimit.isExhausted(errno) ? DescriptorLimit.exhaustedMessage(errno) : String(cString: strerror(errno)))"
+            )
         }
         flock(temp, LOCK_EX)
         fchmod(temp, exists ? info.st_mode & 0o7777 : 0o644)
@@ -64,7 +67,8 @@ public final class OutputSink: @unchecked Sendable {
             let n = readlink(current, &target, Int(PATH_MAX))
             guard n > 0 else { throw OutputError("cannot write \(path): \(String(cString: strerror(errno)))") }
             let link = String(decoding: target.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = link.hasPrefix("/") ? link : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(link).path
+            current =
+                link.hasPrefix("/") ? link : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(link).path
         }
         throw OutputError("cannot write \(path): too many levels of symbolic links")
     }
@@ -144,7 +148,8 @@ public final class OutputSink: @unchecked Sendable {
         do {
             try AtomicFile.commit(fd: fd, temp: tempPath, to: finalPath, sync: true)
         } catch {
-            throw error.step == .move ? OutputError("cannot move the output into place at \(finalPath): \(error.reason)")
+            throw error.step == .move
+                ? OutputError("cannot move the output into place at \(finalPath): \(error.reason)")
                 : OutputError("cannot write \(finalPath): \(error.reason)")
         }
     }

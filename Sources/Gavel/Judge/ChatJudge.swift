@@ -114,7 +114,8 @@ public final class ChatJudge: Judge {
                         }
                         if let rescale = parsed.rescale { statistics.rescaled(rescale) }
                         logger.debug("judge answer", metadata: ["calls": "\(calls)", "answer": "\(answer)"])
-                        return JudgeVerdict(scores: parsed.scores, explanations: parsed.explanations, usage: usage, raw: answer, calls: calls)
+                        return JudgeVerdict(
+                            scores: parsed.scores, explanations: parsed.explanations, usage: usage, raw: answer, calls: calls)
                     } catch {
                         lastCause = error.cause
                         if error.isCorrectable, correction == nil {
@@ -130,10 +131,15 @@ public final class ChatJudge: Judge {
                     }
                 case 401, 403:
                     let which = endpoint.apiKey == nil ? "no API key was sent" : "the API key was refused"
-                    throw JudgeError.unauthorized("the judge at \(URLText.redacted(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key variable for \(endpoint.provider)")
+                    throw JudgeError.unauthorized(
+                        "the judge at \(URLText.redacted(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key "
+                            + "variable for \(endpoint.provider)"
+                    )
                 case 429, 408, 500...599:
                     let message = Self.errorMessage(response)
-                    if response.status >= 500, Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
+                    if response.status >= 500, Self.mentionsSchema(message),
+                        downgrade(from: currentMode, status: response.status, message: message)
+                    {
                         continue
                     }
                     lastCause = response.status == 429 ? .rateLimited : (response.status == 408 ? .requestTimeout : .serverError)
@@ -149,7 +155,8 @@ public final class ChatJudge: Judge {
                     if response.status == 400, adjustForRejected(message: message, sent: body) {
                         continue
                     }
-                    throw JudgeError.badRequest("the judge at \(URLText.redacted(endpoint.baseURL)) refused the request with HTTP \(response.status): \(message)")
+                    throw JudgeError.badRequest(
+                        "the judge at \(URLText.redacted(endpoint.baseURL)) refused the request with HTTP \(response.status): \(message)")
                 }
             } catch let error as TransportError {
                 if error == .cancelled { throw JudgeError.cancelled("cancelled") }
@@ -167,7 +174,8 @@ public final class ChatJudge: Judge {
             failures += 1
             if failures > settings.maxRetries {
                 if lastCause == .transport(.connectionRefused) {
-                    throw JudgeError.unreachable("cannot reach the judge at \(URLText.redacted(endpoint.baseURL)): connection refused after \(failures) attempts")
+                    throw JudgeError.unreachable(
+                        "cannot reach the judge at \(URLText.redacted(endpoint.baseURL)): connection refused after \(failures) attempts")
                 }
                 throw JudgeError.gaveUp("gave up after \(failures) attempts; last problem: \(lastCause)")
             }
@@ -205,7 +213,8 @@ public final class ChatJudge: Judge {
         }
         if changed {
             statistics.retry(.schemaFallback)
-            logger.warning("the judge rejected response_format \(current.rawValue) (HTTP \(status)); using \(next.rawValue) for the rest of the run")
+            logger.warning(
+                "the judge rejected response_format \(current.rawValue) (HTTP \(status)); using \(next.rawValue) for the rest of the run")
         }
         return true
     }
@@ -225,7 +234,7 @@ public final class ChatJudge: Judge {
         guard let name = addedParameters.first(where: { sent[$0] != nil && Self.names(message, $0) }) else { return false }
         let isTokenCap = name == "max_tokens" || name == "max_completion_tokens"
         let action = adjustments.withLock { a -> String in
-            if a.dropped.contains(name) || (isTokenCap && name != a.tokenParameter) { return "" }   // adjusted already
+            if a.dropped.contains(name) || (isTokenCap && name != a.tokenParameter) { return "" }  // adjusted already
             if isTokenCap, !a.renamedTokenParameter {
                 a.renamedTokenParameter = true
                 a.tokenParameter = name == "max_tokens" ? "max_completion_tokens" : "max_tokens"
@@ -269,7 +278,8 @@ public final class ChatJudge: Judge {
             .object(JSONObject(pairs: ["role": .string(role), "content": .string(content)]))
         }
         let fix = correction.map { c in
-            "Your answer could not be used: \(c.problem). Reply again with the complete JSON object, exactly one entry for each trajectory id: "
+            "Your answer could not be used: \(c.problem). Reply again with the complete JSON object, exactly one entry for each "
+                + "trajectory id: "
                 + prompt.ids.map { "\"\($0)\"" }.joined(separator: ", ") + "."
         }
         switch endpoint.style {
@@ -284,12 +294,14 @@ public final class ChatJudge: Judge {
             body["messages"] = .array(messages)
             switch mode {
             case .jsonSchema:
-                body["response_format"] = .object(JSONObject(pairs: [
-                    "type": .string("json_schema"),
-                    "json_schema": .object(JSONObject(pairs: [
-                        "name": .string("trajectory_scores"), "strict": .bool(true), "schema": ScoresSchema.schema(ids: prompt.ids),
-                    ])),
-                ]))
+                body["response_format"] = .object(
+                    JSONObject(pairs: [
+                        "type": .string("json_schema"),
+                        "json_schema": .object(
+                            JSONObject(pairs: [
+                                "name": .string("trajectory_scores"), "strict": .bool(true), "schema": ScoresSchema.schema(ids: prompt.ids),
+                            ])),
+                    ]))
             case .jsonObject:
                 body["response_format"] = .object(JSONObject(pairs: ["type": .string("json_object")]))
             case .text:
@@ -309,11 +321,14 @@ public final class ChatJudge: Judge {
             body["messages"] = .array(messages)
             body["max_tokens"] = .int(settings.maxTokens ?? 4096)
             if mode == .jsonSchema {
-                body["tools"] = .array([.object(JSONObject(pairs: [
-                    "name": .string("submit_scores"),
-                    "description": .string("Submit one score and explanation for every trajectory."),
-                    "input_schema": ScoresSchema.schema(ids: prompt.ids),
-                ]))])
+                body["tools"] = .array([
+                    .object(
+                        JSONObject(pairs: [
+                            "name": .string("submit_scores"),
+                            "description": .string("Submit one score and explanation for every trajectory."),
+                            "input_schema": ScoresSchema.schema(ids: prompt.ids),
+                        ]))
+                ])
                 body["tool_choice"] = .object(JSONObject(pairs: ["type": .string("tool"), "name": .string("submit_scores")]))
             }
         }
@@ -348,14 +363,17 @@ public final class ChatJudge: Judge {
     static func usage(of json: JSONValue?, style: JudgeEndpoint.Style) -> TokenUsage {
         guard let u = json?["usage"] else { return TokenUsage() }
         func n(_ key: String) -> Int { max(0, u[key]?.intValue ?? 0) }
-        return style == .anthropic ? TokenUsage(prompt: n("input_tokens"), completion: n("output_tokens"))
+        return style == .anthropic
+            ? TokenUsage(prompt: n("input_tokens"), completion: n("output_tokens"))
             : TokenUsage(prompt: n("prompt_tokens"), completion: n("completion_tokens"))
     }
 
     /// The server's error message (from `error.message` when it is JSON), at most 300 characters.
     static func errorMessage(_ response: HTTPResponse) -> String {
         let text: String
-        if let json = try? JSONParser.parse(response.body), let m = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue ?? json["message"]?.stringValue {
+        if let json = try? JSONParser.parse(response.body),
+            let m = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue ?? json["message"]?.stringValue
+        {
             text = m
         } else {
             text = response.bodyText

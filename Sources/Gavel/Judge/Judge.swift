@@ -47,7 +47,9 @@ public struct JudgeVerdict: Sendable, Equatable {
     /// Whether it came from the cache.
     public var cached: Bool
 
-    public init(scores: [Double], explanations: [String], usage: TokenUsage = .init(), raw: String = "", calls: Int = 1, cached: Bool = false) {
+    public init(
+        scores: [Double], explanations: [String], usage: TokenUsage = .init(), raw: String = "", calls: Int = 1, cached: Bool = false
+    ) {
         self.scores = scores
         self.explanations = explanations
         self.usage = usage

@@ -24,17 +24,31 @@ public struct JudgeEndpoint: Sendable, Equatable {
     }
 
     public static let providers: [Provider] = [
-        Provider(name: "openai", baseURL: "https://api.openai.com/v1", keyVariables: ["OPENAI_API_KEY"], keyOptional: false, style: .openAI),
-        Provider(name: "anthropic", baseURL: "https://api.anthropic.com/v1", keyVariables: ["ANTHROPIC_API_KEY"], keyOptional: false, style: .anthropic),
+        Provider(
+            name: "openai", baseURL: "https://api.openai.com/v1", keyVariables: ["OPENAI_API_KEY"], keyOptional: false, style: .openAI),
+        Provider(
+            name: "anthropic", baseURL: "https://api.anthropic.com/v1", keyVariables: ["ANTHROPIC_API_KEY"], keyOptional: false,
+            style: .anthropic),
         Provider(name: "azure", baseURL: "", keyVariables: ["AZURE_API_KEY"], keyOptional: false, style: .azure),
-        Provider(name: "openrouter", baseURL: "https://openrouter.ai/api/v1", keyVariables: ["OPENROUTER_API_KEY"], keyOptional: false, style: .openAI),
-        Provider(name: "together", baseURL: "https://api.together.xyz/v1", keyVariables: ["TOGETHER_API_KEY", "TOGETHERAI_API_KEY"], keyOptional: false, style: .openAI),
-        Provider(name: "groq", baseURL: "https://api.groq.com/openai/v1", keyVariables: ["GROQ_API_KEY"], keyOptional: false, style: .openAI),
-        Provider(name: "deepseek", baseURL: "https://api.deepseek.com/v1", keyVariables: ["DEEPSEEK_API_KEY"], keyOptional: false, style: .openAI),
-        Provider(name: "fireworks", baseURL: "https://api.fireworks.ai/inference/v1", keyVariables: ["FIREWORKS_API_KEY", "FIREWORKS_AI_API_KEY"], keyOptional: false, style: .openAI),
+        Provider(
+            name: "openrouter", baseURL: "https://openrouter.ai/api/v1", keyVariables: ["OPENROUTER_API_KEY"], keyOptional: false,
+            style: .openAI),
+        Provider(
+            name: "together", baseURL: "https://api.together.xyz/v1", keyVariables: ["TOGETHER_API_KEY", "TOGETHERAI_API_KEY"],
+            keyOptional: false, style: .openAI),
+        Provider(
+            name: "groq", baseURL: "https://api.groq.com/openai/v1", keyVariables: ["GROQ_API_KEY"], keyOptional: false, style: .openAI),
+        Provider(
+            name: "deepseek", baseURL: "https://api.deepseek.com/v1", keyVariables: ["DEEPSEEK_API_KEY"], keyOptional: false, style: .openAI
+        ),
+        Provider(
+            name: "fireworks", baseURL: "https://api.fireworks.ai/inference/v1",
+            keyVariables: ["FIREWORKS_API_KEY", "FIREWORKS_AI_API_KEY"], keyOptional: false, style: .openAI),
         Provider(name: "ollama", baseURL: "http://localhost:11434/v1", keyVariables: ["OLLAMA_API_KEY"], keyOptional: true, style: .openAI),
         Provider(name: "vllm", baseURL: "http://localhost:8000/v1", keyVariables: ["VLLM_API_KEY"], keyOptional: true, style: .openAI),
-        Provider(name: "litellm", baseURL: "http://localhost:4000/v1", keyVariables: ["LITELLM_API_KEY", "LITELLM_MASTER_KEY"], keyOptional: true, style: .openAI),
+        Provider(
+            name: "litellm", baseURL: "http://localhost:4000/v1", keyVariables: ["LITELLM_API_KEY", "LITELLM_MASTER_KEY"],
+            keyOptional: true, style: .openAI),
     ]
 
     public var provider: String
@@ -94,17 +108,22 @@ public struct JudgeEndpoint: Sendable, Equatable {
         let providerName = judge[..<slash].lowercased()
         let model = String(judge[judge.index(after: slash)...])
         guard let provider = providers.first(where: { $0.name == providerName }) else {
-            throw ConfigurationError("unknown judge provider \"\(providerName)\"; known providers: \(providers.map(\.name).joined(separator: ", "))", setting: .judge)
+            throw ConfigurationError(
+                "unknown judge provider \"\(providerName)\"; known providers: \(providers.map(\.name).joined(separator: ", "))",
+                setting: .judge)
         }
         var base = apiBase ?? ""
         if base.isEmpty {
             base = provider.style == .azure ? (environment["AZURE_API_BASE"] ?? "") : provider.baseURL
         }
         guard !base.isEmpty else {
-            throw ConfigurationError("azure needs its endpoint: set AZURE_API_BASE (e.g. https://NAME.openai.azure.com) or give the API base URL", setting: .apiBase)
+            throw ConfigurationError(
+                "azure needs its endpoint: set AZURE_API_BASE (e.g. https://NAME.openai.azure.com) or give the API base URL",
+                setting: .apiBase)
         }
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw ConfigurationError("the API base URL must start with http:// or https://, got \"\(URLText.redacted(base))\"", setting: .apiBase)
+            throw ConfigurationError(
+                "the API base URL must start with http:// or https://, got \"\(URLText.redacted(base))\"", setting: .apiBase)
         }
         while base.hasSuffix("/") { base.removeLast() }
         let variables = apiKeyEnv.map { [$0] } ?? provider.keyVariables
@@ -112,7 +131,8 @@ public struct JudgeEndpoint: Sendable, Equatable {
         let loopback = URLText.isLoopback(base)
         if key == nil, requireKey, !provider.keyOptional, !loopback {
             let which = variables.count == 1 ? variables[0] : variables.joined(separator: " or ")
-            throw ConfigurationError("no API key for \(provider.name): set \(which) in the environment (or name another variable)", setting: .apiKeyEnv)
+            throw ConfigurationError(
+                "no API key for \(provider.name): set \(which) in the environment (or name another variable)", setting: .apiKeyEnv)
         }
         let version = provider.style == .azure ? (environment["AZURE_API_VERSION"] ?? "2024-10-21") : nil
         return JudgeEndpoint(provider: provider.name, model: model, baseURL: base, style: provider.style, apiKey: key, apiVersion: version)

@@ -21,7 +21,11 @@ public final class JudgeStatistics: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func call(usage: TokenUsage) { state.withLock { $0.calls += 1; $0.usage += usage } }
+    func call(usage: TokenUsage) {
+        state.withLock {
+            $0.calls += 1; $0.usage += usage
+        }
+    }
     func retry(_ cause: RetryCause) { state.withLock { $0.retries[cause, default: 0] += 1 } }
     func correction() { state.withLock { $0.corrections += 1 } }
     func rescaled(_ why: ScoreParser.Rescale) { state.withLock { $0.rescales[why, default: 0] += 1 } }

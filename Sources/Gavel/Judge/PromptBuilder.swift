@@ -15,17 +15,17 @@ public struct PromptBuilder: Sendable {
 
     /// The task statement that opens the system message.
     public static let taskStatement = """
-    You are judging a group of agent trajectories. Every trajectory below was produced for the same goal. \
-    Read all of them first, then give each a score from 0 to 1 that reflects how well it did compared with the others. \
-    If the goal is not stated outright, infer it from the conversation.
-    """
+        You are judging a group of agent trajectories. Every trajectory below was produced for the same goal. \
+        Read all of them first, then give each a score from 0 to 1 that reflects how well it did compared with the others. \
+        If the goal is not stated outright, infer it from the conversation.
+        """
 
     /// The closing instruction that states the answer format (for judges without structured output).
     public static let answerFormat = """
-    Answer with a JSON object and nothing else, in this form: \
-    {"scores": [{"trajectory_id": "<id>", "explanation": "<one or two sentences>", "score": <number from 0 to 1>}]}, \
-    with exactly one entry for each trajectory id.
-    """
+        Answer with a JSON object and nothing else, in this form: \
+        {"scores": [{"trajectory_id": "<id>", "explanation": "<one or two sentences>", "score": <number from 0 to 1>}]}, \
+        with exactly one entry for each trajectory id.
+        """
 
     /// Renders the prompt for `trajectories`, shown in `order` (positions into `trajectories`; default: as given).
     public func build(_ trajectories: [Trajectory], order: [Int]? = nil) -> JudgePrompt {

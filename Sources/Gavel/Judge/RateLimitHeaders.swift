@@ -22,7 +22,9 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// Reads the headers of `response`; `now` is the time Anthropic's RFC 3339 resets count from.
     public init(_ response: HTTPResponse, now: Date = Date()) {
         // Most judges send none of these: one pass over the names before any look-up.
-        guard response.headers.contains(where: { $0.name.hasPrefix("x-ratelimit-") || $0.name.hasPrefix("anthropic-ratelimit-") }) else { return }
+        guard response.headers.contains(where: { $0.name.hasPrefix("x-ratelimit-") || $0.name.hasPrefix("anthropic-ratelimit-") }) else {
+            return
+        }
         func int(_ names: String...) -> Int? {
             for n in names { if let v = response.header(n).flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return v } }
             return nil
@@ -39,7 +41,8 @@ public struct RateLimitHeaders: Sendable, Equatable {
         requestsRemaining = int("x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining")
         requestsReset = reset("x-ratelimit-reset-requests", "anthropic-ratelimit-requests-reset")
         tokenLimit = int("x-ratelimit-limit-tokens", "anthropic-ratelimit-tokens-limit", "anthropic-ratelimit-input-tokens-limit")
-        tokensRemaining = int("x-ratelimit-remaining-tokens", "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-input-tokens-remaining")
+        tokensRemaining = int(
+            "x-ratelimit-remaining-tokens", "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-input-tokens-remaining")
         tokensReset = reset("x-ratelimit-reset-tokens", "anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-input-tokens-reset")
     }
 
@@ -60,11 +63,17 @@ public struct RateLimitHeaders: Sendable, Equatable {
             guard let value = Double(number) else { return nil }
             let rest = text[i...]
             let (scale, length): (Double, Int)
-            if rest.hasPrefix("ms") { (scale, length) = (0.001, 2) }
-            else if rest.hasPrefix("h") { (scale, length) = (3600, 1) }
-            else if rest.hasPrefix("m") { (scale, length) = (60, 1) }
-            else if rest.hasPrefix("s") { (scale, length) = (1, 1) }
-            else { return nil }
+            if rest.hasPrefix("ms") {
+                (scale, length) = (0.001, 2)
+            } else if rest.hasPrefix("h") {
+                (scale, length) = (3600, 1)
+            } else if rest.hasPrefix("m") {
+                (scale, length) = (60, 1)
+            } else if rest.hasPrefix("s") {
+                (scale, length) = (1, 1)
+            } else {
+                return nil
+            }
             total += value * scale
             number = ""
             sawUnit = true

@@ -49,9 +49,12 @@ public enum ScoreParser {
             case .ids(let missing, let duplicated, let unknown, let expected):
                 var parts: [String] = []
                 if !missing.isEmpty { parts.append("missing ids " + missing.map { "\"\($0)\"" }.joined(separator: ", ")) }
-                if !duplicated.isEmpty { parts.append("ids given more than once " + duplicated.map { "\"\($0)\"" }.joined(separator: ", ")) }
+                if !duplicated.isEmpty {
+                    parts.append("ids given more than once " + duplicated.map { "\"\($0)\"" }.joined(separator: ", "))
+                }
                 if !unknown.isEmpty { parts.append("unknown ids " + unknown.map { "\"\($0)\"" }.joined(separator: ", ")) }
-                return parts.joined(separator: "; ") + " (expected exactly one entry for each of " + expected.map { "\"\($0)\"" }.joined(separator: ", ") + ")"
+                return parts.joined(separator: "; ") + " (expected exactly one entry for each of "
+                    + expected.map { "\"\($0)\"" }.joined(separator: ", ") + ")"
             case .outOfRange(let id, let score):
                 return "trajectory \"\(id)\" has score \(score), outside 0 to 1 (every score must be a number from 0 to 1; "
                     + "a 0-10 or 0-100 scale is accepted only when every score uses it)"
@@ -138,7 +141,8 @@ public enum ScoreParser {
         let given = expectedIDs.compactMap { byID[$0] }
         let explanations = given.map(\.explanation)
         let anyStated = given.contains { $0.stated }
-        guard let outside = expectedIDs.first(where: { byID[$0].map { !(0...1).contains($0.score) } ?? false }), let culprit = byID[outside] else {
+        guard let outside = expectedIDs.first(where: { byID[$0].map { !(0...1).contains($0.score) } ?? false }), let culprit = byID[outside]
+        else {
             return Parsed(scores: given.map(\.score), explanations: explanations, rescale: anyStated ? .stated : nil)
         }
         // A whole answer on a 0–10 or 0–100 scale: numbers only, none negative, none a fraction below 1.
@@ -159,7 +163,8 @@ public enum ScoreParser {
             if s.hasSuffix("%"), let v = Double(s.dropLast().trimmingCharacters(in: [" "])) { return (v / 100, true) }
             if let slash = s.firstIndex(of: "/") {
                 guard let a = Double(s[..<slash].trimmingCharacters(in: [" "])),
-                      let b = Double(s[s.index(after: slash)...].trimmingCharacters(in: [" "])), b > 0 else { return nil }
+                    let b = Double(s[s.index(after: slash)...].trimmingCharacters(in: [" "])), b > 0
+                else { return nil }
                 return (a / b, true)
             }
             return Double(s).map { ($0, false) }
@@ -177,7 +182,11 @@ public enum ScoreParser {
     static func droppingReasoning(_ text: String) -> String {
         // Most answers hold no closing tag at all: one byte scan instead of three string searches.
         var previous: UInt8 = 0
-        guard text.utf8.contains(where: { b in defer { previous = b }; return previous == UInt8(ascii: "<") && b == UInt8(ascii: "/") }) else {
+        guard
+            text.utf8.contains(where: { b in
+                defer { previous = b }; return previous == UInt8(ascii: "<") && b == UInt8(ascii: "/")
+            })
+        else {
             return text
         }
         var s = Substring(text)
@@ -208,7 +217,8 @@ public enum ScoreParser {
         while i < bytes.count, starts < 256 {
             if bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "[") { starts += 1 }
             if bytes[i] == UInt8(ascii: "{") || bytes[i] == UInt8(ascii: "["), let end = matchingClose(bytes, from: i),
-               let v = try? JSONParser.parse(bytes[i...end]) {
+                let v = try? JSONParser.parse(bytes[i...end])
+            {
                 found.append(v)
                 i = end + 1
                 continue

@@ -10,7 +10,8 @@ public enum TokenEstimator {
         var word = 0, punct = 0
         for b in text.utf8 {
             switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), 0x80...0xFF:
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                0x80...0xFF:
                 tokens += (punct + 1) / 2
                 punct = 0
                 word += 1

@@ -23,7 +23,9 @@ public enum TrajectoryDecoder {
     ///     `GroupingRule.pathParts`), whose members may not be duplicated either.
     ///   - validate: false for a line read again after indexing already checked it (UTF-8 and
     ///     duplicate keys), so the per-line checks are paid once per run.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = [], validate: Bool = true) throws(InputError) -> Line {
+    public static func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = [], validate: Bool = true
+    ) throws(InputError) -> Line {
         if validate, let base = bytes.baseAddress, let bad = ByteScan.firstInvalidUTF8(base, end: bytes.count) {
             throw .invalidLine(path: path, line: line, "invalid UTF-8 at byte \(bad + 1) (expected UTF-8 text)")
         }
@@ -59,7 +61,9 @@ public enum TrajectoryDecoder {
     }
 
     /// Throws `duplicate key "NAME"` if `object` holds one of `fields` twice, or a member along one of `keyPaths` twice.
-    private static func checkDuplicates(_ object: JSONObject, fields: [String], keyPaths: [[String]], path: String, line: Int, context: String) throws(InputError) {
+    private static func checkDuplicates(
+        _ object: JSONObject, fields: [String], keyPaths: [[String]], path: String, line: Int, context: String
+    ) throws(InputError) {
         // Objects have a handful of members and the watch lists a handful of names: plain
         // comparisons, no hashing (this runs for every line, twice).
         func duplicate(in object: JSONObject, of names: [String]) -> String? {
@@ -98,7 +102,9 @@ public enum TrajectoryDecoder {
             field = "messages"
             list = m
         } else {
-            throw .invalidLine(path: path, line: line, context + "no messages: expected \"messages_and_choices\" or \"messages\" (or a group line with \"trajectories\")")
+            throw .invalidLine(
+                path: path, line: line,
+                context + "no messages: expected \"messages_and_choices\" or \"messages\" (or a group line with \"trajectories\")")
         }
         guard case .array(let items) = list else {
             throw .invalidLine(path: path, line: line, context + "\"\(field)\" must be an array, found \(list.typeName)")
@@ -118,7 +124,9 @@ public enum TrajectoryDecoder {
                 messages.append(message)
             } else {
                 guard o["role"] != nil else {
-                    throw .invalidLine(path: path, line: line, context + "\(field)[\(i)] has no \"role\" (expected a chat message or a Choice with \"message\")")
+                    throw .invalidLine(
+                        path: path, line: line,
+                        context + "\(field)[\(i)] has no \"role\" (expected a chat message or a Choice with \"message\")")
                 }
                 messages.append(item)
             }

@@ -16,7 +16,8 @@ struct GroupOutcome: Sendable {
         guard failure == nil, !samples.isEmpty else {
             return EncodeBatch.Group(key: key, failure: failure ?? .notJudged, count: count)
         }
-        return EncodeBatch.Group(key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
-                                 explanations: explanations, samples: samples, cached: cached, count: count)
+        return EncodeBatch.Group(
+            key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
+            explanations: explanations, samples: samples, cached: cached, count: count)
     }
 }

@@ -26,8 +26,10 @@ public final class RankPipeline: Sendable {
     /// - Parameters:
     ///   - executor: where the score stage runs (inline by default).
     ///   - progress: called with (groups finished, groups total) as groups finish.
-    public init(options: RankOptions, judge: any Judge, executor: @escaping ExecutorFactory = { _, _ in InlineScoreExecutor() },
-                logger: Logger = Logger(label: "gavel"), progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    public init(
+        options: RankOptions, judge: any Judge, executor: @escaping ExecutorFactory = { _, _ in InlineScoreExecutor() },
+        logger: Logger = Logger(label: "gavel"), progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) {
         self.options = options
         self.judge = judge
         self.makeExecutor = executor
@@ -50,7 +52,9 @@ public final class RankPipeline: Sendable {
     /// every other stage — indexing, combining, the score stage's executor, the output — is the
     /// production path, so the score benchmark times exactly what a run does.
     @_spi(Benchmarks)
-    public func run(givenVerdicts verdict: @escaping @Sendable (_ key: String, _ members: Int) -> (samples: [[Double]], explanations: [String])) async throws -> RankSummary {
+    public func run(
+        givenVerdicts verdict: @escaping @Sendable (_ key: String, _ members: Int) -> (samples: [[Double]], explanations: [String])
+    ) async throws -> RankSummary {
         try await run(judgingBy: { _, index, _, board, summary in
             for (g, group) in index.groups.enumerated() {
                 let (samples, explanations) = verdict(group.key, group.count)
@@ -106,7 +110,11 @@ public final class RankPipeline: Sendable {
                 throw error
             }
         }
-        summary = await withTaskCancellationHandler { await judging.value } onCancel: { judging.cancel() }
+        summary = await withTaskCancellationHandler {
+            await judging.value
+        } onCancel: {
+            judging.cancel()
+        }
         lap("judge")
         do {
             try await writer.value
@@ -131,7 +139,8 @@ public final class RankPipeline: Sendable {
         let options = self.options
         let result = try await offload { () throws -> (InputSet, InputIndex) in
             let inputs = try InputSet(paths: options.inputs)
-            let index = try InputIndex.scan(inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+            let index = try InputIndex.scan(
+                inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
             return (inputs, index)
         }
         indexed.withLock { $0 = result }
@@ -187,7 +196,9 @@ public final class RankPipeline: Sendable {
                 if next < total { dispatch() }
             }
         }
-        let reason: GroupFailure = summary.interrupted ? .interrupted
+        let reason: GroupFailure =
+            summary.interrupted
+            ? .interrupted
             : summary.fatalError.map { .runStopped($0.description) } ?? .stoppedAfterFailure
         for g in 0..<total where !board.isPosted(g) {
             summary.unjudgedGroups += 1
@@ -248,7 +259,9 @@ public final class RankPipeline: Sendable {
     ///
     /// Batches carry byte ranges of the input files, not the lines: whoever encodes a batch (this
     /// process, a thread, a worker process) reads its span from the file in one read.
-    private func write(index: InputIndex, inputs: InputSet, board: OutcomeBoard, to sink: OutputSink, on executor: any ScoreExecutor) async throws {
+    private func write(
+        index: InputIndex, inputs: InputSet, board: OutcomeBoard, to sink: OutputSink, on executor: any ScoreExecutor
+    ) async throws {
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
         var pending: [Task<ByteChunk, any Error>] = []
@@ -285,7 +298,7 @@ public final class RankPipeline: Sendable {
             let g = Int(record.group)
             let slot: Int
             if let s = slots[g] {
-                slot = s   // the group is in this batch already, so it is judged
+                slot = s  // the group is in this batch already, so it is judged
             } else {
                 let outcome: GroupOutcome
                 if let posted = board.posted(g) {
@@ -299,7 +312,8 @@ public final class RankPipeline: Sendable {
                 }
                 slot = batch.groups.count
                 slots[g] = slot
-                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count, advantage: options.advantage))
+                batch.groups.append(
+                    outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count, advantage: options.advantage))
             }
             let line = EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member))
             batch.lines.append(line)

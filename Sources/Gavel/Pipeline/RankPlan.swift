@@ -29,8 +29,9 @@ extension RankPipeline {
                     continue
                 }
                 plan.calls += 1
-                plan.usage += TokenUsage(prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
-                                         completion: TokenEstimator.answerEstimate(ids: prompt.ids.count))
+                plan.usage += TokenUsage(
+                    prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
+                    completion: TokenEstimator.answerEstimate(ids: prompt.ids.count))
             }
         }
         return plan
@@ -49,7 +50,9 @@ extension RankPipeline {
         let hashes = trajectories.map(CanonicalOrder.hash)
         let canonical = CanonicalOrder.order(hashes: hashes)
         let groupHash = CanonicalOrder.groupHash(hashes: hashes)
-        let orders = (0..<max(1, options.samples)).map { CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: $0) }
+        let orders = (0..<max(1, options.samples)).map {
+            CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: $0)
+        }
         var prompts = PromptBuilder(rubric: options.rubric.text).build(trajectories, orders: orders)
         for k in prompts.indices { prompts[k].sample = k }
         return prompts

@@ -8,21 +8,31 @@ enum BundledRubrics {
         name: coding
         description: Coding and bug-fixing agents that edit code, run commands and tests.
         ---
-        - Correctness dominates: the change must fix the reported problem (or implement the requested feature) without breaking other behaviour. Passing tests that the agent ran are strong evidence; tests it deleted, skipped or weakened to get green are a serious failure.
-        - The fix should address the cause, not the symptom: special-casing the failing input, swallowing errors or hard-coding expected output scores low even if the tests pass.
-        - Scope: prefer minimal, focused diffs that match the code base's style. Unrelated rewrites, new dependencies without need and leftover debugging code cost points.
-        - Process: reading the relevant code before editing, reproducing the bug, and running the tests afterwards are signs of good work; flailing edits, repeated failing commands and ignoring error messages are wasted steps.
-        - An agent that correctly reports it could not finish, with an accurate diagnosis, scores above one that claims success it did not achieve.
+        - Correctness dominates: the change must fix the reported problem (or implement the requested feature) without breaking \#
+        other behaviour. Passing tests that the agent ran are strong evidence; tests it deleted, skipped or weakened to get \#
+        green are a serious failure.
+        - The fix should address the cause, not the symptom: special-casing the failing input, swallowing errors or hard-coding \#
+        expected output scores low even if the tests pass.
+        - Scope: prefer minimal, focused diffs that match the code base's style. Unrelated rewrites, new dependencies without \#
+        need and leftover debugging code cost points.
+        - Process: reading the relevant code before editing, reproducing the bug, and running the tests afterwards are signs of \#
+        good work; flailing edits, repeated failing commands and ignoring error messages are wasted steps.
+        - An agent that correctly reports it could not finish, with an accurate diagnosis, scores above one that claims success \#
+        it did not achieve.
         """#,
         "concise-factual": #"""
         ---
         name: concise-factual
         description: Short factual question answering where precision and brevity matter.
         ---
-        - Correctness first: the answer must be factually right and answer exactly the question asked. A wrong answer scores near the bottom however well it is written.
-        - Brevity second: the best answer gives the fact directly, in the first sentence, with only the context needed to make it unambiguous. Padding, restating the question and unrequested background lower the score.
-        - Hedging: uncertainty should be stated when it is real; an honest "not certain" scores above a confident wrong answer, but needless hedging on a well-known fact lowers the score.
-        - If the question is ambiguous, a brief answer that names the interpretation it chose scores above one that ignores the ambiguity.
+        - Correctness first: the answer must be factually right and answer exactly the question asked. A wrong answer scores \#
+        near the bottom however well it is written.
+        - Brevity second: the best answer gives the fact directly, in the first sentence, with only the context needed to make \#
+        it unambiguous. Padding, restating the question and unrequested background lower the score.
+        - Hedging: uncertainty should be stated when it is real; an honest "not certain" scores above a confident wrong answer, \#
+        but needless hedging on a well-known fact lowers the score.
+        - If the question is ambiguous, a brief answer that names the interpretation it chose scores above one that ignores the \#
+        ambiguity.
         """#,
         "customer-support": #"""
         ---
@@ -30,20 +40,27 @@ enum BundledRubrics {
         description: Customer-support agents that resolve a customer's request within policy.
         temperature: 0
         ---
-        - Resolution comes first: did the customer's actual problem get solved, or get a concrete next step with an owner and a time? Deflection, vague promises and "contact support" when the agent is support score low.
-        - Policy is a hard limit: refunds, exceptions, account changes and disclosures must follow the rules given in the system prompt or tools. Breaking policy to please the customer is worse than a polite refusal.
-        - Accuracy: order numbers, prices, dates and account details must match what the tools returned. Asking for information the agent already has counts against it.
+        - Resolution comes first: did the customer's actual problem get solved, or get a concrete next step with an owner and a \#
+        time? Deflection, vague promises and "contact support" when the agent is support score low.
+        - Policy is a hard limit: refunds, exceptions, account changes and disclosures must follow the rules given in the \#
+        system prompt or tools. Breaking policy to please the customer is worse than a polite refusal.
+        - Accuracy: order numbers, prices, dates and account details must match what the tools returned. Asking for information \#
+        the agent already has counts against it.
         - Tone: courteous, plain and brief. Empathy is good when it comes with action; long apologies without action are not.
-        - Between two trajectories that both resolve the request within policy, prefer the one that needed fewer turns from the customer.
+        - Between two trajectories that both resolve the request within policy, prefer the one that needed fewer turns from the \#
+        customer.
         """#,
         "default": #"""
         ---
         name: default
         description: General-purpose relative grading for agent trajectories that share one goal.
         ---
-        - Reaching the goal matters most: a trajectory that achieves what was asked scores well above one that does not, however tidy the failure looks.
-        - Efficiency comes next: among trajectories that reach the goal, prefer the ones with fewer wasted steps, redundant tool calls and detours.
-        - Keep score gaps proportional to quality gaps: near-equal work gets near-equal scores, and a large difference in quality gets a large difference in score.
+        - Reaching the goal matters most: a trajectory that achieves what was asked scores well above one that does not, \#
+        however tidy the failure looks.
+        - Efficiency comes next: among trajectories that reach the goal, prefer the ones with fewer wasted steps, redundant \#
+        tool calls and detours.
+        - Keep score gaps proportional to quality gaps: near-equal work gets near-equal scores, and a large difference in \#
+        quality gets a large difference in score.
         - Give partial credit for real progress: a trajectory that got most of the way scores above one that made none.
         """#,
         "math-reasoning": #"""
@@ -52,21 +69,31 @@ enum BundledRubrics {
         description: Math and reasoning tasks that end in a final answer.
         samples: 3
         ---
-        - The final answer decides the score: a correct final answer scores far above an incorrect one, whatever the working looks like. Check the answers against each other and against the problem; where trajectories disagree, work out which is right.
-        - Among correct answers, prefer reasoning that is valid at every step. A correct answer reached through a wrong step, or guessed, scores lower than one derived soundly.
-        - Among incorrect answers, give partial credit for a sound setup and correct intermediate results, and less for an answer that is merely close.
-        - The answer must be stated clearly in the form the problem asks for (units, simplified form, the requested precision). An answer buried in the working or left ambiguous loses points.
-        - Length is not merit: do not reward extra verification that adds nothing, and do not penalise brevity when every step is justified.
+        - The final answer decides the score: a correct final answer scores far above an incorrect one, whatever the working \#
+        looks like. Check the answers against each other and against the problem; where trajectories disagree, work out which \#
+        is right.
+        - Among correct answers, prefer reasoning that is valid at every step. A correct answer reached through a wrong step, \#
+        or guessed, scores lower than one derived soundly.
+        - Among incorrect answers, give partial credit for a sound setup and correct intermediate results, and less for an \#
+        answer that is merely close.
+        - The answer must be stated clearly in the form the problem asks for (units, simplified form, the requested precision). \#
+        An answer buried in the working or left ambiguous loses points.
+        - Length is not merit: do not reward extra verification that adds nothing, and do not penalise brevity when every step \#
+        is justified.
         """#,
         "tool-research": #"""
         ---
         name: tool-research
         description: Research and email/inbox agents that search, read and answer with tools.
         ---
-        - The final answer decides most of the score. It must answer the question that was asked, be supported by what the tools actually returned, and cite or quote the source (message id, document, URL) when the task allows it.
-        - An answer that states something the tool results do not support is worse than an honest "I could not find it": invented facts, dates, names or numbers are the most serious failure.
-        - Judge the search strategy: good queries narrow in on the answer; repeating the same query, reading irrelevant results in full, or calling tools after the answer was already in hand are wasted steps.
-        - Tool calls must be well-formed and use the tool as documented; a malformed call that the agent then repairs costs a little, one it never repairs costs a lot.
+        - The final answer decides most of the score. It must answer the question that was asked, be supported by what the \#
+        tools actually returned, and cite or quote the source (message id, document, URL) when the task allows it.
+        - An answer that states something the tool results do not support is worse than an honest "I could not find it": \#
+        invented facts, dates, names or numbers are the most serious failure.
+        - Judge the search strategy: good queries narrow in on the answer; repeating the same query, reading irrelevant results \#
+        in full, or calling tools after the answer was already in hand are wasted steps.
+        - Tool calls must be well-formed and use the tool as documented; a malformed call that the agent then repairs costs a \#
+        little, one it never repairs costs a lot.
         - When two trajectories reach equally correct answers, prefer the one that got there with fewer tool calls and less text.
         """#,
     ]

@@ -13,8 +13,10 @@ public struct Rubric: Sendable, Equatable {
     /// Where it came from: a path, `bundled`, or `inline`.
     public var source: String
 
-    public init(name: String, text: String, description: String = "", judge: String? = nil,
-                temperature: Double? = nil, samples: Int? = nil, source: String = "inline") {
+    public init(
+        name: String, text: String, description: String = "", judge: String? = nil,
+        temperature: Double? = nil, samples: Int? = nil, source: String = "inline"
+    ) {
         self.name = name
         self.description = description
         self.text = text
@@ -26,13 +28,17 @@ public struct Rubric: Sendable, Equatable {
 
     /// Gavel's default rubric: `Rubrics/default.md`, bundled into the binary.
     public static let `default`: Rubric = {
-        if let text = BundledRubrics.files["default"], let (rubric, _) = try? RubricFile.parse(text, path: "bundled:default", defaultName: "default") {
+        if let text = BundledRubrics.files["default"],
+            let (rubric, _) = try? RubricFile.parse(text, path: "bundled:default", defaultName: "default")
+        {
             var r = rubric
             r.source = "bundled"
             return r
         }
         // Unreachable while the bundled file parses (a test checks that it does).
-        return Rubric(name: "default", text: "Score each trajectory by how well it reached the shared goal, relative to the others.", source: "bundled")
+        return Rubric(
+            name: "default", text: "Score each trajectory by how well it reached the shared goal, relative to the others.",
+            source: "bundled")
     }()
 
     /// The default rubric's text.

@@ -34,11 +34,17 @@ public enum RubricFile {
         func problem(_ line: Int, _ message: String, warning: Bool = false) {
             problems.append(Problem(path: path, line: line, message: message, isWarning: warning))
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
         var rubric = Rubric(name: defaultName, text: "", source: path)
         var bodyStart = 0
         if lines.first?.trimmingTrailingWhitespace() == "---" {
-            guard let close = lines.indices.dropFirst().first(where: { lines[$0].trimmingTrailingWhitespace() == "---" || lines[$0].trimmingTrailingWhitespace() == "..." }) else {
+            guard
+                let close = lines.indices.dropFirst().first(where: {
+                    lines[$0].trimmingTrailingWhitespace() == "---" || lines[$0].trimmingTrailingWhitespace() == "..."
+                })
+            else {
                 problem(1, "front matter opened with --- is never closed (add a line with --- after it)")
                 return (nil, problems)
             }
@@ -49,7 +55,9 @@ public enum RubricFile {
             do {
                 if let node = try Yams.compose(yaml: yaml) {
                     guard let mapping = node.mapping else {
-                        problem((node.mark?.line ?? 1) + offset, "front matter must be a mapping of keys to values (name: ..., description: ...)")
+                        problem(
+                            (node.mark?.line ?? 1) + offset,
+                            "front matter must be a mapping of keys to values (name: ..., description: ...)")
                         return (nil, problems)
                     }
                     for (keyNode, value) in mapping {
@@ -58,18 +66,27 @@ public enum RubricFile {
                         switch key {
                         case "name", "description", "judge":
                             guard let s = value.scalar?.string, value.scalar != nil else { problem(line, "\(key) must be text"); continue }
-                            if key == "name" { rubric.name = s } else if key == "description" { rubric.description = s } else {
+                            if key == "name" {
+                                rubric.name = s
+                            } else if key == "description" {
+                                rubric.description = s
+                            } else {
                                 if !s.contains("/") { problem(line, "judge must be PROVIDER/MODEL, got \"\(s)\"") }
                                 rubric.judge = s
                             }
                         case "temperature":
-                            guard let t = value.float, (0...2).contains(t) else { problem(line, "temperature must be a number from 0 to 2"); continue }
+                            guard let t = value.float, (0...2).contains(t) else {
+                                problem(line, "temperature must be a number from 0 to 2"); continue
+                            }
                             rubric.temperature = t
                         case "samples":
-                            guard let n = value.int, (1...32).contains(n) else { problem(line, "samples must be a whole number from 1 to 32"); continue }
+                            guard let n = value.int, (1...32).contains(n) else {
+                                problem(line, "samples must be a whole number from 1 to 32"); continue
+                            }
                             rubric.samples = n
                         default:
-                            problem(line, "unknown front-matter key \"\(key)\" (known: \(knownKeys.joined(separator: ", ")))", warning: true)
+                            problem(
+                                line, "unknown front-matter key \"\(key)\" (known: \(knownKeys.joined(separator: ", ")))", warning: true)
                         }
                     }
                 }

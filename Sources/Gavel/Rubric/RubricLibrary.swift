@@ -29,7 +29,10 @@ public struct RubricLibrary: Sendable {
             r.source = "bundled"
             return Entry(rubric: r, warnings: warnings)
         }
-        throw ConfigurationError("no rubric named \"\(nameOrPath)\": not in \(searchPath.map { $0 + "/" }.joined(separator: ", ")) nor bundled (\(BundledRubrics.files.keys.sorted().joined(separator: ", "))); pass a path to use a file")
+        throw ConfigurationError(
+            "no rubric named \"\(nameOrPath)\": not in \(searchPath.map { $0 + "/" }.joined(separator: ", ")) nor bundled "
+                + "(\(BundledRubrics.files.keys.sorted().joined(separator: ", "))); pass a path to use a file"
+        )
     }
 
     /// Loads a rubric file.

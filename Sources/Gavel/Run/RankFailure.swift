@@ -60,7 +60,9 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case .output(let e): return e.description
         case .scoreStage(let e): return e.description
         case .noSuchGroup(let key):
-            return "no group \"\(key)\" in the input (group keys come from the grouping rule: by default group_id, metadata.group_id or metadata.scenario_id)"
+            return
+                "no group \"\(key)\" in the input (group keys come from the grouping rule: by default group_id, metadata.group_id or "
+                + "metadata.scenario_id)"
         }
     }
 }

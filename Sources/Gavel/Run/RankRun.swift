@@ -22,8 +22,10 @@ public final class RankRun: Sendable {
     private let cache: (any JudgeCacheStore)?
 
     /// Builds the run. `callsJudge` false (a dry run, a prompt preview) needs no API key.
-    public init(configuration: RankConfiguration, callsJudge: Bool = true, observer: (any RankObserver)? = nil,
-                logger: Logger = Logger(label: "gavel")) throws(RankFailure) {
+    public init(
+        configuration: RankConfiguration, callsJudge: Bool = true, observer: (any RankObserver)? = nil,
+        logger: Logger = Logger(label: "gavel")
+    ) throws(RankFailure) {
         self.configuration = configuration
         let env = configuration.environment
         do {
@@ -57,25 +59,31 @@ public final class RankRun: Sendable {
             let poolWorkers = configuration.scoreStage == .inline ? 0 : workers
             let fitting = DescriptorLimit.fittingConcurrency(concurrency, limit: limit, workers: poolWorkers, files: options.inputs.count)
             if fitting < concurrency {
-                logger.warning("concurrency \(concurrency) does not fit the open-file limit of \(limit) (ulimit -n); using \(fitting). Raise the limit with `ulimit -n` to call more at once.")
+                let message =
+                    "concurrency \(concurrency) does not fit the open-file limit of \(limit) (ulimit -n); using \(fitting). "
+                    + "Raise the limit with `ulimit -n` to call more at once."
+                logger.warning("\(message)")
                 concurrency = fitting
             }
         }
         options.concurrency = concurrency
         self.concurrency = concurrency
 
-        let tls = TLSTrust.resolve(caFile: configuration.caFile, clientCertificate: configuration.clientCertificate,
-                                   clientKey: configuration.clientKey, environment: env)
+        let tls = TLSTrust.resolve(
+            caFile: configuration.caFile, clientCertificate: configuration.clientCertificate,
+            clientKey: configuration.clientKey, environment: env)
         do {
             CurlGlobal.initialize()
             transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: tls))
         } catch {
             throw .configuration("cannot start the HTTP transport: \(error)", nil)
         }
-        let limiter = configuration.requestsPerMinute == nil && configuration.tokensPerMinute == nil
+        let limiter =
+            configuration.requestsPerMinute == nil && configuration.tokensPerMinute == nil
             ? nil : RateLimiter(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute)
-        let chat = ChatJudge(endpoint: endpoint, settings: settings, transport: transport, rateLimiter: limiter,
-                             initialMode: configuration.responseFormat, logger: logger)
+        let chat = ChatJudge(
+            endpoint: endpoint, settings: settings, transport: transport, rateLimiter: limiter,
+            initialMode: configuration.responseFormat, logger: logger)
         statistics = chat.statistics
         if configuration.cacheMode == .off {
             cache = nil
@@ -93,12 +101,15 @@ public final class RankRun: Sendable {
         if let observer {
             report = { @Sendable done, total in
                 let snapshot = stats.snapshot
-                observer.progress(RankProgress(done: done, total: total, judge: snapshot, cacheHits: store?.statistics.hits,
-                                               cost: table.cost(snapshot.usage, for: endpoint)))
+                observer.progress(
+                    RankProgress(
+                        done: done, total: total, judge: snapshot, cacheHits: store?.statistics.hits,
+                        cost: table.cost(snapshot.usage, for: endpoint)))
             }
         }
-        pipeline = RankPipeline(options: options, judge: judge, executor: Self.executorFactory(configuration, workers: workers, logger: logger),
-                                logger: logger, progress: report)
+        pipeline = RankPipeline(
+            options: options, judge: judge, executor: Self.executorFactory(configuration, workers: workers, logger: logger),
+            logger: logger, progress: report)
     }
 
     /// Runs the pipeline. Judge failures are in the summary (see `RankSummary.exitStatus`).
@@ -144,7 +155,8 @@ public final class RankRun: Sendable {
             case .inline, .auto: return InlineScoreExecutor()
             case .thread: return ThreadScoreExecutor(threads: workers)
             case .process:
-                let pool = try ProcessPool(configuration: .init(executable: executable, workers: workers, crashFirstWorkerAtJob: crash), logger: logger)
+                let pool = try ProcessPool(
+                    configuration: .init(executable: executable, workers: workers, crashFirstWorkerAtJob: crash), logger: logger)
                 return ProcessScoreExecutor(pool: pool)
             }
         }

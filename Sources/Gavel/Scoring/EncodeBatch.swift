@@ -21,8 +21,10 @@ public struct EncodeBatch: Sendable, Equatable {
         public var count: Int
 
         /// A judged group.
-        public init(key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [],
-                    cached: Bool = false, count: Int) {
+        public init(
+            key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [],
+            cached: Bool = false, count: Int
+        ) {
             self.key = key
             self.result = .success(scores)
             self.explanations = explanations
@@ -121,7 +123,9 @@ public struct EncodeBatch: Sendable, Equatable {
 
     /// Calls `body` with the text of `lines[range]` (the in-memory buffer, or their span read from
     /// the file into `buffer`) and the source offset of its first byte.
-    func withText<R>(_ range: Range<Int>, buffer: SpanBuffer, _ body: (UnsafeBufferPointer<UInt8>, Int) throws(InputError) -> R) throws(InputError) -> R {
+    func withText<R>(
+        _ range: Range<Int>, buffer: SpanBuffer, _ body: (UnsafeBufferPointer<UInt8>, Int) throws(InputError) -> R
+    ) throws(InputError) -> R {
         switch source {
         case .bytes(let bytes):
             return try bytes.withUnsafeBufferPointer { buf throws(InputError) in try body(buf, 0) }
@@ -142,7 +146,9 @@ public struct EncodeBatch: Sendable, Equatable {
 extension ScoreStage {
     /// Encodes a batch's lines (all, or `range`) as one JSONL chunk (each line ends with a newline),
     /// reading their text from the batch's file when that is their source.
-    public static func encodeChunk(_ batch: EncodeBatch, lines range: Range<Int>? = nil, context: EncodeContext) throws(InputError) -> [UInt8] {
+    public static func encodeChunk(
+        _ batch: EncodeBatch, lines range: Range<Int>? = nil, context: EncodeContext
+    ) throws(InputError) -> [UInt8] {
         let range = range ?? batch.lines.indices
         return try batch.withText(range, buffer: SpanBuffer()) { text, base throws(InputError) in
             var w = JSONWriter(reservingCapacity: text.count + range.count * 400)
@@ -152,16 +158,19 @@ extension ScoreStage {
     }
 
     /// Encodes `lines[range]` of the batch into `w`; `text` holds the source's bytes from offset `base` on.
-    static func encodeLines(_ batch: EncodeBatch, _ range: Range<Int>, text: UnsafeBufferPointer<UInt8>, base: Int,
-                            context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+    static func encodeLines(
+        _ batch: EncodeBatch, _ range: Range<Int>, text: UnsafeBufferPointer<UInt8>, base: Int,
+        context: EncodeContext, into w: inout JSONWriter
+    ) throws(InputError) {
         for i in range {
             let line = batch.lines[i]
             let lo = line.offset - base
             guard lo >= 0, line.length >= 0, lo + line.length <= text.count else {
                 throw InputError.invalidLine(path: "(batch)", line: 0, "a line lies outside the text read for its batch")
             }
-            try encode(UnsafeBufferPointer(rebasing: text[lo..<(lo + line.length)]), isGroupLine: line.member < 0,
-                       annotations: batch.annotations(of: line), context: context, into: &w)
+            try encode(
+                UnsafeBufferPointer(rebasing: text[lo..<(lo + line.length)]), isGroupLine: line.member < 0,
+                annotations: batch.annotations(of: line), context: context, into: &w)
             w.append(raw: CollectionOfOne(0x0A))
         }
     }

@@ -21,14 +21,18 @@ struct RecordSplicer {
     }
 
     /// Appends the annotated record to `w`, or returns false (nothing appended) if it cannot splice.
-    static func splice(_ bytes: [UInt8], annotations: [ScoreStage.Annotation], isGroupLine: Bool,
-                       context: ScoreStage.EncodeContext, into w: inout JSONWriter) -> Bool {
+    static func splice(
+        _ bytes: [UInt8], annotations: [ScoreStage.Annotation], isGroupLine: Bool,
+        context: ScoreStage.EncodeContext, into w: inout JSONWriter
+    ) -> Bool {
         bytes.withUnsafeBufferPointer { splice($0, annotations: annotations, isGroupLine: isGroupLine, context: context, into: &w) }
     }
 
     /// Appends the annotated record held in `buf` to `w`, or returns false (nothing appended).
-    static func splice(_ buf: UnsafeBufferPointer<UInt8>, annotations: [ScoreStage.Annotation], isGroupLine: Bool,
-                       context: ScoreStage.EncodeContext, into w: inout JSONWriter) -> Bool {
+    static func splice(
+        _ buf: UnsafeBufferPointer<UInt8>, annotations: [ScoreStage.Annotation], isGroupLine: Bool,
+        context: ScoreStage.EncodeContext, into w: inout JSONWriter
+    ) -> Bool {
         do {
             let s = RecordSplicer(buf)
             let mark = w.bytes.count
@@ -103,7 +107,11 @@ struct RecordSplicer {
             var j = i
             while j < b.count {
                 let c = b[j]
-                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { break }
+                if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20 || c == 0x0A || c == 0x0D
+                    || c == 0x09
+                {
+                    break
+                }
                 j += 1
             }
             return j > i ? j : nil
@@ -136,7 +144,8 @@ struct RecordSplicer {
     }
 
     private func equalKeys(_ a: Member, _ c: Member) -> Bool {
-        a.keyEnd - a.keyStart == c.keyEnd - c.keyStart && (0..<(a.keyEnd - a.keyStart)).allSatisfy { b[a.keyStart + $0] == b[c.keyStart + $0] }
+        a.keyEnd - a.keyStart == c.keyEnd - c.keyStart
+            && (0..<(a.keyEnd - a.keyStart)).allSatisfy { b[a.keyStart + $0] == b[c.keyStart + $0] }
     }
 
     private func find(_ key: StaticString, in members: [Member]) -> Member? {
@@ -153,9 +162,12 @@ struct RecordSplicer {
     // MARK: Splicing
 
     /// Writes the group object at `start` with every member annotated; returns the index after it.
-    private func spliceGroup(at start: Int, annotations: [ScoreStage.Annotation], context: ScoreStage.EncodeContext, into out: inout JSONWriter) -> Int? {
+    private func spliceGroup(
+        at start: Int, annotations: [ScoreStage.Annotation], context: ScoreStage.EncodeContext, into out: inout JSONWriter
+    ) -> Int? {
         guard let (top, close) = members(ofObjectAt: start), let list = find("trajectories", in: top),
-              b[list.valueStart] == UInt8(ascii: "[") else { return nil }
+            b[list.valueStart] == UInt8(ascii: "[")
+        else { return nil }
         var cursor = start
         var j = skipSpace(list.valueStart + 1)
         var index = 0
@@ -183,7 +195,9 @@ struct RecordSplicer {
     }
 
     /// Writes the trajectory object at `start` with the annotation applied; returns the index after it.
-    private func spliceTrajectory(at start: Int, _ a: ScoreStage.Annotation, context: ScoreStage.EncodeContext, into out: inout JSONWriter) -> Int? {
+    private func spliceTrajectory(
+        at start: Int, _ a: ScoreStage.Annotation, context: ScoreStage.EncodeContext, into out: inout JSONWriter
+    ) -> Int? {
         guard let (ms, close) = members(ofObjectAt: start) else { return nil }
         // Replacements inside the object, as (range to replace, new bytes), in ascending order;
         // additions go before the closing brace.
@@ -202,7 +216,8 @@ struct RecordSplicer {
         if a.failure == nil {
             let score = JSONWriter.encode(.double(a.score))
             let reward = find("reward", in: ms)
-            let original: [UInt8] = reward.map { Array(UnsafeBufferPointer(rebasing: b[$0.valueStart..<$0.valueEnd])) } ?? Array("null".utf8)
+            let original: [UInt8] =
+                reward.map { Array(UnsafeBufferPointer(rebasing: b[$0.valueStart..<$0.valueEnd])) } ?? Array("null".utf8)
             if let r = reward { edits.append((r.valueStart..<r.valueEnd, score)) } else { add("reward", score) }
 
             if let m = find("metrics", in: ms) {
@@ -229,7 +244,9 @@ struct RecordSplicer {
                 }
                 // A metrics value that is not an object is left as it is.
             } else {
-                add("metrics", Array("{\"independent_reward\":".utf8) + original + Array(",\"ruler_score\":".utf8) + score + [UInt8(ascii: "}")])
+                add(
+                    "metrics",
+                    Array("{\"independent_reward\":".utf8) + original + Array(",\"ruler_score\":".utf8) + score + [UInt8(ascii: "}")])
             }
 
             var logLine = JSONWriter()

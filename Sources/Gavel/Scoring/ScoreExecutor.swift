@@ -44,7 +44,9 @@ public struct ThreadScoreExecutor: ScoreExecutor {
     public var name: String { "thread" }
 
     public func encode(_ batch: EncodeBatch, context: ScoreStage.EncodeContext) async throws -> ByteChunk {
-        let parts = try await parallelChunks(Array(batch.lines.indices)) { try ScoreStage.encodeChunk(batch, lines: ($0.first ?? 0)..<(($0.last ?? -1) + 1), context: context) }
+        let parts = try await parallelChunks(Array(batch.lines.indices)) {
+            try ScoreStage.encodeChunk(batch, lines: ($0.first ?? 0)..<(($0.last ?? -1) + 1), context: context)
+        }
         guard parts.count > 1 else { return ByteChunk(parts.first ?? []) }
         var joined: [UInt8] = []
         joined.reserveCapacity(parts.reduce(0) { $0 + $1.count })
@@ -53,7 +55,9 @@ public struct ThreadScoreExecutor: ScoreExecutor {
     }
 
     /// Runs `transform` on `threads` contiguous chunks of `items` in parallel; results in chunk order.
-    private func parallelChunks<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable @escaping (ArraySlice<T>) throws -> R) async throws -> [R] {
+    private func parallelChunks<T: Sendable, R: Sendable>(
+        _ items: [T], _ transform: @Sendable @escaping (ArraySlice<T>) throws -> R
+    ) async throws -> [R] {
         guard items.count > 1, threads > 1 else { return [try transform(items[...])] }
         let chunks = min(threads, items.count)
         return try await offload {

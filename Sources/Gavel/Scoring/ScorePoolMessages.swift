@@ -66,7 +66,9 @@ public enum ScorePoolMessages {
     static func decodeRequest(_ request: [UInt8]) throws -> (EncodeBatch, ScoreStage.EncodeContext) {
         var r = FrameReader(request)
         let judgeName = try r.string(), modeName = try r.string()
-        guard let advantage = AdvantageMode(rawValue: modeName) else { throw Malformed(description: "unknown advantage mode \"\(modeName)\"") }
+        guard let advantage = AdvantageMode(rawValue: modeName) else {
+            throw Malformed(description: "unknown advantage mode \"\(modeName)\"")
+        }
         var batch = EncodeBatch()
         let groupCount = Int(try r.u32())
         guard groupCount <= request.count / 8 else { throw FrameReader.Truncated() }
@@ -83,8 +85,10 @@ public enum ScorePoolMessages {
                 for _ in 0..<e { explanations.append(try r.string()) }
                 let k = Int(try r.u32())
                 for _ in 0..<k { samples.append(try r.f64s()) }
-                batch.groups.append(EncodeBatch.Group(key: key, scores: scores, explanations: explanations, samples: samples,
-                                                      cached: cached, count: count))
+                batch.groups.append(
+                    EncodeBatch.Group(
+                        key: key, scores: scores, explanations: explanations, samples: samples,
+                        cached: cached, count: count))
             default: throw Malformed(description: "unknown group state")
             }
         }

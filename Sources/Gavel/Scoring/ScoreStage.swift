@@ -74,19 +74,24 @@ public enum ScoreStage {
             }
         }
         let stats = GroupStatistics(scores: scores, mode: mode)
-        return GroupScores(scores: scores, spread: spread, ranks: stats.ranks, advantages: stats.advantages, zeroVariance: stats.zeroVariance)
+        return GroupScores(
+            scores: scores, spread: spread, ranks: stats.ranks, advantages: stats.advantages, zeroVariance: stats.zeroVariance)
     }
 
     /// Appends the annotated record in `bytes` (without a newline) to `w`.
-    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
-                       context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+    static func encode(
+        _ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
+        context: EncodeContext, into w: inout JSONWriter
+    ) throws(InputError) {
         if RecordSplicer.splice(bytes, annotations: annotations, isGroupLine: isGroupLine, context: context, into: &w) { return }
         try encodeTree(bytes, isGroupLine: isGroupLine, annotations: annotations, context: context, into: &w)
     }
 
     /// The tree path: parse the record, add the fields, write it back.
-    static func encodeTree(_ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
-                           context: EncodeContext, into w: inout JSONWriter) throws(InputError) {
+    static func encodeTree(
+        _ bytes: UnsafeBufferPointer<UInt8>, isGroupLine: Bool, annotations: [Annotation],
+        context: EncodeContext, into w: inout JSONWriter
+    ) throws(InputError) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)

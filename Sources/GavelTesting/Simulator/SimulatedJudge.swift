@@ -40,7 +40,9 @@ final class SimulatedJudge: Sendable {
 
     /// Answers one judge request, within the `limitRPM` budget (429 above it), with rate-limit headers.
     func answer(api: API, headers: [(String, String)], body: [UInt8]) -> SimulatedAnswer {
-        guard let rpm = configuration.limitRPM.map(Double.init), rpm > 0 else { return unlimitedAnswer(api: api, headers: headers, body: body) }
+        guard let rpm = configuration.limitRPM.map(Double.init), rpm > 0 else {
+            return unlimitedAnswer(api: api, headers: headers, body: body)
+        }
         let rate = rpm / 60, capacity = max(1, rate)
         let (admitted, left) = bucket.withLock { b -> (Bool, Double) in
             let now = ContinuousClock.now
@@ -52,8 +54,10 @@ final class SimulatedJudge: Sendable {
         }
         var limitHeaders: [(String, String)] = []
         if !configuration.hideLimitHeaders {
-            limitHeaders = [("x-ratelimit-limit-requests", String(Int(rpm))), ("x-ratelimit-remaining-requests", String(Int(max(0, left)))),
-                            ("x-ratelimit-reset-requests", "\(Int(((capacity - left) / rate * 1000).rounded(.up)))ms")]
+            limitHeaders = [
+                ("x-ratelimit-limit-requests", String(Int(rpm))), ("x-ratelimit-remaining-requests", String(Int(max(0, left)))),
+                ("x-ratelimit-reset-requests", "\(Int(((capacity - left) / rate * 1000).rounded(.up)))ms"),
+            ]
         }
         guard admitted else {
             stats.update {
@@ -61,9 +65,13 @@ final class SimulatedJudge: Sendable {
                 $0.faults["rate_limited", default: 0] += 1
             }
             let wait = (1 - left) / rate
-            return SimulatedAnswer(status: 429, headers: [("content-type", "application/json"), ("retry-after", String(Int(wait.rounded(.up)))),
-                                                          ("retry-after-ms", String(Int((wait * 1000).rounded(.up))))] + limitHeaders,
-                                   body: #"{"error":{"message":"Rate limit reached for requests","type":"requests","code":"rate_limit_exceeded"}}"#)
+            return SimulatedAnswer(
+                status: 429,
+                headers: [
+                    ("content-type", "application/json"), ("retry-after", String(Int(wait.rounded(.up)))),
+                    ("retry-after-ms", String(Int((wait * 1000).rounded(.up)))),
+                ] + limitHeaders,
+                body: #"{"error":{"message":"Rate limit reached for requests","type":"requests","code":"rate_limit_exceeded"}}"#)
         }
         var answer = unlimitedAnswer(api: api, headers: headers, body: body)
         answer.headers += limitHeaders
@@ -76,7 +84,9 @@ final class SimulatedJudge: Sendable {
         stats.update {
             $0.requests += 1
             ordinal = $0.requests
-            if $0.arrivals.count < 1000 { $0.arrivals.append(Double(arrival.components.seconds) + Double(arrival.components.attoseconds) / 1e18) }
+            if $0.arrivals.count < 1000 {
+                $0.arrivals.append(Double(arrival.components.seconds) + Double(arrival.components.attoseconds) / 1e18)
+            }
             if api == .openAI { $0.openAIRequests += 1 } else { $0.anthropicRequests += 1 }
         }
         if ordinal <= configuration.hangFirst {
@@ -88,7 +98,9 @@ final class SimulatedJudge: Sendable {
             let xkey = headers.first { $0.0.lowercased() == "x-api-key" }?.1
             if auth != "Bearer \(key)" && xkey != key {
                 stats.update { $0.faults["unauthorized", default: 0] += 1 }
-                return SimulatedAnswer(status: 401, body: #"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"#)
+                return SimulatedAnswer(
+                    status: 401,
+                    body: #"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"#)
             }
         }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
@@ -98,13 +110,19 @@ final class SimulatedJudge: Sendable {
         if let refused = configuration.rejectParameters.first(where: { object[$0] != nil }) {
             stats.update { $0.faults["unsupported_parameter", default: 0] += 1 }
             let hint = refused == "max_tokens" ? " Use 'max_completion_tokens' instead." : ""
-            return SimulatedAnswer(status: 400, body: #"{"error":{"message":"Unsupported parameter: '\#(refused)' is not supported with this model.\#(hint)","type":"invalid_request_error","param":"\#(refused)","code":"unsupported_parameter"}}"#)
+            return SimulatedAnswer(
+                status: 400,
+                body:
+                    #"{"error":{"message":"Unsupported parameter: '\#(refused)' is not supported with this model.\#(hint)","#
+                    + #""type":"invalid_request_error","param":"\#(refused)","code":"unsupported_parameter"}}"#
+            )
         }
         let model = object["model"] as? String ?? "sim"
         let responseFormat = (object["response_format"] as? [String: Any])?["type"] as? String
         if configuration.rejectJSONSchema, responseFormat == "json_schema" {
             stats.update { $0.faults["schema_rejected", default: 0] += 1 }
-            return SimulatedAnswer(status: 500, body: #"{"error":{"message":"response_format type json_schema is not supported by this server"}}"#)
+            return SimulatedAnswer(
+                status: 500, body: #"{"error":{"message":"response_format type json_schema is not supported by this server"}}"#)
         }
 
         // Faults, by cumulative rate.
@@ -117,8 +135,9 @@ final class SimulatedJudge: Sendable {
         }
         if ordinal <= c.failFirst || hit(c.fail429) {
             stats.update { $0.faults["429", default: 0] += 1 }
-            return SimulatedAnswer(status: 429, headers: [("content-type", "application/json"), ("retry-after", String(c.retryAfterSeconds))],
-                                   body: #"{"error":{"message":"Rate limit reached, retry later","type":"rate_limit"}}"#)
+            return SimulatedAnswer(
+                status: 429, headers: [("content-type", "application/json"), ("retry-after", String(c.retryAfterSeconds))],
+                body: #"{"error":{"message":"Rate limit reached, retry later","type":"rate_limit"}}"#)
         }
         if hit(c.fail500) {
             stats.update { $0.faults["500", default: 0] += 1 }
@@ -141,7 +160,10 @@ final class SimulatedJudge: Sendable {
         var quirk: String?
         if malformed {
             stats.update { $0.faults["malformed", default: 0] += 1 }
-            content = draw() < 0.5 ? "I would rank the trajectories as follows: the first is best." : #"{"scores": [{"trajectory_id": "1", "explanation": "cut off"#
+            content =
+                draw() < 0.5
+                ? "I would rank the trajectories as follows: the first is best."
+                : #"{"scores": [{"trajectory_id": "1", "explanation": "cut off"#
         } else {
             if wrongIds {
                 stats.update { $0.faults["wrong_ids", default: 0] += 1 }
@@ -182,7 +204,9 @@ final class SimulatedJudge: Sendable {
                 // Reasoning first, with a draft that names every id but scores them all wrong.
                 let draft = Self.scoresJSON(scores.map { (id: $0.id, score: 1 - $0.score) }, scale: 1, asFraction: false)
                 let opening = draw() < 0.5 ? "<think>\n" : ""
-                content = opening + "Let me compare them. A first attempt: \(draft) is a draft; on reflection the order differs.\n</think>\n\n" + content
+                content =
+                    opening + "Let me compare them. A first attempt: \(draft) is a draft; on reflection the order differs.\n</think>\n\n"
+                    + content
                 quirk = quirk.map { $0 + "+think" } ?? "think"
             }
             if let quirk { stats.update { $0.quirks[quirk, default: 0] += 1 } }
@@ -201,10 +225,11 @@ final class SimulatedJudge: Sendable {
         switch api {
         case .openAI:
             body = """
-            {"id":"chatcmpl-sim","object":"chat.completion","created":0,"model":\(Self.quote(model)),\
-            "choices":[{"index":0,"message":{"role":"assistant","content":\(Self.quote(content))},"finish_reason":"stop"}],\
-            "usage":{"prompt_tokens":\(promptTokens),"completion_tokens":\(completionTokens),"total_tokens":\(promptTokens + completionTokens)}}
-            """
+                {"id":"chatcmpl-sim","object":"chat.completion","created":0,"model":\(Self.quote(model)),\
+                "choices":[{"index":0,"message":{"role":"assistant","content":\(Self.quote(content))},"finish_reason":"stop"}],\
+                "usage":{"prompt_tokens":\(promptTokens),"completion_tokens":\(completionTokens),\
+                "total_tokens":\(promptTokens + completionTokens)}}
+                """
         case .anthropic:
             let block: String
             if let tool = forcedTool, !malformed, quirk == nil {
@@ -213,9 +238,10 @@ final class SimulatedJudge: Sendable {
                 block = #"{"type":"text","text":\#(Self.quote(content))}"#
             }
             body = """
-            {"id":"msg_sim","type":"message","role":"assistant","model":\(Self.quote(model)),"content":[\(block)],\
-            "stop_reason":"\(forcedTool == nil ? "end_turn" : "tool_use")","usage":{"input_tokens":\(promptTokens),"output_tokens":\(completionTokens)}}
-            """
+                {"id":"msg_sim","type":"message","role":"assistant","model":\(Self.quote(model)),"content":[\(block)],\
+                "stop_reason":"\(forcedTool == nil ? "end_turn" : "tool_use")",\
+                "usage":{"input_tokens":\(promptTokens),"output_tokens":\(completionTokens)}}
+                """
         }
         return SimulatedAnswer(status: 200, body: body, delivery: slow ? .slow : .normal)
     }
@@ -310,7 +336,9 @@ final class SimulatedJudge: Sendable {
             } else {
                 value = format(s.score * scale)
             }
-            return #"{"trajectory_id":\#(quote(s.id)),"explanation":\#(quote("Simulated judgement of trajectory \(s.id).")),"score":\#(value)}"#
+            return
+                #"{"trajectory_id":\#(quote(s.id)),"explanation":\#(quote("Simulated judgement of trajectory \(s.id).")),"#
+                + #""score":\#(value)}"#
         }
         return #"{"scores":[\#(items.joined(separator: ","))]}"#
     }
@@ -348,7 +376,8 @@ final class SimulatedJudge: Sendable {
         text.withUTF8 { bytes in
             for b in bytes {
                 switch b {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"), 0x80...0xFF:
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    0x80...0xFF:
                     if punct > 0 || space > 0 {
                         tokens += (punct + 2) / 3 + max(0, space - 1)
                         punct = 0; space = 0

@@ -10,7 +10,8 @@ public final class SimulatorStats: Sendable {
         public var anthropicRequests = 0
         /// Requests answered with scores (quirky shapes included).
         public var scored = 0
-        /// Faults injected, by kind (`429`, `500`, `malformed`, `wrong_ids`, `drop`, `hang`, `out_of_range`, `unsupported_parameter`, `rate_limited`, `slow_body`, `schema_rejected`, `unauthorized`).
+        /// Faults injected, by kind (`429`, `500`, `malformed`, `wrong_ids`, `drop`, `hang`, `out_of_range`, `unsupported_parameter`,
+        /// `rate_limited`, `slow_body`, `schema_rejected`, `unauthorized`).
         public var faults: [String: Int] = [:]
         /// Quirky answers, by kind (`fenced`, `prose`, `scale10`, `fraction_string`).
         public var quirks: [String: Int] = [:]
@@ -64,9 +65,9 @@ public final class SimulatorStats: Sendable {
             "{" + d.keys.sorted().map { "\"\($0)\":\(d[$0] ?? 0)" }.joined(separator: ",") + "}"
         }
         return """
-        {"requests":\(s.requests),"openai_requests":\(s.openAIRequests),"anthropic_requests":\(s.anthropicRequests),\
-        "scored":\(s.scored),"faults":\(dict(s.faults)),"quirks":\(dict(s.quirks)),"max_in_flight":\(s.maxInFlight),\
-        "prompt_tokens":\(s.promptTokens),"completion_tokens":\(s.completionTokens)}
-        """
+            {"requests":\(s.requests),"openai_requests":\(s.openAIRequests),"anthropic_requests":\(s.anthropicRequests),\
+            "scored":\(s.scored),"faults":\(dict(s.faults)),"quirks":\(dict(s.quirks)),"max_in_flight":\(s.maxInFlight),\
+            "prompt_tokens":\(s.promptTokens),"completion_tokens":\(s.completionTokens)}
+            """
     }
 }

@@ -33,7 +33,9 @@ public struct SyntheticTrajectories: Sendable {
         var rng = SplitMix64(seed: seed)
         func next() -> UInt64 { rng.next() }
         let filler = String(repeating: "lorem ipsum dolor sit amet ", count: max(1, toolResultChars / 27 + 1)).prefix(toolResultChars)
-        let tools = #"[{"type":"function","function":{"name":"search_inbox","description":"Search the inbox","parameters":{"type":"object","properties":{"query":{"type":"string"}}}}}]"#
+        let tools =
+            #"[{"type":"function","function":{"name":"search_inbox","description":"Search the inbox","parameters":{"type":"object","#
+            + #""properties":{"query":{"type":"string"}}}}}]"#
         return (0..<groups).map { g in
             let group = String(format6(g))
             return (0..<groupSize).map { k in
@@ -44,11 +46,24 @@ public struct SyntheticTrajectories: Sendable {
                 ]
                 for t in 0..<toolTurns {
                     let call = "call_\(g)_\(k)_\(t)"
-                    messages.append(#"{"finish_reason":"tool_calls","index":0,"logprobs":null,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"\#(call)","type":"function","function":{"name":"search_inbox","arguments":"{\"query\": \"offsite \#(g) step \#(t) variant \#(k)\"}"}}]}}"#)
-                    messages.append(#"{"role":"tool","tool_call_id":"\#(call)","content":"[{\"id\": \"m\#(g)-\#(t)\", \"snippet\": \"\#(filler) \#(next() % 100000)\"}]"}"#)
+                    messages.append(
+                        #"{"finish_reason":"tool_calls","index":0,"logprobs":null,"message":{"role":"assistant","content":null,"#
+                            + #""tool_calls":[{"id":"\#(call)","type":"function","function":{"name":"search_inbox","#
+                            + #""arguments":"{\"query\": \"offsite \#(g) step \#(t) variant \#(k)\"}"}}]}}"#
+                    )
+                    messages.append(
+                        #"{"role":"tool","tool_call_id":"\#(call)","content":"[{\"id\": \"m\#(g)-\#(t)\", \"snippet\": \"\#(filler) "#
+                            + #"\#(next() % 100000)\"}]"}"#
+                    )
                 }
-                messages.append(#"{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":"The offsite for team \#(g) is on June \#(1 + k). QUALITY=\#(SimulatedJudge.format(quality))"}}"#)
-                let json = #"{"reward":0.0,"metrics":{"duration":\#(Double(next() % 5000) / 1000)},"metadata":{"group_id":"\#(group)","scenario_id":"\#(g)"},"messages_and_choices":[\#(messages.joined(separator: ","))],"tools":\#(tools),"additional_histories":[],"logs":[]}"#
+                messages.append(
+                    #"{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":"The offsite for team \#(g) is on "#
+                        + #"June \#(1 + k). QUALITY=\#(SimulatedJudge.format(quality))"}}"#
+                )
+                let json =
+                    #"{"reward":0.0,"metrics":{"duration":\#(Double(next() % 5000) / 1000)},"metadata":{"group_id":"\#(group)","#
+                    + #""scenario_id":"\#(g)"},"messages_and_choices":[\#(messages.joined(separator: ","))],"tools":\#(tools),"#
+                    + #""additional_histories":[],"logs":[]}"#
                 return Item(group: group, quality: quality, json: json)
             }
         }
@@ -56,7 +71,8 @@ public struct SyntheticTrajectories: Sendable {
 
     /// One group per line: `{"trajectories": [...]}`.
     public func groupLines() -> String {
-        items().map { group in #"{"trajectories":[\#(group.map(\.json).joined(separator: ","))],"exceptions":[]}"# }.joined(separator: "\n") + "\n"
+        items().map { group in #"{"trajectories":[\#(group.map(\.json).joined(separator: ","))],"exceptions":[]}"# }.joined(separator: "\n")
+            + "\n"
     }
 
     /// One trajectory per line, optionally in a shuffled (seeded) order.

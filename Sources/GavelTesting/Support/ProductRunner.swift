@@ -12,15 +12,20 @@ public struct ProcessResult: Sendable {
 /// The waiting happens on a Dispatch thread, not on the cooperative pool: tests run in parallel on
 /// two cooperative threads, and a test blocked on a long subprocess would otherwise stall every
 /// other test's `await` (an interrupt test then sent its SIGINT only after the run had finished).
-public func runProduct(_ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], removing: [String] = []) async throws -> ProcessResult {
+public func runProduct(
+    _ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], removing: [String] = []
+) async throws -> ProcessResult {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try runProductBlocking(name, arguments, stdin: stdin, environment: environment, removing: removing) })
+            continuation.resume(
+                with: Result { try runProductBlocking(name, arguments, stdin: stdin, environment: environment, removing: removing) })
         }
     }
 }
 
-private func runProductBlocking(_ name: String, _ arguments: [String], stdin: String?, environment: [String: String], removing: [String]) throws -> ProcessResult {
+private func runProductBlocking(
+    _ name: String, _ arguments: [String], stdin: String?, environment: [String: String], removing: [String]
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : TestPaths.products.appendingPathComponent(name)
     process.arguments = arguments
@@ -50,12 +55,16 @@ private func runProductBlocking(_ name: String, _ arguments: [String], stdin: St
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// The group counts of a `gavel rank` summary on standard error: (groups, judged, failed, not judged).
 public func summaryGroups(_ stderr: String) -> (groups: Int, judged: Int, failed: Int, notJudged: Int)? {
-    guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("groups ") }) else { return nil }
+    guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("groups ") }) else {
+        return nil
+    }
     let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
     guard numbers.count == 4 else { return nil }
     return (numbers[0], numbers[1], numbers[2], numbers[3])
@@ -64,6 +73,7 @@ public func summaryGroups(_ stderr: String) -> (groups: Int, judged: Int, failed
 /// The number on the summary row `name` (e.g. "judge calls"), if present.
 public func summaryNumber(_ stderr: String, _ name: String) -> Int? {
     guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }),
-          let label = line.range(of: name) else { return nil }
+        let label = line.range(of: name)
+    else { return nil }
     return line[label.upperBound...].split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) }
 }

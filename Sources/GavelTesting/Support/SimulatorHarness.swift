@@ -20,12 +20,16 @@ public func withSimulator<T>(
 
 /// A chat-completions request body with the given trajectory blocks.
 public func chatBody(blocks: [String]) -> [UInt8] {
-    let text = blocks.enumerated().map { "<trajectory id=\\\"\($0.offset + 1)\\\">\\n\($0.element)\\n</trajectory>" }.joined(separator: "\\n\\n")
+    let text = blocks.enumerated().map { "<trajectory id=\\\"\($0.offset + 1)\\\">\\n\($0.element)\\n</trajectory>" }.joined(
+        separator: "\\n\\n")
     return Array(#"{"model":"sim","messages":[{"role":"user","content":"\#(text)"}]}"#.utf8)
 }
 
 /// A `ChatJudge` for the simulator, over a fresh libcurl transport.
-public func simulatorJudge(_ sim: JudgeSimulator, settings: JudgeSettings = JudgeSettings(baseBackoff: .milliseconds(5), maxBackoff: .milliseconds(50)), style: String = "openai") throws -> ChatJudge {
+public func simulatorJudge(
+    _ sim: JudgeSimulator, settings: JudgeSettings = JudgeSettings(baseBackoff: .milliseconds(5), maxBackoff: .milliseconds(50)),
+    style: String = "openai"
+) throws -> ChatJudge {
     let base = style == "anthropic" ? "http://127.0.0.1:\(sim.port)/v1" : sim.baseURL
     let endpoint = try JudgeEndpoint.resolve(judge: "\(style)/sim-judge", apiBase: base, environment: [:])
     return ChatJudge(endpoint: endpoint, settings: settings, transport: try CurlTransport())
@@ -34,7 +38,9 @@ public func simulatorJudge(_ sim: JudgeSimulator, settings: JudgeSettings = Judg
 /// Parses JSONL with Foundation (independently of Gavel's parser).
 public func parseJSONL(_ text: String) throws -> [[String: Any]] {
     try text.split(separator: "\n").map { line in
-        guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { throw CocoaError(.coderInvalidValue) }
+        guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw CocoaError(.coderInvalidValue)
+        }
         return o
     }
 }

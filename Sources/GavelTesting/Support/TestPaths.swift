@@ -2,7 +2,8 @@ import Foundation
 
 /// Paths of the repository, the fixtures and the built products.
 public enum TestPaths {
-    public static let repo: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let repo: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
     public static let fixtures = repo.appendingPathComponent("Tests/Fixtures")
     public static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
     /// The directory holding the built executables (next to the test bundle).

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 @Suite("Dry run, prompt preview, progress and help")
 struct DryRunAndProgressTests {
@@ -17,14 +18,20 @@ struct DryRunAndProgressTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator { sim in
-            let dry = try await runProduct("gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--api-base", sim.baseURL, "--dry-run", "--samples", "2"])
+            let dry = try await runProduct(
+                "gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--api-base", sim.baseURL, "--dry-run", "--samples", "2"])
             #expect(dry.status == 0, "\(dry.stderr)")
             #expect(sim.stats.snapshot.requests == 0)
             #expect(dry.stdout.contains("judge calls    80 (0 answered by the cache)"), "\(dry.stdout)")
             #expect(dry.stdout.contains("cost           ~$"))
             let estimatedIn = try #require(Self.number(after: "input tokens", in: dry.stdout))
             let estimatedOut = try #require(Self.number(after: "output tokens", in: dry.stdout))
-            let real = try await runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/gpt-4o-mini", "--api-base", sim.baseURL, "--samples", "2", "-q"])
+            let real = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/gpt-4o-mini", "--api-base", sim.baseURL, "--samples", "2",
+                    "-q",
+                ])
             #expect(real.status == 0)
             let usage = sim.stats.snapshot
             #expect(usage.requests == 80)
@@ -57,7 +64,12 @@ struct DryRunAndProgressTests {
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
         let dir = try TempDir()
         try await withSimulator(.init(latencyMs: 400)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "1", "--progress-interval", "0.1"])
+            let r = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "1",
+                    "--progress-interval", "0.1",
+                ])
             #expect(r.status == 0)
             let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("gavel: ") && $0.contains("groups") }
             #expect(lines.count >= 3, "\(r.stderr)")
@@ -65,19 +77,28 @@ struct DryRunAndProgressTests {
             #expect(lines.contains { $0.contains("/2 groups") && $0.contains("calls/s") && $0.contains("tokens") })
             // The total is known from the first line on.
             #expect(lines.allSatisfy { $0.contains("/2 groups") }, "\(r.stderr)")
-            let quiet = try await runProduct("gavel", ["rank", input, "-o", dir.path("quiet.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--progress-interval", "0.1", "-q", "--cache", "off"])
+            let quiet = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("quiet.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--progress-interval",
+                    "0.1", "-q", "--cache", "off",
+                ])
             #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
         }
     }
 
-    @Test("on a terminal (script(1) gives it one), the progress line is redrawn in place",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs /usr/bin/script (util-linux) for a pseudo-terminal"))
+    @Test(
+        "on a terminal (script(1) gives it one), the progress line is redrawn in place",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs /usr/bin/script (util-linux) for a pseudo-terminal")
+    )
     func ttyProgress() async throws {
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
         let gavel = TestPaths.products.appendingPathComponent("gavel").path
         let dir = try TempDir()
         try await withSimulator(.init(latencyMs: 500)) { sim in
-            let command = "\(gavel) rank \(input) -o \(dir.path("o.jsonl")) --judge openai/sim --api-base \(sim.baseURL) --concurrency 1 --cache off"
+            let command =
+                "\(gavel) rank \(input) -o \(dir.path("o.jsonl")) --judge openai/sim --api-base \(sim.baseURL) --concurrency 1 --cache off"
             let r = try await runProduct("/usr/bin/script", ["-qfec", command, dir.path("typescript")])
             #expect(r.status == 0, "\(r.stdout)")
             #expect(r.stdout.contains("\r\u{1B}[2Kgavel: "), "no in-place progress line in: \(r.stdout.debugDescription.prefix(400))")
@@ -88,7 +109,10 @@ struct DryRunAndProgressTests {
 
     @Test("every command's help has examples; shell completion scripts generate")
     func help() async throws {
-        for args in [["--help"], ["rank", "--help"], ["cache", "--help"], ["cache", "prune", "--help"], ["rubric", "--help"], ["rubric", "check", "--help"]] {
+        for args in [
+            ["--help"], ["rank", "--help"], ["cache", "--help"], ["cache", "prune", "--help"], ["rubric", "--help"],
+            ["rubric", "check", "--help"],
+        ] {
             let r = try await runProduct("gavel", args)
             #expect(r.status == 0)
             #expect(r.stdout.contains("Example"), "no examples in gavel \(args.joined(separator: " "))")

@@ -1,9 +1,10 @@
 import Foundation
+import GavelTesting
+import Testing
+
 @testable import Gavel
 @testable import GavelJSON
 @testable import GavelSupport
-import GavelTesting
-import Testing
 
 /// A low open-file limit and a reader that goes away (`| head`), as a new user meets them.
 @Suite("Limits and pipes: ulimit -n, | head")
@@ -22,7 +23,10 @@ struct LimitsAndPipesTests {
         let dir = try TempDir()
         let input = try dir.write("many.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 300)) { sim in
-            let r = try await bash("ulimit -Sn 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
+            let r = try await bash(
+                "ulimit -Sn 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base "
+                    + "'\(sim.baseURL)' --concurrency 1000 --cache off"
+            )
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(!r.stderr.contains("open-file limit"), "stderr: \(r.stderr)")
             // More calls at once than 256 descriptors could hold (95): the limit was raised.
@@ -38,7 +42,10 @@ struct LimitsAndPipesTests {
         let dir = try TempDir()
         let input = try dir.write("many.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 100)) { sim in
-            let r = try await bash("ulimit -n 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 1000 --cache off")
+            let r = try await bash(
+                "ulimit -n 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base "
+                    + "'\(sim.baseURL)' --concurrency 1000 --cache off"
+            )
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stderr.components(separatedBy: "does not fit the open-file limit of 256").count == 2, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("ulimit -n"))
@@ -66,7 +73,8 @@ struct LimitsAndPipesTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
         try await withSimulator(.init(latencyMs: 100)) { sim in
-            let r = try await bash("""
+            let r = try await bash(
+                """
                 "$G" rank '\(input)' --judge openai/sim --api-base '\(sim.baseURL)' --concurrency 4 --cache-dir '\(cache)' \
                   2>'\(dir.path("stderr.txt"))' | head -c 100 >'\(dir.path("head.txt"))'
                 echo "gavel=${PIPESTATUS[0]}"
@@ -74,7 +82,8 @@ struct LimitsAndPipesTests {
             let stderr = try dir.read("stderr.txt")
             #expect(r.stdout.contains("gavel=141"), "stdout: \(r.stdout) stderr: \(stderr)")
             #expect(!stderr.lowercased().contains("error"), "stderr: \(stderr)")
-            #expect(stderr.split(separator: "\n").filter { !$0.hasPrefix("gavel: ") || $0.contains("closed") }.count <= 1, "stderr: \(stderr)")
+            #expect(
+                stderr.split(separator: "\n").filter { !$0.hasPrefix("gavel: ") || $0.contains("closed") }.count <= 1, "stderr: \(stderr)")
             #expect(try dir.read("head.txt").utf8.count == 100)
             // Judging stopped early: far fewer than 200 calls at 4 × 10 calls/s.
             let requests = sim.stats.snapshot.requests

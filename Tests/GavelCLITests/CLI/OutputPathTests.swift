@@ -39,8 +39,9 @@ struct OutputPathTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["ranked.fifo"])
     }
 
-    @Test("a character device made with mknod stays a device node",
-          .enabled(if: getuid() == 0, "mknod of a character device needs root"))
+    @Test(
+        "a character device made with mknod stays a device node",
+        .enabled(if: getuid() == 0, "mknod of a character device needs root"))
     func characterDevice() async throws {
         let dir = try TempDir()
         let null = dir.path("null")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 /// The `gavel` executable, run as a user would: exit statuses, messages, stdin and stdout.
 @Suite("gavel rank command line")
@@ -11,7 +12,8 @@ struct RankCommandTests {
     @Test("ranks the bundled example to stdout and exits 0")
     func example() async throws {
         try await withSimulator { sim in
-            let r = try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL], removing: ["OPENAI_API_KEY"])
+            let r = try await runProduct(
+                "gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL], removing: ["OPENAI_API_KEY"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let lines = try parseJSONL(r.stdout)
             #expect(lines.count == 8)
@@ -26,7 +28,9 @@ struct RankCommandTests {
         let dir = try TempDir()
         let text = try String(contentsOfFile: Self.example, encoding: .utf8)
         try await withSimulator { sim in
-            let r = try await runProduct("gavel", ["rank", "-", "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"], stdin: text)
+            let r = try await runProduct(
+                "gavel", ["rank", "-", "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"],
+                stdin: text)
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stdout.isEmpty)
             #expect(r.stderr.isEmpty)
@@ -60,10 +64,12 @@ struct RankCommandTests {
         #expect(noKey.stderr.contains("set OPENAI_API_KEY"), "stderr: \(noKey.stderr)")
     }
 
-    @Test("usage errors exit 2", arguments: [
-        ["rank"], ["rank", "x.jsonl", "--group-size", "0"], ["rank", "x.jsonl", "--group-size", "2", "--group-by", "a"],
-        ["rank", "x.jsonl", "--advantage", "bogus"], ["rank", "x.jsonl", "--judge-param", "novalue"],
-    ])
+    @Test(
+        "usage errors exit 2",
+        arguments: [
+            ["rank"], ["rank", "x.jsonl", "--group-size", "0"], ["rank", "x.jsonl", "--group-size", "2", "--group-by", "a"],
+            ["rank", "x.jsonl", "--advantage", "bogus"], ["rank", "x.jsonl", "--judge-param", "novalue"],
+        ])
     func usage(_ args: [String]) async throws {
         let r = try await runProduct("gavel", args)
         #expect(r.status == 2, "status \(r.status), stderr: \(r.stderr)")
@@ -74,7 +80,8 @@ struct RankCommandTests {
     func unreachable() async throws {
         let refusing = try RefusingPort()
         let port = refusing.port
-        let r = try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", "http://127.0.0.1:\(port)/v1", "--max-retries", "1"])
+        let r = try await runProduct(
+            "gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", "http://127.0.0.1:\(port)/v1", "--max-retries", "1"])
         #expect(r.status == 3, "stderr: \(r.stderr)")
         #expect(r.stderr.contains("connection refused"))
         let counts = try #require(summaryGroups(r.stderr), "no summary in: \(r.stderr)")

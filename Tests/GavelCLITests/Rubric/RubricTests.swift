@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 @Suite("Rubric files")
 struct RubricTests {
@@ -14,7 +15,10 @@ struct RubricTests {
         for f in files {
             let text = try String(contentsOfFile: "\(folder)/\(f)", encoding: .utf8)
             let name = String(f.dropLast(3))
-            #expect(BundledRubrics.files[name]?.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(f) differs from the bundled copy: run Scripts/embed-rubrics")
+            #expect(
+                BundledRubrics.files[name]?.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(f) differs from the bundled copy: run Scripts/embed-rubrics"
+            )
             let (rubric, problems) = RubricFile.check(text, path: f, defaultName: name)
             #expect(problems.isEmpty, "\(problems)")
             #expect(rubric?.name == name)
@@ -26,10 +30,19 @@ struct RubricTests {
 
     @Test("front matter: defaults, unknown keys as warnings, errors with line numbers")
     func frontMatter() throws {
-        let ok = "---\nname: research\ndescription: Research agents\njudge: anthropic/claude-sonnet-4-5\ntemperature: 0.2\nsamples: 3\nflavour: spicy\n---\n\nScore by citations.\n"
+        let ok =
+            "---\nname: research\ndescription: Research agents\njudge: anthropic/claude-sonnet-4-5\ntemperature: 0.2\nsamples: "
+            + "3\nflavour: spicy\n---\n\nScore by citations.\n"
         let (rubric, problems) = RubricFile.check(ok, path: "r.md", defaultName: "r")
-        #expect(rubric == Rubric(name: "research", text: "Score by citations.", description: "Research agents", judge: "anthropic/claude-sonnet-4-5", temperature: 0.2, samples: 3, source: "r.md"))
-        #expect(problems.map(\.description) == ["r.md:7: warning: unknown front-matter key \"flavour\" (known: name, description, judge, temperature, samples)"])
+        #expect(
+            rubric
+                == Rubric(
+                    name: "research", text: "Score by citations.", description: "Research agents", judge: "anthropic/claude-sonnet-4-5",
+                    temperature: 0.2, samples: 3, source: "r.md"))
+        #expect(
+            problems.map(\.description) == [
+                "r.md:7: warning: unknown front-matter key \"flavour\" (known: name, description, judge, temperature, samples)"
+            ])
 
         let broken = "---\nname: x\ndescription: [oops\n---\nbody\n"
         let (none, errors) = RubricFile.check(broken, path: "b.md", defaultName: "b")
@@ -37,9 +50,15 @@ struct RubricTests {
         #expect(errors.first?.line == 4 || errors.first?.line == 3, "\(errors)")
         #expect(errors.first?.description.contains("invalid YAML front matter") == true)
 
-        #expect(RubricFile.check("---\nname: x\n", path: "u.md", defaultName: "u").1.first?.description == "u.md:1: front matter opened with --- is never closed (add a line with --- after it)")
-        #expect(RubricFile.check("---\nsamples: 0\n---\nbody", path: "s.md", defaultName: "s").1.first?.description == "s.md:2: samples must be a whole number from 1 to 32")
-        #expect(RubricFile.check("---\nname: x\n---\n\n  \n", path: "e.md", defaultName: "e").1.first?.message.contains("body is empty") == true)
+        #expect(
+            RubricFile.check("---\nname: x\n", path: "u.md", defaultName: "u").1.first?.description
+                == "u.md:1: front matter opened with --- is never closed (add a line with --- after it)")
+        #expect(
+            RubricFile.check("---\nsamples: 0\n---\nbody", path: "s.md", defaultName: "s").1.first?.description
+                == "s.md:2: samples must be a whole number from 1 to 32")
+        #expect(
+            RubricFile.check("---\nname: x\n---\n\n  \n", path: "e.md", defaultName: "e").1.first?.message.contains("body is empty") == true
+        )
         #expect(RubricFile.check("Just text, no front matter.", path: "p.md", defaultName: "plain").0?.name == "plain")
     }
 
@@ -66,15 +85,22 @@ struct RubricTests {
         let cache = dir.path("cache")
         try await withSimulator { sim in
             func rank() async throws -> ProcessResult {
-                try await runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache-dir", cache])
+                try await runProduct(
+                    "gavel",
+                    [
+                        "rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric,
+                        "--cache-dir", cache,
+                    ])
             }
             #expect(try await rank().status == 0)
             #expect(sim.stats.snapshot.requests == 2)
             let body = sim.stats.snapshot.recentBodies.last ?? ""
-            #expect(body.contains("Grading rubric:\\nPrefer answers that mention the date first. MARKER-ONE\\n\\nAnswer with a JSON object"))
+            #expect(
+                body.contains("Grading rubric:\\nPrefer answers that mention the date first. MARKER-ONE\\n\\nAnswer with a JSON object"))
             #expect(try await rank().status == 0)
             #expect(sim.stats.snapshot.requests == 2, "an unchanged rubric should reuse the cache")
-            try "---\nname: mine\n---\nPrefer answers that mention the date first. MARKER-TWO\n".write(toFile: rubric, atomically: true, encoding: .utf8)
+            try "---\nname: mine\n---\nPrefer answers that mention the date first. MARKER-TWO\n".write(
+                toFile: rubric, atomically: true, encoding: .utf8)
             #expect(try await rank().status == 0)
             #expect(sim.stats.snapshot.requests == 4, "an edited rubric should re-judge")
             #expect(sim.stats.snapshot.recentBodies.last?.contains("MARKER-TWO") == true)
@@ -87,11 +113,21 @@ struct RubricTests {
         let rubric = try dir.write("r.md", "---\nsamples: 2\ntemperature: 0.7\n---\nBe fair.\n")
         let input = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
         try await withSimulator { sim in
-            _ = try await runProduct("gavel", ["rank", input, "-o", dir.path("a.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache", "off"])
+            _ = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("a.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric,
+                    "--cache", "off",
+                ])
             #expect(sim.stats.snapshot.requests == 4)
             #expect(sim.stats.snapshot.recentBodies.last?.contains("\"temperature\":0.7") == true)
             sim.stats.reset()
-            _ = try await runProduct("gavel", ["rank", input, "-o", dir.path("b.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric, "--cache", "off", "--samples", "1", "--temperature", "0"])
+            _ = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("b.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric,
+                    "--cache", "off", "--samples", "1", "--temperature", "0",
+                ])
             #expect(sim.stats.snapshot.requests == 2)
             #expect(sim.stats.snapshot.recentBodies.last?.contains("\"temperature\":0}") == true)
         }

@@ -1,13 +1,19 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 @Suite("Disk cache of judge responses")
 struct JudgeCacheTests {
     /// Runs `gavel rank` on `input` with the given cache folder against the simulator; returns the result.
-    static func rank(_ input: String, output: String, cache: String, sim: JudgeSimulator, extra: [String] = [], env: [String: String] = [:]) async throws -> ProcessResult {
-        try await runProduct("gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache-dir", cache, "--concurrency", "8"] + extra, environment: env)
+    static func rank(
+        _ input: String, output: String, cache: String, sim: JudgeSimulator, extra: [String] = [], env: [String: String] = [:]
+    ) async throws -> ProcessResult {
+        try await runProduct(
+            "gavel",
+            ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache-dir", cache, "--concurrency", "8"]
+                + extra, environment: env)
     }
 
     static func requests(_ sim: JudgeSimulator) -> Int { sim.stats.snapshot.requests }
@@ -60,11 +66,17 @@ struct JudgeCacheTests {
             #expect(Self.requests(sim) == 10)
             _ = try await Self.rank(edited, output: dir.path("o.jsonl"), cache: cache, sim: sim)
             #expect(Self.requests(sim) == 11, "one edited group should be re-judged, no more")
-            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--rubric-text", "Prefer short answers."])
+            _ = try await Self.rank(
+                input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--rubric-text", "Prefer short answers."])
             #expect(Self.requests(sim) == 21)
             _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--temperature", "0.3"])
             #expect(Self.requests(sim) == 31)
-            _ = try await runProduct("gavel", ["rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/other-model", "--api-base", sim.baseURL, "--cache-dir", cache])
+            _ = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/other-model", "--api-base", sim.baseURL, "--cache-dir",
+                    cache,
+                ])
             #expect(Self.requests(sim) == 41)
             // And every variant is now cached.
             _ = try await Self.rank(edited, output: dir.path("o.jsonl"), cache: cache, sim: sim)
@@ -127,7 +139,9 @@ struct JudgeCacheTests {
             _ = try await Self.rank(input, output: dir.path("3.jsonl"), cache: cache, sim: sim)
             #expect(Self.requests(sim) == 6)
         }
-        #expect(try parseJSONL(try dir.read("2.jsonl")).map { ($0["gavel"] as? [String: Any])?["score"] as? Double } == data.items().flatMap { $0 }.map(\.quality))
+        #expect(
+            try parseJSONL(try dir.read("2.jsonl")).map { ($0["gavel"] as? [String: Any])?["score"] as? Double }
+                == data.items().flatMap { $0 }.map(\.quality))
     }
 
     @Test("entries are 0600 in 0700 folders and hold no API key; read/write/off modes behave")
@@ -138,7 +152,8 @@ struct JudgeCacheTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let cache = dir.path("cache")
         try await withSimulator { sim in
-            _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "read"], env: ["OPENAI_API_KEY": secret])
+            _ = try await Self.rank(
+                input, output: dir.path("o.jsonl"), cache: cache, sim: sim, extra: ["--cache", "read"], env: ["OPENAI_API_KEY": secret])
             #expect(CacheMaintenance(directory: cache).entries().isEmpty, "read mode stored entries")
             _ = try await Self.rank(input, output: dir.path("o.jsonl"), cache: cache, sim: sim, env: ["OPENAI_API_KEY": secret])
             #expect(Self.requests(sim) == 8)
@@ -208,7 +223,8 @@ struct JudgeCacheTests {
             try dir.write("cache/\(shard)/notes.json", "{}"),
             try dir.write("cache/\(shard)/\(key).json", "not an entry, though named like one"),
             try dir.write("cache/\(shard)/.tmp-mine.txt", "a file of mine"),
-            try dir.write("cache/ff/\(String(repeating: "0", count: 64)).json", #"{"version":2,"key":"\#(String(repeating: "0", count: 64))"}"#),
+            try dir.write(
+                "cache/ff/\(String(repeating: "0", count: 64)).json", #"{"version":2,"key":"\#(String(repeating: "0", count: 64))"}"#),
         ]
         // Old enough for --older-than to match everything.
         for path in foreign + entries.map(\.path) {
@@ -227,19 +243,24 @@ struct JudgeCacheTests {
         let dir = try TempDir()
         let input = try dir.write("bad.jsonl", "{oops\n")
         let cache = dir.path("never-made/cache")
-        let bad = try await runProduct("gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--cache-dir", cache], environment: ["OPENAI_API_KEY": "sk-x"])
+        let bad = try await runProduct(
+            "gavel", ["rank", input, "--judge", "openai/gpt-4o-mini", "--cache-dir", cache], environment: ["OPENAI_API_KEY": "sk-x"])
         #expect(bad.status == 2, "stderr: \(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("never-made")))
 
         let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
-        let dry = try await runProduct("gavel", ["rank", example, "--judge", "openai/gpt-4o-mini", "--dry-run", "--cache-dir", cache], removing: ["OPENAI_API_KEY"])
+        let dry = try await runProduct(
+            "gavel", ["rank", example, "--judge", "openai/gpt-4o-mini", "--dry-run", "--cache-dir", cache], removing: ["OPENAI_API_KEY"])
         #expect(dry.status == 0, "stderr: \(dry.stderr)")
         #expect(dry.stdout.contains("calls") || dry.stderr.contains("calls"))
-        let show = try await runProduct("gavel", ["rank", example, "--judge", "anthropic/claude-sonnet-4-5", "--show-prompt", "g000000", "--cache-dir", cache], removing: ["ANTHROPIC_API_KEY"])
+        let show = try await runProduct(
+            "gavel", ["rank", example, "--judge", "anthropic/claude-sonnet-4-5", "--show-prompt", "g000000", "--cache-dir", cache],
+            removing: ["ANTHROPIC_API_KEY"])
         #expect(show.status == 0, "stderr: \(show.stderr)")
         #expect(show.stdout.contains("<trajectory id=\"1\">"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("never-made")), "a run that judged nothing made the cache folder")
-        let unwritable = try await runProduct("gavel", ["rank", example, "--judge", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--cache-dir", input + "/cache"])
+        let unwritable = try await runProduct(
+            "gavel", ["rank", example, "--judge", "openai/x", "--api-base", "http://127.0.0.1:9/v1", "--cache-dir", input + "/cache"])
         #expect(unwritable.status == 2)
         #expect(unwritable.stderr.contains("cannot use the cache folder"), "stderr: \(unwritable.stderr)")
     }

@@ -1,25 +1,34 @@
 import Foundation
-@testable import Gavel
-@testable import GavelHTTP
 import GavelTesting
 import Testing
+
+@testable import Gavel
+@testable import GavelHTTP
 
 /// Pacing to a judge's limits without `--rpm`: its headers when it sends them, 429s when not.
 @Suite("Adaptive rate limits: x-ratelimit headers, Retry-After, AIMD")
 struct AdaptiveRateTests {
     @Test("OpenAI and Anthropic rate-limit headers are read, durations and dates alike")
     func headers() {
-        let openai = RateLimitHeaders(HTTPResponse(status: 200, headers: [
-            ("x-ratelimit-limit-requests", "3000"), ("x-ratelimit-remaining-requests", "2999"), ("x-ratelimit-reset-requests", "20ms"),
-            ("x-ratelimit-limit-tokens", "150000"), ("x-ratelimit-remaining-tokens", "149000"), ("x-ratelimit-reset-tokens", "6m0s"),
-        ]))
+        let openai = RateLimitHeaders(
+            HTTPResponse(
+                status: 200,
+                headers: [
+                    ("x-ratelimit-limit-requests", "3000"), ("x-ratelimit-remaining-requests", "2999"),
+                    ("x-ratelimit-reset-requests", "20ms"),
+                    ("x-ratelimit-limit-tokens", "150000"), ("x-ratelimit-remaining-tokens", "149000"),
+                    ("x-ratelimit-reset-tokens", "6m0s"),
+                ]))
         #expect(openai.requestLimit == 3000 && openai.requestsRemaining == 2999 && openai.requestsReset == .milliseconds(20))
         #expect(openai.tokenLimit == 150_000 && openai.tokensRemaining == 149_000 && openai.tokensReset == .seconds(360))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let anthropic = RateLimitHeaders(HTTPResponse(status: 200, headers: [
-            ("anthropic-ratelimit-requests-limit", "50"), ("anthropic-ratelimit-requests-remaining", "0"),
-            ("anthropic-ratelimit-requests-reset", "2027-01-15T08:00:02Z"),
-        ]), now: now)
+        let anthropic = RateLimitHeaders(
+            HTTPResponse(
+                status: 200,
+                headers: [
+                    ("anthropic-ratelimit-requests-limit", "50"), ("anthropic-ratelimit-requests-remaining", "0"),
+                    ("anthropic-ratelimit-requests-reset", "2027-01-15T08:00:02Z"),
+                ]), now: now)
         #expect(anthropic.requestLimit == 50 && anthropic.requestsRemaining == 0 && anthropic.requestsReset == .seconds(2))
         #expect(RateLimitHeaders(HTTPResponse(status: 200, headers: [])).isEmpty)
         for (text, ms) in [("1s", 1000), ("1h2m3.5s", 3_723_500), ("0.25", 250), ("450ms", 450)] {
@@ -68,8 +77,12 @@ struct AdaptiveRateTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 20, limitRPM: 3000)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
-                                             "--concurrency", "64", "--cache", "off", "--max-retries", "20"])
+            let r = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                    "--concurrency", "64", "--cache", "off", "--max-retries", "20",
+                ])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let s = sim.stats.snapshot
             let limited = s.faults["rate_limited"] ?? 0
@@ -87,8 +100,12 @@ struct AdaptiveRateTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 20, limitRPM: 600, hideLimitHeaders: true)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
-                                             "--concurrency", "32", "--cache", "off", "--max-retries", "20"])
+            let r = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                    "--concurrency", "32", "--cache", "off", "--max-retries", "20",
+                ])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let s = sim.stats.snapshot
             #expect(s.requests - (s.faults["rate_limited"] ?? 0) == 60)

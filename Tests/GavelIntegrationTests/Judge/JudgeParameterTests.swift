@@ -1,16 +1,19 @@
 import Foundation
-@testable import Gavel
-@testable import GavelJSON
 import GavelTesting
 import Testing
+
+@testable import Gavel
+@testable import GavelJSON
 
 /// Request parameters as OpenAI's newer models want them, and judges that refuse some.
 @Suite("Judge parameters: max_completion_tokens, refused parameters")
 struct JudgeParameterTests {
     static let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
 
-    private func rank(_ judge: String, _ sim: JudgeSimulator, _ extra: [String], env: [String: String] = [:]) async throws -> ProcessResult {
-        try await runProduct("gavel", ["rank", Self.example, "--judge", judge, "--api-base", sim.baseURL, "--cache", "off"] + extra, environment: env)
+    private func rank(_ judge: String, _ sim: JudgeSimulator, _ extra: [String], env: [String: String] = [:]) async throws -> ProcessResult
+    {
+        try await runProduct(
+            "gavel", ["rank", Self.example, "--judge", judge, "--api-base", sim.baseURL, "--cache", "off"] + extra, environment: env)
     }
 
     private func body(_ sim: JudgeSimulator) throws -> JSONValue {
@@ -27,8 +30,9 @@ struct JudgeParameterTests {
             #expect(try body(sim)["temperature"] == nil, "temperature sent though not asked for")
 
             let azureBase = sim.baseURL.replacingOccurrences(of: "/v1", with: "")
-            let azure = try await runProduct("gavel", ["rank", Self.example, "--judge", "azure/my-deploy", "--max-tokens", "2000", "--cache", "off"],
-                                       environment: ["AZURE_API_BASE": azureBase, "AZURE_API_KEY": "k"])
+            let azure = try await runProduct(
+                "gavel", ["rank", Self.example, "--judge", "azure/my-deploy", "--max-tokens", "2000", "--cache", "off"],
+                environment: ["AZURE_API_BASE": azureBase, "AZURE_API_KEY": "k"])
             #expect(azure.status == 0, "stderr: \(azure.stderr)")
             #expect(try body(sim)["max_completion_tokens"] == .number("2000"))
 

@@ -13,16 +13,21 @@ struct RealLLMJudgeTests {
     /// The judge's base URL, set by `.ci/run` (or by hand: `export GAVEL_LOCAL_JUDGE_URL=$(Scripts/local-judge start)`).
     static let baseURL = ProcessInfo.processInfo.environment["GAVEL_LOCAL_JUDGE_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
-    @Test("three groups (right answer / wrong answer / refusal) at temperature 0: every group scored, scores in 0-1, ids matched",
-          .enabled(if: baseURL != nil, "set GAVEL_LOCAL_JUDGE_URL to a running Scripts/local-judge (.ci/run does)"))
+    @Test(
+        "three groups (right answer / wrong answer / refusal) at temperature 0: every group scored, scores in 0-1, ids matched",
+        .enabled(if: baseURL != nil, "set GAVEL_LOCAL_JUDGE_URL to a running Scripts/local-judge (.ci/run does)"))
     func threeGroups() async throws {
         let base = try #require(Self.baseURL)
         let dir = try TempDir()
         let all = try String(contentsOf: TestPaths.repo.appendingPathComponent("Examples/real-judge-groups.jsonl"), encoding: .utf8)
         let input = try dir.write("three.jsonl", all.split(separator: "\n").prefix(9).joined(separator: "\n") + "\n")
-        let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/local", "--api-base", base,
-                                         "--temperature", "0", "--concurrency", "2", "--timeout", "300", "--max-retries", "3", "--cache", "off"],
-                               removing: ["OPENAI_API_KEY"])
+        let r = try await runProduct(
+            "gavel",
+            [
+                "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/local", "--api-base", base,
+                "--temperature", "0", "--concurrency", "2", "--timeout", "300", "--max-retries", "3", "--cache", "off",
+            ],
+            removing: ["OPENAI_API_KEY"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         let counts = try #require(summaryGroups(r.stderr), "stderr: \(r.stderr)")
         #expect(counts.groups == 3 && counts.judged == 3, "stderr: \(r.stderr)")

@@ -1,9 +1,10 @@
 import Foundation
+import GavelTesting
+import Testing
+
 @testable import Gavel
 @testable import GavelCurl
 @testable import GavelHTTP
-import GavelTesting
-import Testing
 
 @Suite("Judges in the real world: faults, quirks, providers, fallbacks")
 struct RealWorldJudgeTests {
@@ -14,12 +15,17 @@ struct RealWorldJudgeTests {
         let data = SyntheticTrajectories(groups: 500, groupSize: 4, toolTurns: 1, toolResultChars: 40, seed: 11)
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines(shuffled: true))
-        let config = SimulatorConfiguration(fail429: 0.06, fail500: 0.06, malformed: 0.06, wrongIds: 0.06, dropConnection: 0.06, quirks: 0.3, retryAfterSeconds: 1, seed: 3)
+        let config = SimulatorConfiguration(
+            fail429: 0.06, fail500: 0.06, malformed: 0.06, wrongIds: 0.06, dropConnection: 0.06, quirks: 0.3, retryAfterSeconds: 1, seed: 3)
         let summary = try await withSimulator(config) { sim in
             let judge = try simulatorJudge(sim, settings: Self.fast)
-            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 64), judge: judge).run()
+            let s = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 64), judge: judge
+            ).run()
             let faults = sim.stats.snapshot.faults
-            for kind in ["429", "500", "malformed", "wrong_ids", "drop"] { #expect((faults[kind] ?? 0) > 0, "no \(kind) fault was injected") }
+            for kind in ["429", "500", "malformed", "wrong_ids", "drop"] {
+                #expect((faults[kind] ?? 0) > 0, "no \(kind) fault was injected")
+            }
             #expect(sim.stats.snapshot.quirks.values.reduce(0, +) > 50)
             return s
         }
@@ -47,7 +53,9 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.groupLines())
         try await withSimulator(.init(rejectJSONSchema: true)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"])
+            let r = try await runProduct(
+                "gavel",
+                ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stderr.components(separatedBy: "rejected response_format json_schema").count - 1 == 1, "stderr: \(r.stderr)")
             #expect((sim.stats.snapshot.faults["schema_rejected"] ?? 0) >= 1)
@@ -67,7 +75,9 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(requiredKey: "anthropic-test-key")) { sim in
-            let endpoint = try JudgeEndpoint.resolve(judge: "anthropic/claude-sim", apiBase: "http://127.0.0.1:\(sim.port)/v1", environment: ["ANTHROPIC_API_KEY": "anthropic-test-key"])
+            let endpoint = try JudgeEndpoint.resolve(
+                judge: "anthropic/claude-sim", apiBase: "http://127.0.0.1:\(sim.port)/v1",
+                environment: ["ANTHROPIC_API_KEY": "anthropic-test-key"])
             #expect(endpoint.chatURL.hasSuffix("/v1/messages"))
             let judge = ChatJudge(endpoint: endpoint, settings: Self.fast, transport: try CurlTransport())
             let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: judge).run()
@@ -88,7 +98,9 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", #"{"group_id":"g","messages":[{"role":"user","content":"x QUALITY=0.4"}]}"# + "\n")
         try await withSimulator(.init(retryAfterSeconds: 1, failFirst: 2)) { sim in
-            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim, settings: Self.fast)).run()
+            let s = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim, settings: Self.fast)
+            ).run()
             #expect(s.isComplete)
             #expect(s.judge.retries[.rateLimited] == 2)
             let t = sim.stats.snapshot.arrivals
@@ -116,8 +128,10 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(requiredKey: "the-right-key")) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4"],
-                                   environment: ["OPENAI_API_KEY": secret])
+            let r = try await runProduct(
+                "gavel",
+                ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4"],
+                environment: ["OPENAI_API_KEY": secret])
             #expect(r.status == 3)
             #expect(r.stderr.components(separatedBy: "HTTP 401").count - 1 == 1, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("OPENAI_API_KEY") || r.stderr.contains("key"))
@@ -135,7 +149,12 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(malformed: 1)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("skip.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-error", "skip", "--max-retries", "1", "--concurrency", "4"])
+            let r = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("skip.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-error", "skip",
+                    "--max-retries", "1", "--concurrency", "4",
+                ])
             #expect(r.status == 1)
             #expect(r.stderr.contains("30 group(s) failed"), "stderr: \(r.stderr)")
             let skipped = try parseJSONL(try dir.read("skip.jsonl"))
@@ -145,7 +164,12 @@ struct RealWorldJudgeTests {
             #expect(sim.stats.snapshot.requests == 60)
 
             sim.stats.reset()
-            let f = try await runProduct("gavel", ["rank", input, "-o", dir.path("fail.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--max-retries", "1", "--concurrency", "2"])
+            let f = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("fail.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--max-retries", "1",
+                    "--concurrency", "2",
+                ])
             #expect(f.status == 1)
             #expect(sim.stats.snapshot.requests < 60, "kept dispatching after a failure")
             let failed = try parseJSONL(try dir.read("fail.jsonl"))
@@ -160,8 +184,12 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 100, hangFirst: 1)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
-                                             "--concurrency", "8", "--timeout", "3", "--max-retries", "0", "--cache", "off"])
+            let r = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                    "--concurrency", "8", "--timeout", "3", "--max-retries", "0", "--cache", "off",
+                ])
             #expect(r.status == 1, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("1 group(s) failed"), "stderr: \(r.stderr)")
             #expect(sim.stats.snapshot.requests == 20, "the server saw \(sim.stats.snapshot.requests) requests")
@@ -180,13 +208,20 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(outOfRange: 1)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
-                                             "--max-retries", "1", "--concurrency", "1", "--cache", "off", "--on-error", "skip"])
+            let r = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                    "--max-retries", "1", "--concurrency", "1", "--cache", "off", "--on-error", "skip",
+                ])
             #expect(r.status == 1, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("4 group(s) failed"), "stderr: \(r.stderr)")
             #expect(r.stderr.contains("out_of_range"), "stderr: \(r.stderr)")
-            #expect(sim.stats.snapshot.recentBodies.contains { $0.contains("outside 0 to 1") && $0.contains("every score must be a number from 0 to 1") },
-                    "no corrective turn naming the rule")
+            #expect(
+                sim.stats.snapshot.recentBodies.contains {
+                    $0.contains("outside 0 to 1") && $0.contains("every score must be a number from 0 to 1")
+                },
+                "no corrective turn naming the rule")
         }
         let out = try parseJSONL(try dir.read("out.jsonl"))
         #expect(out.count == 12)
@@ -200,18 +235,23 @@ struct RealWorldJudgeTests {
         var lines: [String] = []
         for g in 0..<20 {
             for q in ["0.2", "0.9"] {
-                lines.append(#"{"group_id":"g\#(g)","messages":[{"role":"user","content":"task \#(g)"},{"role":"assistant","content":"QUALITY=\#(q)"}]}"#)
+                lines.append(
+                    #"{"group_id":"g\#(g)","messages":[{"role":"user","content":"task \#(g)"},{"role":"assistant","#
+                        + #""content":"QUALITY=\#(q)"}]}"#
+                )
             }
         }
         let input = try dir.write("in.jsonl", lines.joined(separator: "\n"))
         try await withSimulator(.init(quirks: 1, seed: 7)) { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
+            let r = try await runProduct(
+                "gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let quirks = sim.stats.snapshot.quirks
             let scale10 = quirks["scale10"] ?? 0, fractions = quirks["fraction_string"] ?? 0
             #expect(scale10 > 0 && fractions > 0, "quirks: \(quirks)")
             #expect(r.stderr.contains("rescaled answers  \(scale10 + fractions) ("), "stderr: \(r.stderr)")
-            #expect(r.stderr.contains("0-10 scale: \(scale10)") && r.stderr.contains("stated as x/y or %: \(fractions)"), "stderr: \(r.stderr)")
+            #expect(
+                r.stderr.contains("0-10 scale: \(scale10)") && r.stderr.contains("stated as x/y or %: \(fractions)"), "stderr: \(r.stderr)")
         }
         let out = try parseJSONL(try dir.read("out.jsonl"))
         let scores = out.compactMap { (($0["gavel"] as? [String: Any])?["score"] as? Double).map { ($0 * 100).rounded() / 100 } }
@@ -227,7 +267,10 @@ struct RealWorldJudgeTests {
         try await withSimulator(.init(latencyMs: 500)) { sim in
             let process = Process()
             process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4", "--cache", "off"]
+            process.arguments = [
+                "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
+                "--cache", "off",
+            ]
             let err = Pipe()
             process.standardError = err
             try process.run()
@@ -251,7 +294,9 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         let summary = try await withSimulator(.init(seed: 9, think: 1)) { sim in
-            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim, settings: Self.fast)).run()
+            let s = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim, settings: Self.fast)
+            ).run()
             #expect(sim.stats.snapshot.quirks["think"] == 40)
             #expect(sim.stats.snapshot.recentBodies.isEmpty == false)
             return s
@@ -276,7 +321,10 @@ struct RealWorldJudgeTests {
         try await withSimulator(.init(latencyMs: 400)) { sim in
             let process = Process()
             process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4", "--quiet", "--cache", "off"]
+            process.arguments = [
+                "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
+                "--quiet", "--cache", "off",
+            ]
             process.standardError = FileHandle.nullDevice
             try process.run()
             for _ in 0..<500 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }
@@ -321,8 +369,10 @@ struct RateLimitTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator { sim in
             let endpoint = try JudgeEndpoint.resolve(judge: "openai/sim", apiBase: sim.baseURL, environment: [:])
-            let judge = ChatJudge(endpoint: endpoint, transport: try CurlTransport(), rateLimiter: RateLimiter(requestsPerMinute: 120, tokensPerMinute: nil))
-            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o.jsonl"), concurrency: 6), judge: judge).run()
+            let judge = ChatJudge(
+                endpoint: endpoint, transport: try CurlTransport(), rateLimiter: RateLimiter(requestsPerMinute: 120, tokensPerMinute: nil))
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o.jsonl"), concurrency: 6), judge: judge)
+                .run()
             #expect(s.isComplete)
             let t = sim.stats.snapshot.arrivals.sorted()
             #expect(t.count == 6)

@@ -1,17 +1,22 @@
 import Foundation
-@testable import Gavel
-@testable import GavelJSON
 import GavelTesting
 import Testing
+
+@testable import Gavel
+@testable import GavelJSON
 
 /// Files as Python writes them: a byte order mark, `NaN` and `Infinity`, and bytes that are not UTF-8.
 @Suite("Python-written JSONL: BOM, NaN, invalid UTF-8")
 struct PythonWrittenInputTests {
-    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        ?? ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/python3" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let python =
+        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        ?? ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/python3" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
 
-    @Test("a file Python wrote with a BOM and NaN metrics ranks; every output line reads back with json.loads, NaN kept",
-          .enabled(if: python != nil, "needs python3 to write and read the files"))
+    @Test(
+        "a file Python wrote with a BOM and NaN metrics ranks; every output line reads back with json.loads, NaN kept",
+        .enabled(if: python != nil, "needs python3 to write and read the files"))
     func bomAndNaN() async throws {
         let python = try #require(Self.python)
         let dir = try TempDir()
@@ -35,7 +40,8 @@ struct PythonWrittenInputTests {
         #expect(String(decoding: raw, as: UTF8.self).contains("NaN"))
 
         try await withSimulator { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"])
+            let r = try await runProduct(
+                "gavel", ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--quiet"])
             #expect(r.status == 0, "stderr: \(r.stderr)")
         }
         let reader = """
@@ -72,16 +78,18 @@ struct PythonWrittenInputTests {
         }
     }
 
-    @Test("the UTF-8 check accepts valid text and finds the first invalid byte", arguments: [
-        ([0x61, 0x62], nil),
-        (Array("käse 日本 🎉 plain ascii runs of more than eight bytes".utf8), nil),
-        ([0x61, 0xFF, 0x62], 1),
-        ([0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xC3], 8),   // truncated at the end
-        ([0xC0, 0xAF], 0),                                                // overlong '/'
-        ([0xED, 0xA0, 0x80], 0),                                          // a surrogate
-        ([0xF4, 0x90, 0x80, 0x80], 0),                                    // above U+10FFFF
-        ([0xE2, 0x82, 0x41], 0),                                          // bad continuation
-    ] as [([UInt8], Int?)])
+    @Test(
+        "the UTF-8 check accepts valid text and finds the first invalid byte",
+        arguments: [
+            ([0x61, 0x62], nil),
+            (Array("käse 日本 🎉 plain ascii runs of more than eight bytes".utf8), nil),
+            ([0x61, 0xFF, 0x62], 1),
+            ([0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xC3], 8),  // truncated at the end
+            ([0xC0, 0xAF], 0),  // overlong '/'
+            ([0xED, 0xA0, 0x80], 0),  // a surrogate
+            ([0xF4, 0x90, 0x80, 0x80], 0),  // above U+10FFFF
+            ([0xE2, 0x82, 0x41], 0),  // bad continuation
+        ] as [([UInt8], Int?)])
     func utf8(_ bytes: [UInt8], _ expected: Int?) {
         let found = bytes.withUnsafeBufferPointer { buf in buf.baseAddress.flatMap { ByteScan.firstInvalidUTF8($0, end: buf.count) } }
         #expect(found == expected)
@@ -95,11 +103,17 @@ struct PythonWrittenInputTests {
         let input = dir.path("latin1.jsonl")
         #expect(FileManager.default.createFile(atPath: input, contents: Data(good + [0x0A] + bad + [0x0A] + good + [0x0A])))
         try await withSimulator { sim in
-            let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL])
+            let r = try await runProduct(
+                "gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL])
             #expect(r.status == 2)
             #expect(r.stderr.contains("latin1.jsonl:2: invalid UTF-8 at byte 58"), "stderr: \(r.stderr)")
             #expect(sim.stats.snapshot.requests == 0)
-            let skip = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-invalid", "skip", "--quiet"])
+            let skip = try await runProduct(
+                "gavel",
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-invalid", "skip",
+                    "--quiet",
+                ])
             #expect(skip.status == 0, "stderr: \(skip.stderr)")
         }
         let out = try #require(FileManager.default.contents(atPath: dir.path("out.jsonl")))

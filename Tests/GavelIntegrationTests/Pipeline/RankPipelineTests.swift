@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 @Suite("gavel rank pipeline against the simulator")
 struct RankPipelineTests {
@@ -42,7 +43,8 @@ struct RankPipelineTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.groupLines())
         try await withSimulator { sim in
-            let pipeline = RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 16), judge: try simulatorJudge(sim))
+            let pipeline = RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 16), judge: try simulatorJudge(sim))
             let summary = try await pipeline.run()
             #expect(summary.isComplete)
             #expect(summary.groups == 200)
@@ -71,7 +73,8 @@ struct RankPipelineTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines(shuffled: true))
         try await withSimulator { sim in
-            let pipeline = RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 16), judge: try simulatorJudge(sim))
+            let pipeline = RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 16), judge: try simulatorJudge(sim))
             let summary = try await pipeline.run()
             #expect(summary.isComplete)
             #expect(summary.groups == 200)
@@ -101,7 +104,9 @@ struct RankPipelineTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", [line, line, line].joined(separator: "\n"))
         try await withSimulator { sim in
-            let summary = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim)).run()
+            let summary = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim)
+            ).run()
             #expect(summary.isComplete)
             let body = sim.stats.snapshot.recentBodies.last ?? ""
             #expect(body.components(separatedBy: "trajectory id=").count - 1 == 1)
@@ -114,14 +119,22 @@ struct RankPipelineTests {
 
     @Test("--group-size chunks consecutive lines; --group-by picks the key path")
     func grouping() async throws {
-        let lines = (0..<6).map { i in #"{"task":{"id":"t\#(i % 2)"},"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a\#(i) QUALITY=0.\#(i + 1)"}]}"# }
+        let lines = (0..<6).map { i in
+            #"{"task":{"id":"t\#(i % 2)"},"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a\#(i) "#
+                + #"QUALITY=0.\#(i + 1)"}]}"#
+        }
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", lines.joined(separator: "\n") + "\n")
         try await withSimulator { sim in
-            let bySize = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("a.jsonl"), grouping: .size(4)), judge: try simulatorJudge(sim)).run()
+            let bySize = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("a.jsonl"), grouping: .size(4)), judge: try simulatorJudge(sim)
+            ).run()
             #expect(bySize.groups == 2)
             #expect(bySize.trajectories == 6)
-            let byKey = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("b.jsonl"), grouping: .keyPaths(["task.id"])), judge: try simulatorJudge(sim)).run()
+            let byKey = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("b.jsonl"), grouping: .keyPaths(["task.id"])),
+                judge: try simulatorJudge(sim)
+            ).run()
             #expect(byKey.groups == 2)
         }
         let a = try parseJSONL(try dir.read("a.jsonl")).map { ($0["gavel"] as? [String: Any])?["group"] as? String ?? "" }
@@ -139,7 +152,9 @@ struct RankPipelineTests {
         let a = try dir.write("a.jsonl", lines[..<5].joined(separator: "\n"))
         let b = try dir.write("b.jsonl", lines[5...].joined(separator: "\n") + "\n")
         try await withSimulator { sim in
-            let s = try await RankPipeline(options: RankOptions(inputs: [a, b], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim)).run()
+            let s = try await RankPipeline(
+                options: RankOptions(inputs: [a, b], output: dir.path("out.jsonl")), judge: try simulatorJudge(sim)
+            ).run()
             #expect(s.groups == 4)
             #expect(s.isComplete)
         }

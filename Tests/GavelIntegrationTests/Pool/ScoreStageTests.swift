@@ -1,28 +1,36 @@
 import Foundation
-@testable import Gavel
-@testable import GavelPool
-@testable import GavelSupport
 import GavelTesting
 import Synchronization
 import Testing
+
+@testable import Gavel
+@testable import GavelPool
+@testable import GavelSupport
 
 @Suite("Score stage: executors, process pool, samples")
 struct ScoreStageTests {
     static var gavelPath: String { TestPaths.products.appendingPathComponent("gavel").path }
 
     static func processExecutor(crashAt: Int? = nil) -> RankPipeline.ExecutorFactory {
-        { _, _ in ProcessScoreExecutor(pool: try ProcessPool(configuration: .init(executable: gavelPath, workers: 2, crashFirstWorkerAtJob: crashAt))) }
+        { _, _ in
+            ProcessScoreExecutor(
+                pool: try ProcessPool(configuration: .init(executable: gavelPath, workers: 2, crashFirstWorkerAtJob: crashAt)))
+        }
     }
 
     /// A mixed input: group lines and flat trajectory lines in one file.
     static func mixedInput(_ dir: TempDir) throws -> String {
         let groups = SyntheticTrajectories(groups: 40, groupSize: 5, toolTurns: 1, toolResultChars: 30, seed: 1).groupLines()
-        let flat = SyntheticTrajectories(groups: 60, groupSize: 4, toolTurns: 2, toolResultChars: 30, seed: 2).trajectoryLines(shuffled: true)
-            .replacingOccurrences(of: "\"group_id\":\"g", with: "\"group_id\":\"flat-g")
+        let flat = SyntheticTrajectories(groups: 60, groupSize: 4, toolTurns: 2, toolResultChars: 30, seed: 2).trajectoryLines(
+            shuffled: true
+        )
+        .replacingOccurrences(of: "\"group_id\":\"g", with: "\"group_id\":\"flat-g")
         return try dir.write("in.jsonl", groups + flat)
     }
 
-    func rank(_ input: String, _ out: String, sim: JudgeSimulator, samples: Int = 3, executor: @escaping RankPipeline.ExecutorFactory) async throws -> RankSummary {
+    func rank(
+        _ input: String, _ out: String, sim: JudgeSimulator, samples: Int = 3, executor: @escaping RankPipeline.ExecutorFactory
+    ) async throws -> RankSummary {
         let options = RankOptions(inputs: [input], output: out, concurrency: 16, samples: samples, batchLines: 37)
         return try await RankPipeline(options: options, judge: try simulatorJudge(sim), executor: executor).run()
     }
@@ -54,7 +62,8 @@ struct ScoreStageTests {
             let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 2))
             var shared = options
             shared.output = dir.path("shared.jsonl")
-            let s = try await RankPipeline(options: shared, judge: try simulatorJudge(sim)) { _, _ in ProcessScoreExecutor(pool: pool) }.run()
+            let s = try await RankPipeline(options: shared, judge: try simulatorJudge(sim)) { _, _ in ProcessScoreExecutor(pool: pool) }
+                .run()
             #expect(s.isComplete)
             #expect(pool.sharedReplies > 0, "no reply used shared memory")
         }
@@ -129,7 +138,11 @@ struct ScoreStageTests {
         let once = OnceFlag()
         return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T?, any Error>) in
             let finish: @Sendable (Result<T?, any Error>) -> Void = { r in
-                if once.flag.withLock({ done in defer { done = true }; return !done }) { c.resume(with: r) }
+                if once.flag.withLock({ done in
+                    defer { done = true }; return !done
+                }) {
+                    c.resume(with: r)
+                }
             }
             let watchdog = Task {
                 try await Task.sleep(for: timeout)
@@ -185,7 +198,10 @@ struct ScoreStageTests {
     @Test("--samples 3 makes 3 calls per group in 3 different, stable orders; 0 calls on a cached rerun")
     func samples() async throws {
         let dir = try TempDir()
-        let lines = (0..<5).map { i in #"{"group_id":"one","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"answer \#(i) QUALITY=0.\#(i + 2)"}]}"# }
+        let lines = (0..<5).map { i in
+            #"{"group_id":"one","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"answer \#(i) "#
+                + #"QUALITY=0.\#(i + 2)"}]}"#
+        }
         let input = try dir.write("in.jsonl", lines.joined(separator: "\n"))
         func orders(_ bodies: [String]) -> [[String]] {
             bodies.map { body in body.components(separatedBy: "QUALITY=").dropFirst().map { String($0.prefix(3)) } }
@@ -194,7 +210,8 @@ struct ScoreStageTests {
         var first: [[String]] = []
         try await withSimulator { sim in
             let judge = CachingJudge(try simulatorJudge(sim), cache: cache)
-            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("a.jsonl"), samples: 3), judge: judge).run()
+            let s = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("a.jsonl"), samples: 3), judge: judge)
+                .run()
             #expect(s.isComplete)
             #expect(sim.stats.snapshot.requests == 3)
             first = orders(sim.stats.snapshot.recentBodies)
@@ -204,7 +221,9 @@ struct ScoreStageTests {
             #expect(sim.stats.snapshot.requests == 3, "a cached rerun called the judge")
         }
         try await withSimulator { sim in
-            _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("c.jsonl"), samples: 3), judge: try simulatorJudge(sim)).run()
+            _ = try await RankPipeline(
+                options: RankOptions(inputs: [input], output: dir.path("c.jsonl"), samples: 3), judge: try simulatorJudge(sim)
+            ).run()
             #expect(Set(orders(sim.stats.snapshot.recentBodies)) == Set(first), "orders changed between runs")
         }
         let out = try parseJSONL(try dir.read("a.jsonl"))

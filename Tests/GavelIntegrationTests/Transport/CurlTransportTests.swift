@@ -1,9 +1,10 @@
 import Foundation
+import GavelTesting
+import Testing
+
 @testable import Gavel
 @testable import GavelCurl
 @testable import GavelHTTP
-import GavelTesting
-import Testing
 
 @Suite("libcurl transport against the judge simulator")
 struct CurlTransportTests {
@@ -118,8 +119,9 @@ struct CurlTransportTests {
         let port = refusing.port
         let transport = try CurlTransport()
         let secret = "sk-test-SECRET-0123456789"
-        let request = HTTPRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions?key=\(secret)",
-                                  headers: [("Authorization", "Bearer \(secret)")], body: chatBody(blocks: ["x"]))
+        let request = HTTPRequest(
+            url: "http://127.0.0.1:\(port)/v1/chat/completions?key=\(secret)",
+            headers: [("Authorization", "Bearer \(secret)")], body: chatBody(blocks: ["x"]))
         let error = await #expect(throws: TransportError.connectionRefused) { try await transport.send(request) }
         let text = "\(String(describing: error))"
         #expect(text.contains("connection refused"))
@@ -135,8 +137,12 @@ struct CurlTransportTests {
             let transport = try CurlTransport(configuration: .init(maxResponseBytes: 10))
             let headers: [(name: String, value: String)] = [("Authorization", "Bearer \(secret)"), ("x-api-key", secret)]
             let cases = [
-                HTTPRequest(url: sim.baseURL + "/chat/completions?api_key=\(secret)", headers: headers, body: chatBody(blocks: ["x"]), timeout: .milliseconds(100)),
-                HTTPRequest(url: "http://user:\(secret)@127.0.0.1:\(sim.port)/v1/chat/completions", headers: headers, body: chatBody(blocks: ["x"]), timeout: .milliseconds(100)),
+                HTTPRequest(
+                    url: sim.baseURL + "/chat/completions?api_key=\(secret)", headers: headers, body: chatBody(blocks: ["x"]),
+                    timeout: .milliseconds(100)),
+                HTTPRequest(
+                    url: "http://user:\(secret)@127.0.0.1:\(sim.port)/v1/chat/completions", headers: headers, body: chatBody(blocks: ["x"]),
+                    timeout: .milliseconds(100)),
                 HTTPRequest(url: "not a url \(secret)", headers: headers),
             ]
             for request in cases {
@@ -165,7 +171,8 @@ struct CurlTransportTests {
     func slowBody() async throws {
         try await withSimulator(.init(slowBody: 1)) { sim in
             let transport = try CurlTransport()
-            let response = try await transport.send(HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: ["QUALITY=0.25"])))
+            let response = try await transport.send(
+                HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: ["QUALITY=0.25"])))
             #expect(response.status == 200)
             #expect(response.bodyText.contains("\\\"score\\\":0.25"))
         }
@@ -176,7 +183,8 @@ struct CurlTransportTests {
         try await withSimulator { sim in
             let transport = try CurlTransport()
             let big = String(repeating: "lorem ipsum ", count: 120_000) + "QUALITY=0.75"
-            let response = try await transport.send(HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: [big]), timeout: .seconds(5)))
+            let response = try await transport.send(
+                HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: [big]), timeout: .seconds(5)))
             #expect(response.status == 200)
             #expect(response.bodyText.contains("\\\"score\\\":0.75"))
         }

@@ -1,9 +1,10 @@
 import Foundation
+import GavelTesting
+import Testing
+
 @testable import Gavel
 @testable import GavelHTTP
 @testable import GavelJSON
-import GavelTesting
-import Testing
 
 /// A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl(1).
 final class ThrowawayCA {
@@ -24,24 +25,32 @@ final class ThrowawayCA {
             let r = try await runProduct(openssl, args)
             guard r.status == 0 else { throw JSONError(offset: 0, message: "openssl \(args.first ?? ""): \(r.stderr)") }
         }
-        try await run(["req", "-x509"] + ec + ["-keyout", dir.path("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=gavel throw-away test CA",
-                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try await run(
+            ["req", "-x509"] + ec + [
+                "-keyout", dir.path("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=gavel throw-away test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            ])
         for (name, subject, usage) in [("server", "/CN=127.0.0.1", "serverAuth"), ("client", "/CN=gavel test client", "clientAuth")] {
             try await run(["req"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).csr"), "-subj", subject])
             let ext = try dir.write("\(name).ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=\(usage)\n")
-            try await run(["x509", "-req", "-in", dir.path("\(name).csr"), "-CA", ca, "-CAkey", dir.path("ca.key"), "-CAcreateserial",
-                     "-out", dir.path("\(name).pem"), "-days", "2", "-extfile", ext])
+            try await run([
+                "x509", "-req", "-in", dir.path("\(name).csr"), "-CA", ca, "-CAkey", dir.path("ca.key"), "-CAcreateserial",
+                "-out", dir.path("\(name).pem"), "-days", "2", "-extfile", ext,
+            ])
         }
     }
 }
 
-@Suite("https judges with a private CA and mutual TLS", .enabled(if: ThrowawayCA.openssl != nil, "needs openssl(1) to make a throw-away CA"))
+@Suite(
+    "https judges with a private CA and mutual TLS", .enabled(if: ThrowawayCA.openssl != nil, "needs openssl(1) to make a throw-away CA"))
 struct TLSTrustTests {
     static let example = TestPaths.repo.appendingPathComponent("Examples/art-trajectory-lines.jsonl").path
 
     private func rank(_ sim: JudgeSimulator, _ extra: [String], env: [String: String] = [:]) async throws -> ProcessResult {
-        try await runProduct("gavel", ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "--max-retries", "0"] + extra,
-                       environment: env, removing: TLSTrust.environmentVariables)
+        try await runProduct(
+            "gavel",
+            ["rank", Self.example, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "--max-retries", "0"] + extra,
+            environment: env, removing: TLSTrust.environmentVariables)
     }
 
     @Test("a self-signed CA: TLS fails without --ca-cert, with a hint; succeeds with it and with SSL_CERT_FILE")
@@ -84,13 +93,20 @@ struct TLSTrustTests {
         let all = ["SSL_CERT_FILE": "a", "SSL_CERT_DIR": "b", "CURL_CA_BUNDLE": "c", "REQUESTS_CA_BUNDLE": "d"]
         #expect(TLSTrust.resolve(caFile: "flag", clientCertificate: nil, clientKey: nil, environment: all) == TLSTrust(caFile: "flag"))
         #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: all) == TLSTrust(caFile: "a"))
-        #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["SSL_CERT_DIR": "b", "CURL_CA_BUNDLE": "c"]) == TLSTrust(caDirectory: "b"))
-        #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["REQUESTS_CA_BUNDLE": "d", "SSL_CERT_FILE": ""]) == TLSTrust(caFile: "d"))
+        #expect(
+            TLSTrust.resolve(
+                caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["SSL_CERT_DIR": "b", "CURL_CA_BUNDLE": "c"])
+                == TLSTrust(caDirectory: "b"))
+        #expect(
+            TLSTrust.resolve(
+                caFile: nil, clientCertificate: nil, clientKey: nil, environment: ["REQUESTS_CA_BUNDLE": "d", "SSL_CERT_FILE": ""])
+                == TLSTrust(caFile: "d"))
         #expect(TLSTrust.resolve(caFile: nil, clientCertificate: nil, clientKey: nil, environment: [:]) == TLSTrust())
     }
 
-    @Test("the system's bundle is read through its hashed folder; other bundles as given",
-          .enabled(if: TLSTrust.systemDirectory != nil, "needs the system's hashed CA folder (/etc/ssl/certs)"))
+    @Test(
+        "the system's bundle is read through its hashed folder; other bundles as given",
+        .enabled(if: TLSTrust.systemDirectory != nil, "needs the system's hashed CA folder (/etc/ssl/certs)"))
     func effectiveTrust() throws {
         let folder = try #require(TLSTrust.systemDirectory)
         #expect(TLSTrust().effective.caFile == nil && TLSTrust().effective.caDirectory == folder)

@@ -1,7 +1,8 @@
-@testable import Gavel
-@testable import GavelJSON
 import GavelTesting
 import Testing
+
+@testable import Gavel
+@testable import GavelJSON
 
 @Suite("Ordered JSON parser and writer")
 struct JSONTests {
@@ -29,9 +30,11 @@ struct JSONTests {
         #expect(JSONWriter.string(.string("é😀")) == "\"é😀\"")
     }
 
-    @Test("invalid JSON is an error with a position", arguments: [
-        "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "01", "1.", "\"abc", "tru", "{} x", "\"\u{01}\"", "[1 2]", "-", "\"\\x\"",
-    ])
+    @Test(
+        "invalid JSON is an error with a position",
+        arguments: [
+            "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "01", "1.", "\"abc", "tru", "{} x", "\"\u{01}\"", "[1 2]", "-", "\"\\x\"",
+        ])
     func invalid(_ text: String) {
         #expect(throws: JSONError.self) { try JSONParser.parse(text) }
     }
@@ -69,7 +72,8 @@ struct ByteScanTests {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             let r = UInt8(truncatingIfNeeded: state >> 56)
             // Mostly plain text, sometimes a special byte.
-            return r < 230 ? UInt8(ascii: "a") + r % 26 : [0x22, 0x5C, 0x3C, 0x3E, 0x26, 0x00, 0x1F, 0x0A, 0x80, 0xFF, 0x20, 0x7F][Int(r) % 12]
+            return r < 230
+                ? UInt8(ascii: "a") + r % 26 : [0x22, 0x5C, 0x3C, 0x3E, 0x26, 0x00, 0x1F, 0x0A, 0x80, 0xFF, 0x20, 0x7F][Int(r) % 12]
         }
         for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 200] {
             for _ in 0..<200 {
@@ -78,7 +82,8 @@ struct ByteScanTests {
                     guard let base = buf.baseAddress else { return }
                     for from in [0, length / 3, length] {
                         let naiveString = (from..<length).first { bytes[$0] == 0x22 || bytes[$0] == 0x5C || bytes[$0] < 0x20 } ?? length
-                        let naiveEscape = (from..<length).first { [0x22, 0x5C, 0x3C, 0x3E, 0x26].contains(bytes[$0]) || bytes[$0] < 0x20 } ?? length
+                        let naiveEscape =
+                            (from..<length).first { [0x22, 0x5C, 0x3C, 0x3E, 0x26].contains(bytes[$0]) || bytes[$0] < 0x20 } ?? length
                         #expect(ByteScan.stringEnd(base, from: from, end: length) == naiveString)
                         #expect(ByteScan.escapeNeeded(base, from: from, end: length) == naiveEscape)
                     }

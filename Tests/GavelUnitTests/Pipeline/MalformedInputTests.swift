@@ -1,7 +1,8 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 /// Unit tests: the pipeline with a stub judge, no sockets.
 @Suite("Malformed input: clear errors with file:line, or skipped")
@@ -9,27 +10,39 @@ struct MalformedInputTests {
     static let good = #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"QUALITY=0.5"}]}"#
     static let good2 = #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"QUALITY=0.25"}]}"#
 
-    func run(_ text: String, skip: Bool = false, name: String = "in.jsonl", judge: StubJudge = .byText()) async throws -> (RankSummary, TempDir) {
+    func run(
+        _ text: String, skip: Bool = false, name: String = "in.jsonl", judge: StubJudge = .byText()
+    ) async throws -> (RankSummary, TempDir) {
         let dir = try TempDir()
         let input = try dir.write(name, text)
-        let summary = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), skipInvalid: skip), judge: judge).run()
+        let summary = try await RankPipeline(
+            options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), skipInvalid: skip), judge: judge
+        ).run()
         return (summary, dir)
     }
 
-    @Test("each bad line is an error naming file and line, and nothing is judged", arguments: [
-        ("{\"group_id\":\"g\",\"messages\":[", "invalid JSON"),
-        (#"{"group_id":"g","content":"no messages here"}"#, "no messages"),
-        (#"{"messages":[{"role":"user","content":"q"}]}"#, "no group key"),
-        (#"{"group_id":"g","messages":[]}"#, "is empty"),
-        (#"{"group_id":"g","messages":"hello"}"#, "must be an array"),
-        (#"[1,2,3]"#, "expected a JSON object"),
-        (#"{"group_id":"g","messages":[{"content":"no role"}]}"#, "no \"role\""),
-        (#"{"group_id":"g","reward":1,"messages":[{"role":"user","content":"q"}],"reward":0}"#, "duplicate key \"reward\""),
-        (#"{"group_id":"g","messages":[{"role":"user","content":"q"}],"metrics":{},"metrics":{}}"#, "duplicate key \"metrics\""),
-        (#"{"group_id":"g","group_id":"h","messages":[{"role":"user","content":"q"}]}"#, "duplicate key \"group_id\""),
-        (#"{"metadata":{"group_id":"g","group_id":"h"},"messages":[{"role":"user","content":"q"}]}"#, "duplicate key \"metadata.group_id\""),
-        (#"{"trajectories":[{"messages":[{"role":"user","content":"q"}],"gavel":1,"gavel":2}]}"#, "trajectories[0]: duplicate key \"gavel\""),
-    ])
+    @Test(
+        "each bad line is an error naming file and line, and nothing is judged",
+        arguments: [
+            ("{\"group_id\":\"g\",\"messages\":[", "invalid JSON"),
+            (#"{"group_id":"g","content":"no messages here"}"#, "no messages"),
+            (#"{"messages":[{"role":"user","content":"q"}]}"#, "no group key"),
+            (#"{"group_id":"g","messages":[]}"#, "is empty"),
+            (#"{"group_id":"g","messages":"hello"}"#, "must be an array"),
+            (#"[1,2,3]"#, "expected a JSON object"),
+            (#"{"group_id":"g","messages":[{"content":"no role"}]}"#, "no \"role\""),
+            (#"{"group_id":"g","reward":1,"messages":[{"role":"user","content":"q"}],"reward":0}"#, "duplicate key \"reward\""),
+            (#"{"group_id":"g","messages":[{"role":"user","content":"q"}],"metrics":{},"metrics":{}}"#, "duplicate key \"metrics\""),
+            (#"{"group_id":"g","group_id":"h","messages":[{"role":"user","content":"q"}]}"#, "duplicate key \"group_id\""),
+            (
+                #"{"metadata":{"group_id":"g","group_id":"h"},"messages":[{"role":"user","content":"q"}]}"#,
+                "duplicate key \"metadata.group_id\""
+            ),
+            (
+                #"{"trajectories":[{"messages":[{"role":"user","content":"q"}],"gavel":1,"gavel":2}]}"#,
+                "trajectories[0]: duplicate key \"gavel\""
+            ),
+        ])
     func badLine(_ bad: String, _ expected: String) async throws {
         do {
             let judge = StubJudge.byText()
@@ -47,7 +60,9 @@ struct MalformedInputTests {
     func skip() async throws {
         do {
             let judge = StubJudge.byText()
-            let (summary, dir) = try await run([Self.good, "not json", #"{"messages":[{"role":"user","content":"q"}]}"#, Self.good2].joined(separator: "\n"), skip: true, judge: judge)
+            let (summary, dir) = try await run(
+                [Self.good, "not json", #"{"messages":[{"role":"user","content":"q"}]}"#, Self.good2].joined(separator: "\n"), skip: true,
+                judge: judge)
             #expect(summary.skippedLines == 2)
             #expect(summary.trajectories == 2)
             #expect(summary.isComplete)
@@ -68,7 +83,9 @@ struct MalformedInputTests {
     @Test("a 10 MB line is ranked; a broken 10 MB line is an error with its line number")
     func hugeLine() async throws {
         let filler = String(repeating: "x", count: 10 << 20)
-        let big = #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"tool","content":"\#(filler)"},{"role":"assistant","content":"QUALITY=0.75"}]}"#
+        let big =
+            #"{"group_id":"g","messages":[{"role":"user","content":"q"},{"role":"tool","content":"\#(filler)"},{"role":"assistant","#
+            + #""content":"QUALITY=0.75"}]}"#
         do {
             let judge = StubJudge.byText()
             let (summary, dir) = try await run([Self.good, big, Self.good2].joined(separator: "\n") + "\n", judge: judge)
@@ -92,7 +109,8 @@ struct MalformedInputTests {
         do {
             let judge = StubJudge.byText()
             let error = await #expect(throws: InputError.self) {
-                _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o"), maxLineBytes: 1024), judge: judge).run()
+                _ = try await RankPipeline(options: RankOptions(inputs: [input], output: dir.path("o"), maxLineBytes: 1024), judge: judge)
+                    .run()
             }
             #expect(error?.description.contains("in.jsonl:2: line is longer than 1024 bytes") == true, "got: \(String(describing: error))")
         }

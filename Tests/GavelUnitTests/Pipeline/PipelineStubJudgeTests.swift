@@ -1,8 +1,9 @@
 import Foundation
-@testable import Gavel
 import GavelTesting
 import Synchronization
 import Testing
+
+@testable import Gavel
 
 /// The pipeline's bookkeeping with a stub judge: no sockets, no subprocesses.
 @Suite("Pipeline with a stub judge: order, failures, samples, exit statuses")
@@ -13,14 +14,20 @@ struct PipelineStubJudgeTests {
         for m in 0..<3 {
             for g in 0..<4 {
                 let q = Double(g * 3 + m + 1) / 20
-                lines.append(#"{"group_id":"g\#(g)","reward":\#(m),"messages":[{"role":"user","content":"task \#(g)"},{"role":"assistant","content":"try \#(m) QUALITY=\#(q)"}]}"#)
+                lines.append(
+                    #"{"group_id":"g\#(g)","reward":\#(m),"messages":[{"role":"user","content":"task \#(g)"},{"role":"assistant","#
+                        + #""content":"try \#(m) QUALITY=\#(q)"}]}"#
+                )
             }
         }
         return try dir.write("in.jsonl", lines.joined(separator: "\n") + "\n")
     }
 
-    static func run(_ dir: TempDir, judge: any Judge, onError: RankOptions.OnError = .skip, samples: Int = 1) async throws -> (RankSummary, [[String: Any]]) {
-        let options = RankOptions(inputs: [try input(dir)], output: dir.path("out.jsonl"), concurrency: 2, onError: onError, samples: samples)
+    static func run(
+        _ dir: TempDir, judge: any Judge, onError: RankOptions.OnError = .skip, samples: Int = 1
+    ) async throws -> (RankSummary, [[String: Any]]) {
+        let options = RankOptions(
+            inputs: [try input(dir)], output: dir.path("out.jsonl"), concurrency: 2, onError: onError, samples: samples)
         let summary = try await RankPipeline(options: options, judge: judge).run()
         return (summary, try parseJSONL(try dir.read("out.jsonl")))
     }
@@ -85,7 +92,10 @@ struct PipelineStubJudgeTests {
         let (summary, out) = try await Self.run(dir, judge: judge)
         #expect(summary.fatalError != nil && summary.exitStatus == .judgeUnavailable)
         #expect(out.count == 12)
-        #expect(out.allSatisfy { (Self.gavel($0)["error"] as? String)?.hasPrefix("not judged") == true || Self.gavel($0)["error"] as? String == "HTTP 401" })
+        #expect(
+            out.allSatisfy {
+                (Self.gavel($0)["error"] as? String)?.hasPrefix("not judged") == true || Self.gavel($0)["error"] as? String == "HTTP 401"
+            })
     }
 
     @Test("--samples 3 asks three times per group in three orders, and the mean is the score")

@@ -1,6 +1,7 @@
-@testable import Gavel
 import GavelTesting
 import Testing
+
+@testable import Gavel
 
 @Suite("Ranks and advantages")
 struct GroupStatisticsTests {
@@ -22,7 +23,8 @@ struct GroupStatisticsTests {
     @Test("mean-centred and leave-one-out advantages")
     func others() {
         #expect(GroupStatistics(scores: [0.2, 0.4, 0.9], mode: .mean).advantages.map { ($0 * 1e9).rounded() / 1e9 } == [-0.3, -0.1, 0.4])
-        #expect(GroupStatistics(scores: [0.2, 0.4, 0.9], mode: .rloo).advantages.map { ($0 * 1e9).rounded() / 1e9 } == [-0.45, -0.15, 0.6])
+        #expect(
+            GroupStatistics(scores: [0.2, 0.4, 0.9], mode: .rloo).advantages.map { ($0 * 1e9).rounded() / 1e9 } == [-0.45, -0.15, 0.6])
     }
 
     @Test("zero-variance groups are flagged and get zero advantages")

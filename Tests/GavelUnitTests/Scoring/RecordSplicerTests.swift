@@ -1,7 +1,8 @@
-@testable import Gavel
-@testable import GavelJSON
 import GavelTesting
 import Testing
+
+@testable import Gavel
+@testable import GavelJSON
 
 @Suite("Splicing judgements into records")
 struct RecordSplicerTests {
@@ -18,7 +19,9 @@ struct RecordSplicerTests {
         return a
     }
 
-    static func both(_ record: String, group: Bool = false, error: GroupFailure? = nil, count: Int = 1) throws -> (spliced: String?, tree: String) {
+    static func both(
+        _ record: String, group: Bool = false, error: GroupFailure? = nil, count: Int = 1
+    ) throws -> (spliced: String?, tree: String) {
         let bytes = Array(record.utf8)
         let annotations = Array(repeating: annotation(error: error), count: count)
         var s = JSONWriter()
@@ -30,16 +33,18 @@ struct RecordSplicerTests {
         return (ok ? String(decoding: s.bytes, as: UTF8.self) : nil, String(decoding: t.bytes, as: UTF8.self))
     }
 
-    @Test("splicing gives the same record as the tree path", arguments: [
-        #"{"reward":0.0,"metrics":{"duration":1.5},"messages":[{"role":"user","content":"a } ] \" { ["}],"logs":[]}"#,
-        #"{"messages":[{"role":"user","content":"x"}]}"#,
-        #"{ "reward" : 1 , "metrics" : { } , "logs" : [ "earlier" ] , "messages" : [ ] }"#,
-        #"{"reward":0.5,"metrics":{"ruler_score":0.1,"independent_reward":0.9},"logs":null,"gavel":{"old":true}}"#,
-        #"{"reward":null,"metrics":null,"logs":"text","messages":[]}"#,
-        #"{"messages":[],"metrics":[1,2],"reward":-2.5e-3,"tools":[{"type":"function"}],"extra":{"nested":{"reward":7}}}"#,
-        #"{}"#,
-        "{\"reward\":0.0,\n\"logs\":[],\t\"messages\":[{\"content\":\"é😀 \\u00e9 \\\\\"}]}",
-    ])
+    @Test(
+        "splicing gives the same record as the tree path",
+        arguments: [
+            #"{"reward":0.0,"metrics":{"duration":1.5},"messages":[{"role":"user","content":"a } ] \" { ["}],"logs":[]}"#,
+            #"{"messages":[{"role":"user","content":"x"}]}"#,
+            #"{ "reward" : 1 , "metrics" : { } , "logs" : [ "earlier" ] , "messages" : [ ] }"#,
+            #"{"reward":0.5,"metrics":{"ruler_score":0.1,"independent_reward":0.9},"logs":null,"gavel":{"old":true}}"#,
+            #"{"reward":null,"metrics":null,"logs":"text","messages":[]}"#,
+            #"{"messages":[],"metrics":[1,2],"reward":-2.5e-3,"tools":[{"type":"function"}],"extra":{"nested":{"reward":7}}}"#,
+            #"{}"#,
+            "{\"reward\":0.0,\n\"logs\":[],\t\"messages\":[{\"content\":\"é😀 \\u00e9 \\\\\"}]}",
+        ])
     func sameAsTree(_ record: String) throws {
         let (spliced, tree) = try Self.both(record)
         let s = try #require(spliced, "did not splice: \(record)")
@@ -69,15 +74,19 @@ struct RecordSplicerTests {
         #expect(s.hasPrefix(#"{"messages":[{"role":"user","content":"<b>bold</b> & \/ \u0041"}], "reward" : 0.75"#))
     }
 
-    @Test("escaped or duplicate keys and broken structure fall back to the tree path", arguments: [
-        #"{"rew\u0061rd":0.1,"messages":[]}"#,
-        #"{"reward":0.1,"reward":0.2}"#,
-        #"{"reward":0.1,"messages":[}"#,
-        #"{"reward":0.1} trailing"#,
-    ])
+    @Test(
+        "escaped or duplicate keys and broken structure fall back to the tree path",
+        arguments: [
+            #"{"rew\u0061rd":0.1,"messages":[]}"#,
+            #"{"reward":0.1,"reward":0.2}"#,
+            #"{"reward":0.1,"messages":[}"#,
+            #"{"reward":0.1} trailing"#,
+        ])
     func fallback(_ record: String) throws {
         var w = JSONWriter()
-        #expect(!RecordSplicer.splice(Array(record.utf8), annotations: [Self.annotation()], isGroupLine: false, context: Self.context, into: &w))
+        #expect(
+            !RecordSplicer.splice(Array(record.utf8), annotations: [Self.annotation()], isGroupLine: false, context: Self.context, into: &w)
+        )
         #expect(w.bytes.isEmpty)
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
+import Testing
+
 @testable import Gavel
 @testable import GavelPool
 @testable import GavelSupport
-import Testing
 
 @Suite("Score stage as pure functions: pool messages, combining, permutations")
 struct ScorePoolMessagesTests {
@@ -17,7 +18,10 @@ struct ScorePoolMessagesTests {
     func scoredFrame() throws {
         let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
         var batch = EncodeBatch(
-            groups: [EncodeBatch.Group(key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)])
+            groups: [
+                EncodeBatch.Group(
+                    key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)
+            ])
         batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
         batch.appendLine(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8, slot: 0, member: -1)
         let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
@@ -63,10 +67,13 @@ struct ScorePoolMessagesTests {
 
     @Test("every group failure kind survives the trip to a worker and back")
     func failureKinds() throws {
-        let kinds: [GroupFailure] = [.judgeFailed("HTTP 400: bad"), .interrupted, .runStopped("key refused"), .stoppedAfterFailure, .notJudged]
+        let kinds: [GroupFailure] = [
+            .judgeFailed("HTTP 400: bad"), .interrupted, .runStopped("key refused"), .stoppedAfterFailure, .notJudged,
+        ]
         var batch = EncodeBatch(groups: kinds.enumerated().map { EncodeBatch.Group(key: "g\($0.offset)", failure: $0.element, count: 1) })
         for slot in kinds.indices { batch.appendLine(#"{"a":1}"#.utf8, slot: slot, member: 0) }
-        let (decoded, _) = try ScorePoolMessages.decodeRequest(ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .none)))
+        let (decoded, _) = try ScorePoolMessages.decodeRequest(
+            ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .none)))
         #expect(decoded == batch)
     }
 
