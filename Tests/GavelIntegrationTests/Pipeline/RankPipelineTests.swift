@@ -37,20 +37,23 @@ struct RankPipelineTests {
         #expect(NSDictionary(dictionary: restored).isEqual(to: original))
     }
 
+    /// Ranks `input` against a fresh simulator and checks that every group was judged with one call.
+    static func rankAll(_ input: String, into output: String, groups: Int, trajectories: Int) async throws {
+        try await withSimulator { sim in
+            let options = RankOptions(inputs: [input], output: output, concurrency: 16)
+            let summary = try await RankPipeline(options: options, judge: try simulatorJudge(sim)).run()
+            #expect(summary.isComplete)
+            #expect(summary.groups == groups && summary.trajectories == trajectories)
+            #expect(sim.stats.snapshot.requests == groups)
+        }
+    }
+
     @Test("200 groups as ART group lines: exact simulator scores, ranks, advantages, fields intact")
     func groupLines() async throws {
         let data = SyntheticTrajectories(groups: 200, groupSize: 6, toolTurns: 2, toolResultChars: 120)
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.groupLines())
-        try await withSimulator { sim in
-            let pipeline = RankPipeline(
-                options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 16), judge: try simulatorJudge(sim))
-            let summary = try await pipeline.run()
-            #expect(summary.isComplete)
-            #expect(summary.groups == 200)
-            #expect(summary.trajectories == 1200)
-            #expect(sim.stats.snapshot.requests == 200)
-        }
+        try await Self.rankAll(input, into: dir.path("out.jsonl"), groups: 200, trajectories: 1200)
         let inLines = try parseJSONL(try dir.read("in.jsonl"))
         let outLines = try parseJSONL(try dir.read("out.jsonl"))
         #expect(outLines.count == 200)
@@ -72,14 +75,7 @@ struct RankPipelineTests {
         let data = SyntheticTrajectories(groups: 200, groupSize: 6, toolTurns: 2, toolResultChars: 120)
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines(shuffled: true))
-        try await withSimulator { sim in
-            let pipeline = RankPipeline(
-                options: RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 16), judge: try simulatorJudge(sim))
-            let summary = try await pipeline.run()
-            #expect(summary.isComplete)
-            #expect(summary.groups == 200)
-            #expect(sim.stats.snapshot.requests == 200)
-        }
+        try await Self.rankAll(input, into: dir.path("out.jsonl"), groups: 200, trajectories: 1200)
         let inLines = try parseJSONL(try dir.read("in.jsonl"))
         let outLines = try parseJSONL(try dir.read("out.jsonl"))
         #expect(outLines.count == 1200)
