@@ -1,4 +1,5 @@
 import Foundation
+import GavelTesting
 
 /// Debian's nginx as an https front for the simulator on loopback: one port speaking HTTP/1.1,
 /// one speaking HTTP/2, both with a certificate from a throw-away CA made with openssl(1).
@@ -24,7 +25,7 @@ final class TLSFront {
         folder = URL(fileURLWithPath: work).appendingPathComponent("tls-front-\(getpid())").standardizedFileURL.path
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: "\(folder)/logs", withIntermediateDirectories: true)
-        try Self.makeCertificates(in: folder)
+        _ = try ThrowawayCA(in: folder)
         let system = (try? String(contentsOfFile: "/etc/ssl/certs/ca-certificates.crt", encoding: .utf8)) ?? ""
         try (system + "\n" + String(contentsOfFile: "\(folder)/ca.pem", encoding: .utf8)).write(
             toFile: "\(folder)/bundle.pem", atomically: true, encoding: .utf8)
@@ -85,27 +86,6 @@ final class TLSFront {
         for _ in 0..<100 where process.isRunning { usleep(20_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-    }
-
-    private static func makeCertificates(in folder: String) throws {
-        func openssl(_ args: [String]) throws {
-            let r = try runChild("/usr/bin/openssl", args)
-            guard r.status == 0 else { throw BenchError("openssl failed: \(r.stderr)") }
-        }
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try openssl(
-            ["req", "-x509"] + ec + [
-                "-keyout", "\(folder)/ca.key", "-out", "\(folder)/ca.pem", "-days", "2",
-                "-subj", "/CN=gavel bench CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ])
-        try openssl(["req"] + ec + ["-keyout", "\(folder)/server.key", "-out", "\(folder)/server.csr", "-subj", "/CN=127.0.0.1"])
-        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n".write(
-            toFile: "\(folder)/server.ext", atomically: true, encoding: .utf8)
-        try openssl([
-            "x509", "-req", "-in", "\(folder)/server.csr", "-CA", "\(folder)/ca.pem", "-CAkey", "\(folder)/ca.key", "-CAcreateserial",
-            "-out", "\(folder)/server.pem", "-days", "2", "-extfile", "\(folder)/server.ext",
-        ])
     }
 
     private static func freePort() throws -> Int {

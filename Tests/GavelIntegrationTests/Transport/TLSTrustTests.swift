@@ -6,41 +6,6 @@ import Testing
 @testable import GavelHTTP
 @testable import GavelJSON
 
-/// A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl(1).
-final class ThrowawayCA {
-    let dir: TempDir
-    var ca: String { dir.path("ca.pem") }
-    var serverCert: String { dir.path("server.pem") }
-    var serverKey: String { dir.path("server.key") }
-    var clientCert: String { dir.path("client.pem") }
-    var clientKey: String { dir.path("client.key") }
-
-    static let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    init() async throws {
-        dir = try TempDir()
-        let openssl = try #require(Self.openssl)
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        func run(_ args: [String]) async throws {
-            let r = try await runProduct(openssl, args)
-            guard r.status == 0 else { throw JSONError(offset: 0, message: "openssl \(args.first ?? ""): \(r.stderr)") }
-        }
-        try await run(
-            ["req", "-x509"] + ec + [
-                "-keyout", dir.path("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=gavel throw-away test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-            ])
-        for (name, subject, usage) in [("server", "/CN=127.0.0.1", "serverAuth"), ("client", "/CN=gavel test client", "clientAuth")] {
-            try await run(["req"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).csr"), "-subj", subject])
-            let ext = try dir.write("\(name).ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=\(usage)\n")
-            try await run([
-                "x509", "-req", "-in", dir.path("\(name).csr"), "-CA", ca, "-CAkey", dir.path("ca.key"), "-CAcreateserial",
-                "-out", dir.path("\(name).pem"), "-days", "2", "-extfile", ext,
-            ])
-        }
-    }
-}
-
 @Suite(
     "https judges with a private CA and mutual TLS", .enabled(if: ThrowawayCA.openssl != nil, "needs openssl(1) to make a throw-away CA"))
 struct TLSTrustTests {
@@ -55,7 +20,7 @@ struct TLSTrustTests {
 
     @Test("a self-signed CA: TLS fails without --ca-cert, with a hint; succeeds with it and with SSL_CERT_FILE")
     func privateCA() async throws {
-        let ca = try await ThrowawayCA()
+        let ca = try await ThrowawayCA.make()
         try await withSimulator(.init(tls: .init(certificateChain: ca.serverCert, privateKey: ca.serverKey))) { sim in
             #expect(sim.baseURL.hasPrefix("https://127.0.0.1:"))
             let untrusted = try await rank(sim, [])
@@ -77,7 +42,7 @@ struct TLSTrustTests {
 
     @Test("mutual TLS: refused without a client certificate, judged with --client-cert/--client-key")
     func mutualTLS() async throws {
-        let ca = try await ThrowawayCA()
+        let ca = try await ThrowawayCA.make()
         try await withSimulator(.init(tls: .init(certificateChain: ca.serverCert, privateKey: ca.serverKey, clientCA: ca.ca))) { sim in
             let anonymous = try await rank(sim, ["--ca-cert", ca.ca])
             #expect(anonymous.status != 0)
