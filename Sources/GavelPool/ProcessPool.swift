@@ -140,7 +140,14 @@ public final class ProcessPool: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         var workers: [Worker] = []
-        for _ in 0..<configuration.workers { workers.append(try spawn()) }
+        do {
+            for _ in 0..<configuration.workers { workers.append(try spawn()) }
+        } catch {
+            // Workers already started see end of file and exit; nothing of the pool stays behind.
+            for w in workers { _ = reap(w) }
+            stopping = true
+            throw error
+        }
         threadsRunning = workers.count
         for w in workers {
             let thread = Thread { [self] in serve(w) }
@@ -207,7 +214,14 @@ public final class ProcessPool: @unchecked Sendable {
         }
     }
 
-    deinit { shutdown() }
+    /// The worker threads hold the pool until `shutdown()`, so a pool reaching deinit was shut down;
+    /// a pool that is never shut down keeps its workers (callers own that, as with file handles).
+    deinit {
+        condition.lock()
+        let stopped = stopping
+        condition.unlock()
+        assert(stopped, "a ProcessPool was released without shutdown()")
+    }
 
     // MARK: Worker threads
 

@@ -132,7 +132,7 @@ public struct JudgeEndpoint: Sendable, Equatable {
         if key == nil, requireKey, !provider.keyOptional, !loopback {
             let which = variables.count == 1 ? variables[0] : variables.joined(separator: " or ")
             throw ConfigurationError(
-                "no API key for \(provider.name): set \(which) in the environment (or name another variable)", setting: .apiKeyEnv)
+                "no API key for \(provider.name): set \(which) in the environment, or name the variable that holds it", setting: .apiKeyEnv)
         }
         let version = provider.style == .azure ? (environment["AZURE_API_VERSION"] ?? "2024-10-21") : nil
         return JudgeEndpoint(provider: provider.name, model: model, baseURL: base, style: provider.style, apiKey: key, apiVersion: version)

@@ -165,7 +165,11 @@ public final class RankPipeline: Sendable {
             }
             while next < min(limit, total) { dispatch() }
             while let (g, done, error) = await group.next() {
-                let outcome = done
+                var outcome = done
+                // A call cancelled because a fatal error stopped the run was not interrupted by the user: say what stopped it.
+                if outcome.failure == .interrupted, !Task.isCancelled, let fatal = summary.fatalError {
+                    outcome.failure = .runStopped(fatal.description)
+                }
                 board.post(g, outcome)
                 finished += 1
                 progress?(finished, total)
