@@ -14,6 +14,8 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
     case scoreStage(ProcessPool.PoolError)
     /// The group named for a prompt preview is not in the input.
     case noSuchGroup(String)
+    /// A failure none of the above explains (a bug, or a system call nobody expected to fail).
+    case unexpected(String)
 
     /// The wrapped failure, for errors the run's parts throw.
     init(_ error: any Error) {
@@ -23,7 +25,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case let e as OutputError: self = .output(e)
         case let e as ProcessPool.PoolError: self = .scoreStage(e)
         case let e as ConfigurationError: self = .configuration(e.description, e.setting)
-        default: self = .configuration("\(error)", nil)
+        default: self = .unexpected("\(error)")
         }
     }
 
@@ -32,7 +34,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         switch self {
         case .configuration, .cache, .input, .noSuchGroup: return .usage
         case .output(let e): return e.isClosedByReader ? .brokenPipe : .usage
-        case .scoreStage: return .groupsFailed
+        case .scoreStage, .unexpected: return .groupsFailed
         }
     }
 
@@ -59,6 +61,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case .input(let e): return e.description
         case .output(let e): return e.description
         case .scoreStage(let e): return e.description
+        case .unexpected(let m): return m
         case .noSuchGroup(let key):
             return
                 "no group \"\(key)\" in the input (group keys come from the grouping rule: by default group_id, metadata.group_id or "

@@ -43,8 +43,11 @@ public final class RankRun: Sendable {
             var table = PriceTable.bundled
             if let file = configuration.priceFile { table = table.merging(try PriceTable.load(path: file)) }
             prices = table
+        } catch let error as ConfigurationError {
+            throw .configuration(error.description, error.setting)
         } catch {
-            throw RankFailure(error)
+            // A rubric or price file that does not parse.
+            throw .configuration("\(error)", nil)
         }
         var settings = configuration.judgeSettings
         if settings.temperature == nil { settings.temperature = rubric.temperature }
