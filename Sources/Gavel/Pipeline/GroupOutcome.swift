@@ -2,6 +2,8 @@
 struct GroupOutcome: Sendable {
     /// `samples[k][m]`: sample k's score for member m.
     var samples: [[Double]] = []
+    /// `slots[k][m]`: the position (0-based) at which sample k showed member m to the judge.
+    var slots: [[Int]] = []
     /// Explanations of the first sample, per member.
     var explanations: [String] = []
     /// Why the group has no scores, if it has none.
@@ -18,6 +20,6 @@ struct GroupOutcome: Sendable {
         }
         return EncodeBatch.Group(
             key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
-            explanations: explanations, samples: samples, cached: cached, count: count)
+            explanations: explanations, samples: samples, slots: slots, cached: cached, count: count)
     }
 }

@@ -237,13 +237,16 @@ public final class RankPipeline: Sendable {
             for (k, prompt, verdict) in verdicts {
                 var scores = [Double](repeating: 0, count: n)
                 var explanations = [String](repeating: "", count: n)
+                var slots = [Int](repeating: 0, count: n)
                 for (i, members) in prompt.members.enumerated() {
                     for m in members {
                         scores[m] = verdict.scores[i]
                         explanations[m] = verdict.explanations[i]
+                        slots[m] = i
                     }
                 }
                 outcome.samples.append(scores)
+                outcome.slots.append(slots)
                 if k == 0 { outcome.explanations = explanations }
             }
             return (g, outcome, nil)

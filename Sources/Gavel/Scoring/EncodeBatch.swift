@@ -16,19 +16,22 @@ public struct EncodeBatch: Sendable, Equatable {
         public var explanations: [String]
         /// `samples[k][m]`: sample k's score for member m.
         public var samples: [[Double]]
+        /// `slots[k][m]`: where sample k showed member m to the judge (empty when not known).
+        public var slots: [[Int]]
         public var cached: Bool
         /// Members in the group.
         public var count: Int
 
         /// A judged group.
         public init(
-            key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [],
+            key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [], slots: [[Int]] = [],
             cached: Bool = false, count: Int
         ) {
             self.key = key
             self.result = .success(scores)
             self.explanations = explanations
             self.samples = samples
+            self.slots = slots
             self.cached = cached
             self.count = count
         }
@@ -39,6 +42,7 @@ public struct EncodeBatch: Sendable, Equatable {
             self.result = .failure(failure)
             self.explanations = []
             self.samples = []
+            self.slots = []
             self.cached = false
             self.count = count
         }
@@ -59,6 +63,7 @@ public struct EncodeBatch: Sendable, Equatable {
             a.zeroVariance = scores.zeroVariance
             a.explanation = m < explanations.count ? explanations[m] : ""
             a.samples = samples.compactMap { m < $0.count ? $0[m] : nil }
+            a.slots = slots.compactMap { m < $0.count ? $0[m] : nil }
             a.cached = cached
             return a
         }

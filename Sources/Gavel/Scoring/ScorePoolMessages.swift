@@ -42,6 +42,11 @@ public enum ScorePoolMessages {
                 for e in g.explanations { w.string(e) }
                 w.u32(UInt32(g.samples.count))
                 for k in g.samples { w.f64s(k) }
+                w.u32(UInt32(g.slots.count))
+                for k in g.slots {
+                    w.u32(UInt32(k.count))
+                    for slot in k { w.i64(slot) }
+                }
             }
         }
         switch batch.source {
@@ -85,9 +90,20 @@ public enum ScorePoolMessages {
                 for _ in 0..<e { explanations.append(try r.string()) }
                 let k = Int(try r.u32())
                 for _ in 0..<k { samples.append(try r.f64s()) }
+                var slots: [[Int]] = []
+                let ks = Int(try r.u32())
+                guard ks <= request.count else { throw FrameReader.Truncated() }
+                for _ in 0..<ks {
+                    let n = Int(try r.u32())
+                    guard n <= request.count / 8 else { throw FrameReader.Truncated() }
+                    var sample: [Int] = []
+                    sample.reserveCapacity(n)
+                    for _ in 0..<n { sample.append(try r.i64()) }
+                    slots.append(sample)
+                }
                 batch.groups.append(
                     EncodeBatch.Group(
-                        key: key, scores: scores, explanations: explanations, samples: samples,
+                        key: key, scores: scores, explanations: explanations, samples: samples, slots: slots,
                         cached: cached, count: count))
             default: throw Malformed(description: "unknown group state")
             }

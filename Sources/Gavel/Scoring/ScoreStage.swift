@@ -34,6 +34,8 @@ public enum ScoreStage {
         public var explanation = ""
         /// Per-sample scores (shown when there is more than one).
         public var samples: [Double] = []
+        /// Per-sample positions at which the judge saw this trajectory (0 = first).
+        public var slots: [Int] = []
         public var cached = false
 
         public init(group: String, failure: GroupFailure? = nil) {
@@ -158,6 +160,7 @@ public enum ScoreStage {
             gavel["score_spread"] = .double(a.spread)
             gavel["samples"] = .array(a.samples.map(JSONValue.double))
         }
+        if !a.slots.isEmpty { gavel["slots"] = .array(a.slots.map(JSONValue.int)) }
         gavel["explanation"] = .string(a.explanation)
         gavel["judge"] = .string(context.judgeName)
         gavel["cached"] = .bool(a.cached)

@@ -118,6 +118,11 @@ struct PipelineStubJudgeTests {
         #expect(orders.withLock { $0["g0"]?.count } == 3, "the three samples of a group used the same order")
         let g0 = out.filter { Self.gavel($0)["group"] as? String == "g0" }
         #expect(g0.allSatisfy { (Self.gavel($0)["samples"] as? [Double])?.count == 3 && Self.gavel($0)["score_spread"] as? Double == 0 })
+        // gavel.slots: where each sample showed each trajectory; per sample, the group's slots are 0..<3.
+        let slots = g0.map { Self.gavel($0)["slots"] as? [Int] ?? [] }
+        #expect(slots.allSatisfy { $0.count == 3 })
+        for k in 0..<3 { #expect(Set(slots.map { $0.count > k ? $0[k] : -1 }) == [0, 1, 2], "sample \(k): \(slots)") }
+        #expect(Set(slots.map { $0 }).count == 3, "three members, three different slot histories")
     }
 
     @Test("a dry-run plan renders every prompt and counts calls without judging")

@@ -20,7 +20,8 @@ struct ScorePoolMessagesTests {
         var batch = EncodeBatch(
             groups: [
                 EncodeBatch.Group(
-                    key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], cached: true, count: 2)
+                    key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], slots: [[1, 0], [0, 1]],
+                    cached: true, count: 2)
             ])
         batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
         batch.appendLine(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8, slot: 0, member: -1)
@@ -28,7 +29,9 @@ struct ScorePoolMessagesTests {
         let viaWorker = try Self.handle(ScorePoolMessages.encodeRequest(batch, context: context))
         #expect(viaWorker == (try ScoreStage.encodeChunk(batch, context: context)))
         let text = String(decoding: viaWorker, as: UTF8.self)
-        #expect(text.contains(#""samples":[0.6,0.8]"#) && text.contains(#""explanation":"b""#) && text.contains(#""cached":true"#))
+        #expect(
+            text.contains(#""samples":[0.6,0.8],"slots":[0,1]"#) && text.contains(#""explanation":"b""#) && text.contains(#""cached":true"#)
+        )
         #expect(text.split(separator: "\n").count == 2)
     }
 
