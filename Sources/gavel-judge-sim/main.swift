@@ -46,6 +46,10 @@ struct JudgeSimCommand: AsyncParsableCommand {
     @Option(help: "Serve https with this PEM certificate chain (needs --tls-key).") var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Require client certificates issued by this PEM CA (mutual TLS).") var tlsClientCa: String?
+    @Option(help: "Add X × slot/(n−1) to each score: a judge biased towards later positions (earlier when negative).")
+    var positionBias = 0.0
+    @Option(help: "Add Gaussian noise with this standard deviation to each score (seeded by the request and --seed).")
+    var noise = 0.0
 
     func validate() throws {
         for (name, rate) in [
@@ -55,6 +59,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
             throw ValidationError("--\(name) must be a rate between 0 and 1, got \(rate)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard (-1...1).contains(positionBias) else { throw ValidationError("--position-bias must be between -1 and 1") }
+        guard (0...1).contains(noise) else { throw ValidationError("--noise must be between 0 and 1") }
     }
 
     func run() async throws {
@@ -64,7 +70,7 @@ struct JudgeSimCommand: AsyncParsableCommand {
             requiredKey: requireKey, retryAfterSeconds: retryAfter, seed: seed, failFirst: failFirst, hangFirst: hangFirst,
             outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
             tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
-            limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders)
+            limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders, positionBias: positionBias, noise: noise)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)
         FileHandle.standardOutput.write(Data("gavel-judge-sim listening on \(sim.baseURL)\n".utf8))
         try await sim.wait()

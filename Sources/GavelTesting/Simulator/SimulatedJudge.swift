@@ -155,6 +155,7 @@ final class SimulatedJudge: Sendable {
         let text = Self.promptText(object, api: api)
         let ids = Self.trajectoryBlocks(in: text)
         var scores = ids.map { (id: $0.id, score: Self.score(block: $0.block)) }
+        if c.positionBias != 0 || c.noise > 0 { Self.distort(&scores, positionBias: c.positionBias, noise: c.noise, seed: c.seed, text: text) }
 
         var content: String
         var quirk: String?
@@ -301,6 +302,26 @@ final class SimulatedJudge: Sendable {
             i = f + 1
         }
         return nil
+    }
+
+    /// A biased, noisy judge: adds `positionBias × slot / (n − 1)` and N(0, noise²) to each score,
+    /// clamped to 0–1. The noise is seeded by the prompt text and `seed`, so a request always gets
+    /// the same answer and another seed gives another judge.
+    static func distort(_ scores: inout [(id: String, score: Double)], positionBias: Double, noise: Double, seed: UInt64, text: String) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var rng = SplitMix64(seed: h ^ seed)
+        let n = scores.count
+        for i in scores.indices {
+            var s = scores[i].score
+            if n > 1 { s += positionBias * Double(i) / Double(n - 1) }
+            if noise > 0 {
+                // Box–Muller: two uniform draws, one standard normal.
+                let u1 = max(rng.nextUnit(), 1e-12), u2 = rng.nextUnit()
+                s += noise * (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+            }
+            scores[i].score = min(1, max(0, (s * 1000).rounded() / 1000))
+        }
     }
 
     /// The deterministic score of a block: its last `QUALITY=<x>` marker, else a hash in [0, 1).

@@ -64,13 +64,18 @@ public struct SimulatorConfiguration: Sendable {
     public var failFirst: Int
     /// The first this-many judge requests are never answered: the connection stays open and silent.
     public var hangFirst: Int
+    /// Added to each score as `positionBias × slot / (n − 1)`: a judge that favours later (or, when
+    /// negative, earlier) positions by a known amount.
+    public var positionBias: Double
+    /// Standard deviation of Gaussian noise added to each score, seeded by the request and `seed`.
+    public var noise: Double
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
-        tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false
+        tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -93,5 +98,7 @@ public struct SimulatorConfiguration: Sendable {
         self.tls = tls
         self.limitRPM = limitRPM
         self.hideLimitHeaders = hideLimitHeaders
+        self.positionBias = positionBias
+        self.noise = noise
     }
 }
