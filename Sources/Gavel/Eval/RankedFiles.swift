@@ -32,7 +32,8 @@ public enum RankedFiles {
                     guard case .object(let gavel)? = t["gavel"], case .string(let key)? = gavel["group"] else {
                         throw InputError.invalidLine(
                             path: path, line: line.number,
-                            "expected Gavel output: a trajectory has no \"gavel\" object with a group (rank the file with gavel rank first)")
+                            "expected Gavel output: a trajectory has no \"gavel\" object with a group (rank the file with gavel rank first)"
+                        )
                     }
                     let truth = JSONValue.object(t).value(atPath: truthPath).flatMap(Self.number)
                     if truth == nil { truthMissing += 1 }

@@ -155,7 +155,9 @@ final class SimulatedJudge: Sendable {
         let text = Self.promptText(object, api: api)
         let ids = Self.trajectoryBlocks(in: text)
         var scores = ids.map { (id: $0.id, score: Self.score(block: $0.block)) }
-        if c.positionBias != 0 || c.noise > 0 { Self.distort(&scores, positionBias: c.positionBias, noise: c.noise, seed: c.seed, text: text) }
+        if c.positionBias != 0 || c.noise > 0 {
+            Self.distort(&scores, positionBias: c.positionBias, noise: c.noise, seed: c.seed, text: text)
+        }
 
         var content: String
         var quirk: String?

@@ -68,7 +68,8 @@ struct EvalStatisticsTests {
             [
                 #"{"metrics":{"independent_reward":1},"gavel":{"group":"a","score":0.9,"rank":1}}"#,
                 #"{"metrics":{},"gavel":{"group":"a","score":0.1,"rank":2}}"#,
-                #"{"trajectories":[{"metrics":{"independent_reward":0.5},"gavel":{"group":"b","score":0.4,"samples":[0.3,0.5],"slots":[1,0]}}]}"#,
+                #"{"trajectories":[{"metrics":{"independent_reward":0.5},"gavel":{"group":"b","score":0.4,"samples":[0.3,0.5],"#
+                    + #""slots":[1,0]}}]}"#,
                 #"{"gavel":{"group":"c","error":"not judged: the run was interrupted"}}"#,
             ].joined(separator: "\n") + "\n")
         let (groups, missing) = try RankedFiles.read([path], truthPath: "metrics.independent_reward")
