@@ -7,6 +7,8 @@ struct GavelBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gavel-bench",
         abstract: "Gavel's benchmarks (run them through Benchmarks/run).",
-        subcommands: [TransportBench.self, CacheBench.self, ScoreBench.self, PeerBench.self, ScaleBench.self, RateLimitBench.self]
+        subcommands: [
+            TransportBench.self, CacheBench.self, ScoreBench.self, PeerBench.self, ScaleBench.self, RateLimitBench.self, ReportBench.self,
+        ]
     )
 }

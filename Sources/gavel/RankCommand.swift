@@ -82,6 +82,9 @@ struct RankCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Rubric text for this run, instead of a rubric file.", valueName: "TEXT"))
     var rubricText: String?
 
+    @Option(help: ArgumentHelp("At the end, also write an HTML report of the output here (see gavel report); needs -o.", valueName: "HTML"))
+    var report: String?
+
     @Flag(help: "Parse, group and render every prompt; print calls, estimated tokens and cost; call no judge, write nothing.")
     var dryRun = false
 
@@ -115,6 +118,9 @@ struct RankCommand: AsyncParsableCommand {
             throw ValidationError("--rubric-text is empty")
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        if report != nil, output == nil || output == "-" {
+            throw ValidationError("--report reads the ranked output back: give it a file with -o")
+        }
         try judgeOptions.validate()
     }
 
@@ -164,6 +170,18 @@ struct RankCommand: AsyncParsableCommand {
                 summary = try await task.value
             }
             if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage)) }
+            if let report, let output {
+                let facts = HTMLReport.RunFacts(
+                    rubricName: run.rubric.name, rubricHash: run.rubric.contentHash, cacheHits: summary.cache?.hits,
+                    cacheMisses: summary.cache?.misses, promptTokens: summary.judge.usage.prompt,
+                    completionTokens: summary.judge.usage.completion, cost: run.cost(summary.judge.usage))
+                do {
+                    try ReportCommand.write(files: [output], truth: "metrics.independent_reward", to: report, facts: facts)
+                } catch {
+                    printError("cannot write the report: \(error)")
+                    throw ExitCode(ExitStatus.usage.rawValue)
+                }
+            }
             if let fatal = summary.fatalError, !summary.interrupted {
                 printError(fatal.description + (fatal.setting.map { " (see \(Self.flag(for: $0)))" } ?? ""))
             } else if !summary.isComplete, !summary.interrupted {

@@ -6,7 +6,7 @@ public enum RankedFiles {
     /// `truthPath` (a dotted JSON path on each trajectory), and how many trajectories lack it.
     ///
     /// A line that is not Gavel output (no `gavel` object) is an error naming its file and line.
-    public static func read(_ paths: [String], truthPath: String) throws -> (groups: [RankedGroup], truthMissing: Int) {
+    public static func read(_ paths: [String], truthPath: String, excerptLimit: Int = 240) throws -> (groups: [RankedGroup], truthMissing: Int) {
         var groups: [RankedGroup] = []
         var index: [String: Int] = [:]
         var truthMissing = 0
@@ -40,19 +40,42 @@ public enum RankedFiles {
                     let score = gavel["score"]?.doubleValue
                     let samples = gavel["samples"]?.arrayValue?.compactMap(\.doubleValue) ?? score.map { [$0] } ?? []
                     let slots = gavel["slots"]?.arrayValue?.compactMap(\.intValue) ?? []
-                    let member = RankedGroup.Member(score: score, samples: samples, slots: slots, truth: truth)
+                    let member = RankedGroup.Member(
+                        score: score, samples: samples, slots: slots, truth: truth, rank: gavel["rank"]?.intValue,
+                        advantage: gavel["advantage"]?.doubleValue, explanation: gavel["explanation"]?.stringValue ?? "",
+                        excerpt: Self.lastMessage(t).map { Self.excerpt($0, limit: excerptLimit) } ?? "")
                     let id = "\(f)\u{0}\(key)"
                     if let g = index[id] {
                         groups[g].members.append(member)
                     } else {
                         index[id] = groups.count
-                        groups.append(RankedGroup(key: key, file: f, members: [member], failure: gavel["error"]?.stringValue))
+                        groups.append(
+                            RankedGroup(
+                                key: key, file: f, members: [member], failure: gavel["error"]?.stringValue,
+                                judge: gavel["judge"]?.stringValue, cached: gavel["cached"] == .bool(true)))
                     }
                 }
                 return true
             }
         }
         return (groups, truthMissing)
+    }
+
+    /// The content of a trajectory's last message (ART's `messages_and_choices` or `messages`; a
+    /// Choice's message), as text.
+    static func lastMessage(_ t: JSONObject) -> String? {
+        guard let last = (t["messages_and_choices"] ?? t["messages"])?.arrayValue?.last?.objectValue else { return nil }
+        let message = last["message"]?.objectValue ?? last
+        switch message["content"] {
+        case .string(let s)?: return s
+        case nil, .null?: return message["tool_calls"].map { JSONWriter.string($0) }
+        case let other?: return JSONWriter.string(other)
+        }
+    }
+
+    /// The first `limit` characters of `text`, with an ellipsis when cut.
+    static func excerpt(_ text: String, limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 
     /// A reference reward as a number: JSON numbers, and booleans as 1 and 0.

@@ -13,12 +13,25 @@ public struct RankedGroup: Sendable, Equatable {
         public var slots: [Int]
         /// The reference reward, when the trajectory has one at the truth path.
         public var truth: Double?
+        /// `gavel.rank`, `gavel.advantage` and `gavel.explanation`, for the report.
+        public var rank: Int?
+        public var advantage: Double?
+        public var explanation: String
+        /// The start of the trajectory's last message, for the report.
+        public var excerpt: String
 
-        public init(score: Double?, samples: [Double], slots: [Int] = [], truth: Double? = nil) {
+        public init(
+            score: Double?, samples: [Double], slots: [Int] = [], truth: Double? = nil, rank: Int? = nil, advantage: Double? = nil,
+            explanation: String = "", excerpt: String = ""
+        ) {
             self.score = score
             self.samples = samples
             self.slots = slots
             self.truth = truth
+            self.rank = rank
+            self.advantage = advantage
+            self.explanation = explanation
+            self.excerpt = excerpt
         }
     }
 
@@ -29,12 +42,18 @@ public struct RankedGroup: Sendable, Equatable {
     public var members: [Member]
     /// `gavel.error`, when the group was not judged.
     public var failure: String?
+    /// `gavel.judge` of its first judged trajectory.
+    public var judge: String?
+    /// Whether every answer for the group came from the cache (`gavel.cached`).
+    public var cached: Bool
 
-    public init(key: String, file: Int = 0, members: [Member], failure: String? = nil) {
+    public init(key: String, file: Int = 0, members: [Member], failure: String? = nil, judge: String? = nil, cached: Bool = false) {
         self.key = key
         self.file = file
         self.members = members
         self.failure = failure
+        self.judge = judge
+        self.cached = cached
     }
 
     /// Whether every member has a score.

@@ -1,3 +1,5 @@
+import Crypto
+
 /// A grading rubric: the text the judge reads under "Grading rubric", its name, and the run
 /// defaults its front matter may set (used unless a flag overrides them).
 public struct Rubric: Sendable, Equatable {
@@ -25,6 +27,9 @@ public struct Rubric: Sendable, Equatable {
         self.samples = samples
         self.source = source
     }
+
+    /// The first 12 hex digits of the SHA-256 of `text`: which rubric text a run used.
+    public var contentHash: String { String(SHA256.hash(data: Array(text.utf8)).hexString.prefix(12)) }
 
     /// Gavel's default rubric: `Rubrics/default.md`, bundled into the binary.
     public static let `default`: Rubric = {
