@@ -6,7 +6,9 @@ public enum RankedFiles {
     /// `truthPath` (a dotted JSON path on each trajectory), and how many trajectories lack it.
     ///
     /// A line that is not Gavel output (no `gavel` object) is an error naming its file and line.
-    public static func read(_ paths: [String], truthPath: String, excerptLimit: Int = 240) throws -> (groups: [RankedGroup], truthMissing: Int) {
+    public static func read(
+        _ paths: [String], truthPath: String, excerptLimit: Int = 240
+    ) throws -> (groups: [RankedGroup], truthMissing: Int) {
         var groups: [RankedGroup] = []
         var index: [String: Int] = [:]
         var truthMissing = 0

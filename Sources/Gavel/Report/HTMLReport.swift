@@ -52,7 +52,8 @@ public struct HTMLReport: Sendable {
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src \
+            'unsafe-inline'; img-src data:">
             <title>Gavel report</title>
             <style>\(Self.style)</style>
             </head><body>
@@ -74,14 +75,22 @@ public struct HTMLReport: Sendable {
         let judges = Set(groups.compactMap(\.judge)).sorted()
         var rows: [(String, String)] = [
             ("judge", judges.isEmpty ? "—" : judges.joined(separator: ", ")),
-            ("rubric", facts.rubricName.map { $0 + (facts.rubricHash.map { " (sha256 \($0))" } ?? "") } ?? "not recorded in the ranked file"),
+            (
+                "rubric",
+                facts.rubricName.map { $0 + (facts.rubricHash.map { " (sha256 \($0))" } ?? "") } ?? "not recorded in the ranked file"
+            ),
             ("samples per group", e.samples > 0 ? "\(e.samples)" : "—"),
             ("groups", "\(e.groups) (\(e.judgedGroups) judged, \(e.failedGroups) failed or not judged)"),
             ("trajectories", "\(e.trajectories)"),
         ]
         if let hits = facts.cacheHits, let misses = facts.cacheMisses {
             let total = hits + misses
-            rows.append(("cache", "\(hits) hits, \(misses) misses" + (total > 0 ? String(format: " (%.1f%% hit rate)", 100 * Double(hits) / Double(total)) : "")))
+            rows.append(
+                (
+                    "cache",
+                    "\(hits) hits, \(misses) misses"
+                        + (total > 0 ? String(format: " (%.1f%% hit rate)", 100 * Double(hits) / Double(total)) : "")
+                ))
         } else {
             rows.append(("answered from cache", "\(groups.filter(\.cached).count) of \(groups.count) groups"))
         }
@@ -90,7 +99,8 @@ public struct HTMLReport: Sendable {
         }
         rows.append(("files", files.joined(separator: ", ")))
         rows.append(("written", ISO8601DateFormatter().string(from: date)))
-        return "<table class=\"facts\">" + rows.map { "<tr><th>\(HTMLText.escape($0.0))</th><td>\(HTMLText.escape($0.1))</td></tr>" }.joined()
+        return "<table class=\"facts\">"
+            + rows.map { "<tr><th>\(HTMLText.escape($0.0))</th><td>\(HTMLText.escape($0.1))</td></tr>" }.joined()
             + "</table>\n"
     }
 
@@ -99,7 +109,8 @@ public struct HTMLReport: Sendable {
         let scores = judged.flatMap { $0.members.compactMap(\.score) }
         let advantages = judged.flatMap { $0.members.compactMap(\.advantage) }
         var html = "<h2>Rewards</h2><div class=\"charts\">"
-        html += figure(SVGChart.histogram(scores, bins: 10, low: 0, high: 1, xLabel: "score", title: "Scores"), "Scores of every judged trajectory.")
+        html += figure(
+            SVGChart.histogram(scores, bins: 10, low: 0, high: 1, xLabel: "score", title: "Scores"), "Scores of every judged trajectory.")
         if !advantages.isEmpty {
             let low = min(advantages.min() ?? -1, -1e-9), high = max(advantages.max() ?? 1, 1e-9)
             html += figure(
@@ -108,11 +119,13 @@ public struct HTMLReport: Sendable {
         }
         if let p = evaluation.position {
             html += figure(
-                SVGChart.bars(p.meanScoreBySlot, labels: p.meanScoreBySlot.indices.map(String.init), xLabel: "slot shown (0 = first)",
-                              yLabel: "mean score", title: "Position bias"),
+                SVGChart.bars(
+                    p.meanScoreBySlot, labels: p.meanScoreBySlot.indices.map(String.init), xLabel: "slot shown (0 = first)",
+                    yLabel: "mean score", title: "Position bias"),
                 String(format: "Mean score by the slot a trajectory was shown in; fitted slope first → last %+.3f.", p.slope))
         } else {
-            html += "<p class=\"note\">No position chart: the ranked file has no <code>gavel.slots</code> (written by newer gavel rank).</p>"
+            html +=
+                "<p class=\"note\">No position chart: the ranked file has no <code>gavel.slots</code> (written by newer gavel rank).</p>"
         }
         let points = judged.filter { $0.members.count > 1 }.map { g -> (x: Double, y: Double) in
             let s = g.members.compactMap(\.score)
@@ -134,7 +147,9 @@ public struct HTMLReport: Sendable {
     func evalSection() -> String {
         let t = evaluation.truth
         guard t.pairs > 0 else {
-            return "<p class=\"note\">No agreement figures: the reference reward at <code>\(HTMLText.escape(t.path))</code> separates no two trajectories of a group.</p>\n"
+            return
+                "<p class=\"note\">No agreement figures: the reference reward at <code>\(HTMLText.escape(t.path))</code> separates no "
+                + "two trajectories of a group.</p>\n"
         }
         func ci(_ i: Bootstrap.Interval?) -> String {
             i.map { String(format: "%.3f (95%% CI %.3f–%.3f)", $0.estimate, $0.low, $0.high) } ?? "—"
@@ -158,7 +173,8 @@ public struct HTMLReport: Sendable {
             <option value="zero">zero variance only</option><option value="failed">failed only</option></select></label>
             <label>Group key <input id="search" type="search" placeholder="search"></label> <span id="count"></span></div>
             <table id="groups"><thead><tr><th data-col="0">group</th><th data-col="1">size</th><th data-col="2">best</th>\
-            <th data-col="3">worst</th><th data-col="4">spread</th><th data-col="5">zero variance</th><th data-col="6">error</th></tr></thead>
+            <th data-col="3">worst</th><th data-col="4">spread</th>\
+            <th data-col="5">zero variance</th><th data-col="6">error</th></tr></thead>
 
             """
         for g in groups {
@@ -173,11 +189,13 @@ public struct HTMLReport: Sendable {
             ]
             html += "<tbody class=\"group\" data-kind=\"\(kind)\"><tr class=\"row\">"
             html += cells.enumerated().map { "<td data-v=\"\((1...4).contains($0.offset) ? $0.element : "")\">\($0.element)</td>" }.joined()
-            html += "</tr><tr class=\"detail\"><td colspan=\"7\"><table class=\"members\"><tr><th>rank</th><th>score</th><th>advantage</th>"
+            html +=
+                "</tr><tr class=\"detail\"><td colspan=\"7\"><table class=\"members\"><tr><th>rank</th><th>score</th><th>advantage</th>"
                 + "<th>explanation</th><th>last message</th></tr>"
             for m in g.members.sorted(by: { ($0.rank ?? Int.max) < ($1.rank ?? Int.max) }) {
                 html += "<tr><td>\(m.rank.map(String.init) ?? "")</td><td>\(n(m.score))</td><td>\(n(m.advantage))</td>"
-                html += "<td>\(HTMLText.escape(RankedFiles.excerpt(m.explanation, limit: 400)))</td><td>\(HTMLText.escape(m.excerpt))</td></tr>"
+                html +=
+                    "<td>\(HTMLText.escape(RankedFiles.excerpt(m.explanation, limit: 400)))</td><td>\(HTMLText.escape(m.excerpt))</td></tr>"
             }
             html += "</table></td></tr></tbody>\n"
         }
@@ -189,7 +207,8 @@ public struct HTMLReport: Sendable {
     static let style = """
         :root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#666;--line:#ccc;--mark:#1f3b73;--alt:#f3f3f3}
         @media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--bg:#161616;--muted:#aaa;--line:#444;--mark:#9db7e8;--alt:#222}}
-        body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:24px auto;max-width:1200px;padding:0 16px}
+        body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);
+          margin:24px auto;max-width:1200px;padding:0 16px}
         h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em}code{font-size:.95em}
         table.facts th{text-align:left;padding-right:1.5em;color:var(--muted);font-weight:600}
         .charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0;width:420px}figcaption{color:var(--muted);font-size:.85em}
@@ -197,7 +216,8 @@ public struct HTMLReport: Sendable {
         svg text{fill:var(--fg);font-size:11px}
         .note{color:var(--muted)}
         .controls{margin:.6em 0;display:flex;gap:1.2em;align-items:center}
-        #groups{border-collapse:collapse;width:100%}#groups th{cursor:pointer;text-align:left;border-bottom:2px solid var(--line);padding:4px 8px}
+        #groups{border-collapse:collapse;width:100%}
+        #groups th{cursor:pointer;text-align:left;border-bottom:2px solid var(--line);padding:4px 8px}
         #groups td{padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
         #groups tr.row{cursor:pointer}#groups tr.row:hover{background:var(--alt)}
         #groups tr.detail{display:none}#groups tbody.open tr.detail{display:table-row}

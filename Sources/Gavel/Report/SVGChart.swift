@@ -20,8 +20,10 @@ public enum SVGChart {
     }
 
     /// Bars of `values` labelled below by `labels` (one per bar), or by `edgeLabels` at the bar edges.
-    public static func bars(_ values: [Double], labels: [String] = [], edgeLabels: [String] = [], xLabel: String, yLabel: String,
-                            title: String) -> String {
+    public static func bars(
+        _ values: [Double], labels: [String] = [], edgeLabels: [String] = [], xLabel: String, yLabel: String,
+        title: String
+    ) -> String {
         let top = max(values.filter(\.isFinite).max() ?? 1, 1e-9)
         let n = max(1, values.count)
         let plotW = width - left - right, plotH = height - Self.top - bottom
@@ -57,7 +59,9 @@ public enum SVGChart {
     static func frame(title: String, xLabel: String, yLabel: String, yMax: Double) -> String {
         let plotH = height - top - bottom
         let label = HTMLText.escape(title)
-        var svg = #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(f1(width)) \#(f1(height))" role="img" aria-label="\#(label)" class="chart">"#
+        var svg =
+            #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \#(f1(width)) \#(f1(height))" role="img" aria-label="\#(label)" "#
+            + #"class="chart">"#
         svg += "<title>\(label)</title>"
         svg += #"<path d="M\#(f1(left)) \#(f1(top))V\#(f1(top + plotH))H\#(f1(width - right))" class="axis"/>"#
         svg += text(x: left - 4, y: top + 4, format(yMax), anchor: "end")
@@ -69,7 +73,8 @@ public enum SVGChart {
     }
 
     static func rect(x: Double, y: Double, w: Double, h: Double, title: String) -> String {
-        #"<rect x="\#(f1(x))" y="\#(f1(y))" width="\#(f1(w))" height="\#(f1(h))" class="mark"><title>\#(HTMLText.escape(title))</title></rect>"#
+        #"<rect x="\#(f1(x))" y="\#(f1(y))" width="\#(f1(w))" height="\#(f1(h))" class="mark"><title>\#(HTMLText.escape(title))</title"#
+            + #"></rect>"#
     }
 
     static func text(x: Double, y: Double, _ s: String, anchor: String) -> String {

@@ -22,7 +22,7 @@ struct LimitsAndPipesTests {
         let data = SyntheticTrajectories(groups: 300, groupSize: 2, toolTurns: 1, toolResultChars: 10)
         let dir = try TempDir()
         let input = try dir.write("many.jsonl", data.trajectoryLines())
-        try await withSimulator(.init(latencyMs: 300)) { sim in
+        try await withSimulator(.init(latencyMs: 1000)) { sim in  // long enough that the calls overlap on a loaded machine
             let r = try await bash(
                 "ulimit -Sn 256 && exec \"$G\" rank '\(input)' -o '\(dir.path("out.jsonl"))' --judge openai/sim --api-base "
                     + "'\(sim.baseURL)' --concurrency 1000 --cache off"
