@@ -50,6 +50,7 @@ struct JudgeSimCommand: AsyncParsableCommand {
     var positionBias = 0.0
     @Option(help: "Add Gaussian noise with this standard deviation to each score (seeded by the request and --seed).")
     var noise = 0.0
+    @Option(help: "Refuse requests longer than N tokens (bytes/4) with llama.cpp's context-size error.") var contextTokens: Int?
 
     func validate() throws {
         for (name, rate) in [
@@ -70,7 +71,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
             requiredKey: requireKey, retryAfterSeconds: retryAfter, seed: seed, failFirst: failFirst, hangFirst: hangFirst,
             outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
             tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
-            limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders, positionBias: positionBias, noise: noise)
+            limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders, positionBias: positionBias, noise: noise,
+            contextTokens: contextTokens)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)
         FileHandle.standardOutput.write(Data("gavel-judge-sim listening on \(sim.baseURL)\n".utf8))
         try await sim.wait()

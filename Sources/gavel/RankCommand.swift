@@ -48,6 +48,17 @@ struct RankCommand: AsyncParsableCommand {
             valueName: "K"))
     var samples: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Judge groups larger than N in overlapping windows of N, fused with a Bradley–Terry fit (default: the rubric's, else 16).",
+            valueName: "N"))
+    var window: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Judge a group in windows when its prompt would exceed T tokens (estimated as --dry-run does).", valueName: "T"))
+    var maxPromptTokens: Int?
+
     @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
     var groupBy: String?
 
@@ -112,6 +123,8 @@ struct RankCommand: AsyncParsableCommand {
         if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
         if concurrency < 1 || concurrency > 4096 { throw ValidationError("--concurrency must be between 1 and 4096") }
         if let k = samples, k < 1 || k > 32 { throw ValidationError("--samples must be between 1 and 32") }
+        if let w = window, w < 3 || w > 256 { throw ValidationError("--window must be between 3 and 256") }
+        if let t = maxPromptTokens, t < 1000 { throw ValidationError("--max-prompt-tokens must be at least 1000") }
         if rubric != nil, rubricText != nil { throw ValidationError("use either --rubric or --rubric-text, not both") }
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
         if let text = rubricText, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -135,6 +148,8 @@ struct RankCommand: AsyncParsableCommand {
         c.pipeline.onError = onError
         c.pipeline.maxLineBytes = maxLineBytes
         c.samples = samples
+        c.window = window
+        c.pipeline.maxPromptTokens = maxPromptTokens
         c.rubric = rubricText.map { .text($0) } ?? rubric.map { .named($0) } ?? .standard
         c.priceFile = prices
         judgeOptions.apply(to: &c)

@@ -149,6 +149,11 @@ public final class ChatJudge: Judge {
                     retryDelay = max(asked ?? .zero, backoff(failures))
                 default:
                     let message = Self.errorMessage(response)
+                    if Self.refusesLength(response) {
+                        throw JudgeError.contextTooLong(
+                            "the judge at \(URLText.redacted(endpoint.baseURL)) refused the prompt as longer than its context "
+                                + "(HTTP \(response.status)): \(message)")
+                    }
                     if Self.mentionsSchema(message), downgrade(from: currentMode, status: response.status, message: message) {
                         continue
                     }
@@ -380,6 +385,16 @@ public final class ChatJudge: Judge {
         }
         let flat = text.replacingOccurrences(of: "\n", with: " ")
         return flat.count > 300 ? String(flat.prefix(300)) + "…" : flat
+    }
+
+    /// Whether an error answer says the prompt is longer than the model's context: OpenAI's
+    /// `context_length_exceeded`, vLLM's "maximum context length", llama.cpp's "exceeds the
+    /// available context size".
+    static func refusesLength(_ response: HTTPResponse) -> Bool {
+        guard response.status == 400 || response.status == 413 else { return false }
+        let text = response.bodyText.lowercased()
+        return text.contains("context_length_exceeded") || text.contains("maximum context length")
+            || text.contains("exceeds the available context size") || text.contains("exceed_context_size")
     }
 
     static func mentionsSchema(_ message: String) -> Bool {

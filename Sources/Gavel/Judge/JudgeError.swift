@@ -6,6 +6,7 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
         case unreachable
         case gaveUp
         case cancelled
+        case contextTooLong
     }
 
     private let code: Code
@@ -21,6 +22,8 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
 
     /// The judge refused the key (401/403).
     static func unauthorized(_ d: String) -> JudgeError { .init(.unauthorized, d, setting: .apiKeyEnv) }
+    /// The judge refused the prompt as longer than its context: the group can be judged in windows.
+    static func contextTooLong(_ d: String) -> JudgeError { .init(.contextTooLong, d) }
     /// The judge's TLS certificate is not trusted (or the handshake failed).
     static func untrusted(_ d: String) -> JudgeError { .init(.unreachable, d, setting: .caCertificate) }
     /// The judge refused the request for a reason retries cannot fix.
@@ -36,4 +39,6 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
     /// Whether the judge is unreachable or refuses the key (exit status 3).
     public var isAccessProblem: Bool { code == .unauthorized || code == .unreachable }
     public var isCancellation: Bool { code == .cancelled }
+    /// Whether the judge refused the prompt as too long for its context (not fatal: smaller windows fit).
+    public var isContextTooLong: Bool { code == .contextTooLong }
 }

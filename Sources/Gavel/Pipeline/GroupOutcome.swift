@@ -4,6 +4,8 @@ struct GroupOutcome: Sendable {
     var samples: [[Double]] = []
     /// `slots[k][m]`: the position (0-based) at which sample k showed member m to the judge.
     var slots: [[Int]] = []
+    /// For a group judged in windows: how many windows each member was in (empty otherwise).
+    var windows: [Int] = []
     /// Explanations of the first sample, per member.
     var explanations: [String] = []
     /// Why the group has no scores, if it has none.
@@ -20,6 +22,6 @@ struct GroupOutcome: Sendable {
         }
         return EncodeBatch.Group(
             key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
-            explanations: explanations, samples: samples, slots: slots, cached: cached, count: count)
+            explanations: explanations, samples: samples, slots: slots, windows: windows, cached: cached, count: count)
     }
 }

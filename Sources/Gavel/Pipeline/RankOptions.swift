@@ -25,11 +25,16 @@ public struct RankOptions: Sendable {
     public var samples: Int
     /// Input lines per score-stage batch.
     public var batchLines: Int
+    /// Groups larger than this are judged in overlapping windows of this size, fused by Bradley–Terry.
+    public var window: Int
+    /// Groups whose estimated prompt is longer than this many tokens are judged in windows that fit.
+    public var maxPromptTokens: Int?
 
     public init(
         inputs: [String], output: String? = nil, grouping: GroupingRule = .default, skipInvalid: Bool = false,
         concurrency: Int = 32, advantage: AdvantageMode = .grpo, onError: OnError = .fail,
-        maxLineBytes: Int = 64 << 20, rubric: Rubric = .default, samples: Int = 1, batchLines: Int = 2048
+        maxLineBytes: Int = 64 << 20, rubric: Rubric = .default, samples: Int = 1, batchLines: Int = 2048, window: Int = 16,
+        maxPromptTokens: Int? = nil
     ) {
         self.inputs = inputs
         self.output = output
@@ -42,5 +47,7 @@ public struct RankOptions: Sendable {
         self.rubric = rubric
         self.samples = samples
         self.batchLines = batchLines
+        self.window = window
+        self.maxPromptTokens = maxPromptTokens
     }
 }

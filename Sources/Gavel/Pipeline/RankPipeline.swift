@@ -211,52 +211,93 @@ public final class RankPipeline: Sendable {
     }
 
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
-        do {
-            let prompts = try await offload { try self.prompts(forGroup: g, index: index, inputs: inputs) }
-            let n = index.groups[g].count
-            let verdicts = try await withThrowingTaskGroup(of: (Int, JudgePrompt, JudgeVerdict).self) { group in
+        var window: Int?
+        while true {
+            do {
+                let size = window
+                let calls = try await offload { try self.calls(forGroup: g, index: index, inputs: inputs, window: size) }
+                return (g, try await judge(calls, members: index.groups[g].count), nil)
+            } catch let error as JudgeError where error.isContextTooLong {
+                // The judge cannot read the group at once: judge it in windows half the size it refused.
+                let refused = window ?? index.groups[g].count
+                guard refused > 3 else { return (g, .failed(.judgeFailed(error.description)), error) }
+                window = max(3, refused / 2)
+                logger.warning("group \(index.groups[g].key) is too long for the judge's context; judging it in windows of \(window ?? 3)")
+            } catch let error as JudgeError {
+                return (g, .failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
+            } catch is CancellationError {
+                return (g, .failed(.interrupted), JudgeError.cancelled("cancelled"))
+            } catch {
+                return (g, .failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
+            }
+        }
+    }
+
+    /// Makes a group's calls (at most `concurrency` in flight run-wide) and turns the verdicts into
+    /// its outcome: per-sample scores for a group judged whole, Bradley–Terry scores for windows.
+    private func judge(_ calls: GroupCalls, members n: Int) async throws -> GroupOutcome {
+        let verdicts = try await withThrowingTaskGroup(of: (Int, Int, JudgeVerdict).self) { group in
+            for (w, prompts) in calls.prompts.enumerated() {
                 for prompt in prompts {
                     group.addTask {
                         await self.gate.acquire()
                         do {
                             let verdict = try await self.judge.judge(prompt)
                             await self.gate.release()
-                            return (prompt.sample, prompt, verdict)
+                            return (w, prompt.sample, verdict)
                         } catch {
                             await self.gate.release()
                             throw error
                         }
                     }
                 }
-                var all: [(Int, JudgePrompt, JudgeVerdict)] = []
-                for try await v in group { all.append(v) }
-                return all.sorted { $0.0 < $1.0 }
             }
-            var outcome = GroupOutcome()
-            outcome.cached = verdicts.allSatisfy { $0.2.cached }
-            for (k, prompt, verdict) in verdicts {
+            var all: [[JudgeVerdict?]] = calls.prompts.map { Array(repeating: nil, count: $0.count) }
+            for try await (w, k, v) in group { all[w][k] = v }
+            return all.map { $0.compactMap { $0 } }
+        }
+        var outcome = GroupOutcome()
+        outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
+        if calls.windows.count == 1 {
+            for (k, verdict) in verdicts[0].enumerated() {
                 var scores = [Double](repeating: 0, count: n)
                 var explanations = [String](repeating: "", count: n)
                 var slots = [Int](repeating: 0, count: n)
-                for (i, members) in prompt.members.enumerated() {
+                for (i, members) in calls.prompts[0][k].members.enumerated() {
                     for m in members {
-                        scores[m] = verdict.scores[i]
-                        explanations[m] = verdict.explanations[i]
-                        slots[m] = i
+                        scores[calls.windows[0][m]] = verdict.scores[i]
+                        explanations[calls.windows[0][m]] = verdict.explanations[i]
+                        slots[calls.windows[0][m]] = i
                     }
                 }
                 outcome.samples.append(scores)
                 outcome.slots.append(slots)
                 if k == 0 { outcome.explanations = explanations }
             }
-            return (g, outcome, nil)
-        } catch let error as JudgeError {
-            return (g, .failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
-        } catch is CancellationError {
-            return (g, .failed(.interrupted), JudgeError.cancelled("cancelled"))
-        } catch {
-            return (g, .failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
+            return outcome
         }
+        // Windows: each window's samples averaged, its pairs compared, all fused into one score each.
+        var comparisons = BradleyTerry.Comparisons(members: n)
+        var explanations = [String](repeating: "", count: n)
+        var windowsOf = [Int](repeating: 0, count: n)
+        for (w, members) in calls.windows.enumerated() {
+            var sum = [Double](repeating: 0, count: members.count)
+            for (k, verdict) in verdicts[w].enumerated() {
+                for (i, local) in calls.prompts[w][k].members.enumerated() {
+                    for m in local {
+                        sum[m] += verdict.scores[i]
+                        if k == 0, explanations[members[m]].isEmpty { explanations[members[m]] = verdict.explanations[i] }
+                    }
+                }
+            }
+            let count = Double(max(1, verdicts[w].count))
+            comparisons.add(window: members, scores: sum.map { $0 / count })
+            for m in members { windowsOf[m] += 1 }
+        }
+        outcome.samples = [BradleyTerry().scores(comparisons)]
+        outcome.explanations = explanations
+        outcome.windows = windowsOf
+        return outcome
     }
 
     // MARK: Write

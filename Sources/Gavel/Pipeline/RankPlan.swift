@@ -44,17 +44,46 @@ extension RankPipeline {
         return try prompts(forGroup: g, index: index, inputs: inputs)
     }
 
-    /// Every sample's prompt for group `g`, exactly as `judgeGroup` renders them.
+    /// Every prompt group `g` sends (every window's, every sample's), exactly as `judgeGroup` renders them.
     func prompts(forGroup g: Int, index: InputIndex, inputs: InputSet) throws -> [JudgePrompt] {
+        try calls(forGroup: g, index: index, inputs: inputs).prompts.flatMap { $0 }
+    }
+
+    /// How group `g` is put to the judge: whole, or in windows (`window`, else what `maxPromptTokens`
+    /// allows), each window with one prompt per sample.
+    func calls(forGroup g: Int, index: InputIndex, inputs: InputSet, window: Int? = nil) throws -> GroupCalls {
         let trajectories = try index.loadGroup(g, from: inputs)
         let hashes = trajectories.map(CanonicalOrder.hash)
         let canonical = CanonicalOrder.order(hashes: hashes)
-        let groupHash = CanonicalOrder.groupHash(hashes: hashes)
-        let orders = (0..<max(1, options.samples)).map {
-            CanonicalOrder.permutation(canonical: canonical, groupHash: groupHash, sample: $0)
+        let builder = PromptBuilder(rubric: options.rubric.text)
+        var size = window ?? options.window
+        if window == nil, let limit = options.maxPromptTokens {
+            let whole = builder.build(trajectories, order: canonical)
+            let tokens = TokenEstimator.estimate(whole.system) + TokenEstimator.estimate(whole.user)
+            if tokens > limit { size = min(size, WindowPlan.size(forTokens: tokens, members: trajectories.count, maxTokens: limit)) }
         }
-        var prompts = PromptBuilder(rubric: options.rubric.text).build(trajectories, orders: orders)
-        for k in prompts.indices { prompts[k].sample = k }
-        return prompts
+        let windows = WindowPlan.windows(canonical: canonical, size: size)
+        var calls = GroupCalls(windows: windows, prompts: [])
+        for members in windows {
+            // Each window is its own small group: its own canonical order and sample orders, so the
+            // same window in a reshuffled file renders (and caches) the same.
+            let subset = members.map { trajectories[$0] }, subHashes = members.map { hashes[$0] }
+            let subCanonical = CanonicalOrder.order(hashes: subHashes)
+            let groupHash = CanonicalOrder.groupHash(hashes: subHashes)
+            let orders = (0..<max(1, options.samples)).map {
+                CanonicalOrder.permutation(canonical: subCanonical, groupHash: groupHash, sample: $0)
+            }
+            var prompts = builder.build(subset, orders: orders)
+            for k in prompts.indices { prompts[k].sample = k }
+            calls.prompts.append(prompts)
+        }
+        return calls
     }
+}
+
+/// The judge calls of one group: its windows (member indices; one window of every member for a
+/// group judged whole) and, per window, one prompt per sample whose members index into the window.
+struct GroupCalls: Sendable {
+    var windows: [[Int]]
+    var prompts: [[JudgePrompt]]
 }

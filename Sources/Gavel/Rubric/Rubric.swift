@@ -12,6 +12,8 @@ public struct Rubric: Sendable, Equatable {
     public var temperature: Double?
     /// Default `--samples`.
     public var samples: Int?
+    /// Default `--window`.
+    public var window: Int?
     /// Where it came from: a path, `bundled`, or `inline`.
     public var source: String
 

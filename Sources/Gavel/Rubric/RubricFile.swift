@@ -5,7 +5,7 @@ import Yams
 /// `judge`, `temperature`, `samples`) between `---` lines; the body is the rubric text.
 public enum RubricFile {
     /// The front-matter keys Gavel knows.
-    public static let knownKeys = ["name", "description", "judge", "temperature", "samples"]
+    public static let knownKeys = ["name", "description", "judge", "temperature", "samples", "window"]
 
     /// One problem in a rubric file, with its 1-based line number (0 for the whole file).
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -84,6 +84,11 @@ public enum RubricFile {
                                 problem(line, "samples must be a whole number from 1 to 32"); continue
                             }
                             rubric.samples = n
+                        case "window":
+                            guard let n = value.int, (3...256).contains(n) else {
+                                problem(line, "window must be a whole number from 3 to 256"); continue
+                            }
+                            rubric.window = n
                         default:
                             problem(
                                 line, "unknown front-matter key \"\(key)\" (known: \(knownKeys.joined(separator: ", ")))", warning: true)

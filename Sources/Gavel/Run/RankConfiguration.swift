@@ -33,6 +33,8 @@ public struct RankConfiguration: Sendable {
     public var pipeline: RankOptions
     /// Judge samples per group; nil takes the rubric's, else 1.
     public var samples: Int?
+    /// Window size for large groups; nil takes the rubric's, else `pipeline.window` (16).
+    public var window: Int?
     public var rubric: RubricChoice = .standard
     /// Folders searched for rubric names.
     public var rubricSearchPath = ["Rubrics"]

@@ -54,6 +54,7 @@ public final class RankRun: Sendable {
         var options = configuration.pipeline
         options.rubric = rubric
         options.samples = configuration.samples ?? rubric.samples ?? 1
+        options.window = configuration.window ?? rubric.window ?? options.window
 
         // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
         let workers = configuration.workers ?? ProcessInfo.processInfo.activeProcessorCount

@@ -18,6 +18,8 @@ public struct EncodeBatch: Sendable, Equatable {
         public var samples: [[Double]]
         /// `slots[k][m]`: where sample k showed member m to the judge (empty when not known).
         public var slots: [[Int]]
+        /// For a group judged in windows, each member's number of windows (empty otherwise).
+        public var windows: [Int]
         public var cached: Bool
         /// Members in the group.
         public var count: Int
@@ -25,13 +27,14 @@ public struct EncodeBatch: Sendable, Equatable {
         /// A judged group.
         public init(
             key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [], slots: [[Int]] = [],
-            cached: Bool = false, count: Int
+            windows: [Int] = [], cached: Bool = false, count: Int
         ) {
             self.key = key
             self.result = .success(scores)
             self.explanations = explanations
             self.samples = samples
             self.slots = slots
+            self.windows = windows
             self.cached = cached
             self.count = count
         }
@@ -43,6 +46,7 @@ public struct EncodeBatch: Sendable, Equatable {
             self.explanations = []
             self.samples = []
             self.slots = []
+            self.windows = []
             self.cached = false
             self.count = count
         }
@@ -64,6 +68,7 @@ public struct EncodeBatch: Sendable, Equatable {
             a.explanation = m < explanations.count ? explanations[m] : ""
             a.samples = samples.compactMap { m < $0.count ? $0[m] : nil }
             a.slots = slots.compactMap { m < $0.count ? $0[m] : nil }
+            a.windows = m < windows.count ? windows[m] : 0
             a.cached = cached
             return a
         }

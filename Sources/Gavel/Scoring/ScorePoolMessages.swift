@@ -47,6 +47,8 @@ public enum ScorePoolMessages {
                     w.u32(UInt32(k.count))
                     for slot in k { w.i64(slot) }
                 }
+                w.u32(UInt32(g.windows.count))
+                for n in g.windows { w.i64(n) }
             }
         }
         switch batch.source {
@@ -101,9 +103,13 @@ public enum ScorePoolMessages {
                     for _ in 0..<n { sample.append(try r.i64()) }
                     slots.append(sample)
                 }
+                let wn = Int(try r.u32())
+                guard wn <= request.count / 8 else { throw FrameReader.Truncated() }
+                var windows: [Int] = []
+                for _ in 0..<wn { windows.append(try r.i64()) }
                 batch.groups.append(
                     EncodeBatch.Group(
-                        key: key, scores: scores, explanations: explanations, samples: samples, slots: slots,
+                        key: key, scores: scores, explanations: explanations, samples: samples, slots: slots, windows: windows,
                         cached: cached, count: count))
             default: throw Malformed(description: "unknown group state")
             }

@@ -36,6 +36,8 @@ public enum ScoreStage {
         public var samples: [Double] = []
         /// Per-sample positions at which the judge saw this trajectory (0 = first).
         public var slots: [Int] = []
+        /// Windows the trajectory was judged in, for a large group (0 when judged whole).
+        public var windows = 0
         public var cached = false
 
         public init(group: String, failure: GroupFailure? = nil) {
@@ -161,6 +163,7 @@ public enum ScoreStage {
             gavel["samples"] = .array(a.samples.map(JSONValue.double))
         }
         if !a.slots.isEmpty { gavel["slots"] = .array(a.slots.map(JSONValue.int)) }
+        if a.windows > 0 { gavel["windows"] = .int(a.windows) }
         gavel["explanation"] = .string(a.explanation)
         gavel["judge"] = .string(context.judgeName)
         gavel["cached"] = .bool(a.cached)

@@ -107,6 +107,14 @@ final class SimulatedJudge: Sendable {
             return SimulatedAnswer(status: 400, body: #"{"error":{"message":"request body is not a JSON object"}}"#)
         }
         stats.remember(body: String(decoding: body, as: UTF8.self))
+        if let context = configuration.contextTokens, body.count / 4 > context {
+            // llama.cpp's answer to a prompt longer than its context.
+            stats.update { $0.faults["context_exceeded", default: 0] += 1 }
+            return SimulatedAnswer(
+                status: 400,
+                body: #"{"error":{"code":400,"message":"the request exceeds the available context size, try increasing it","#
+                    + #""type":"exceed_context_size_error","n_prompt_tokens":\#(body.count / 4),"n_ctx":\#(context)}}"#)
+        }
         if let refused = configuration.rejectParameters.first(where: { object[$0] != nil }) {
             stats.update { $0.faults["unsupported_parameter", default: 0] += 1 }
             let hint = refused == "max_tokens" ? " Use 'max_completion_tokens' instead." : ""

@@ -69,13 +69,16 @@ public struct SimulatorConfiguration: Sendable {
     public var positionBias: Double
     /// Standard deviation of Gaussian noise added to each score, seeded by the request and `seed`.
     public var noise: Double
+    /// Refuse requests of more than this many tokens (bytes / 4) as llama.cpp does: HTTP 400, exceed_context_size_error.
+    public var contextTokens: Int?
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
         wrongIds: Double = 0, dropConnection: Double = 0, slowBody: Double = 0, quirks: Double = 0,
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
-        tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0
+        tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
+        contextTokens: Int? = nil
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -100,5 +103,6 @@ public struct SimulatorConfiguration: Sendable {
         self.hideLimitHeaders = hideLimitHeaders
         self.positionBias = positionBias
         self.noise = noise
+        self.contextTokens = contextTokens
     }
 }

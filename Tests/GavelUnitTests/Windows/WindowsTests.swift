@@ -1,0 +1,62 @@
+import Foundation
+import GavelTesting
+import Testing
+
+@testable import Gavel
+
+@Suite("Large groups: windows and the Bradley–Terry fit")
+struct WindowsTests {
+    @Test("windows: every member in at least two, consecutive windows overlap, at most 3n/size of them", arguments: [20, 64, 100, 256])
+    func plan(_ n: Int) {
+        let canonical = Array((0..<n).reversed())
+        let windows = WindowPlan.windows(canonical: canonical, size: 16)
+        var seen = [Int](repeating: 0, count: n)
+        for w in windows { for m in w { seen[m] += 1 } }
+        #expect(seen.allSatisfy { $0 >= 2 })
+        #expect(windows.allSatisfy { $0.count == 16 && Set($0).count == 16 })
+        #expect(windows.count <= 3 * n / 16 + 1 && windows.count == (n + 7) / 8)
+        for k in windows.indices.dropFirst() { #expect(!Set(windows[k]).isDisjoint(with: windows[k - 1])) }
+        #expect(WindowPlan.windows(canonical: Array(0..<10), size: 16) == [Array(0..<10)], "a small group is one window")
+    }
+
+    @Test("window size from a token budget")
+    func size() {
+        #expect(WindowPlan.size(forTokens: 20_600, members: 40, maxTokens: 4_600) == 8)
+        #expect(WindowPlan.size(forTokens: 100_000, members: 10, maxTokens: 1_000) == 3, "never below 3")
+    }
+
+    @Test("the fit recovers the order of exact window scores, and stays finite when unanimous")
+    func fit() {
+        let n = 64
+        let quality = (0..<n).map { Double(($0 * 37) % n) / Double(n) }
+        var c = BradleyTerry.Comparisons(members: n)
+        for w in WindowPlan.windows(canonical: Array(0..<n), size: 16) { c.add(window: w, scores: w.map { quality[$0] }) }
+        let scores = BradleyTerry().scores(c)
+        #expect(spearman(scores, quality) > 0.999)
+        #expect(scores.allSatisfy { $0.isFinite && (0...1).contains($0) })
+        var flat = BradleyTerry.Comparisons(members: 4)
+        flat.add(window: [0, 1, 2, 3], scores: [0.5, 0.5, 0.5, 0.5])
+        #expect(BradleyTerry().scores(flat) == [0.5, 0.5, 0.5, 0.5])
+    }
+
+    @Test("a group of 64 through the pipeline: 8 window calls, gavel.windows, order of the truth")
+    func pipeline() async throws {
+        let dir = try TempDir()
+        let qualities = (0..<64).map { Double(($0 * 37) % 64 + 10) / 100 }
+        let lines = qualities.enumerated().map { m, q in
+            #"{"group_id":"big","reward":\#(q),"messages":[{"role":"user","content":"task"},{"role":"assistant","content":"try \#(m) "#
+                + #"QUALITY=\#(q)"}]}"#
+        }
+        let input = try dir.write("in.jsonl", lines.joined(separator: "\n") + "\n")
+        let judge = StubJudge.byText()
+        let options = RankOptions(inputs: [input], output: dir.path("out.jsonl"), window: 16)
+        let plan = try await RankPipeline(options: options, judge: judge).plan()
+        #expect(plan.calls == 8)
+        let summary = try await RankPipeline(options: options, judge: judge).run()
+        #expect(summary.isComplete && judge.callCount == 8)
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        let gavel = out.map { $0["gavel"] as? [String: Any] ?? [:] }
+        #expect(gavel.allSatisfy { ($0["windows"] as? Int ?? 0) >= 2 })
+        #expect(spearman(gavel.map { $0["score"] as? Double ?? -1 }, qualities) >= 0.98)
+    }
+}
