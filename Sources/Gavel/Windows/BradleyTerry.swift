@@ -43,7 +43,8 @@ public struct BradleyTerry: Sendable {
 
     public var priorGames = 0.1
     public var maxIterations = 1000
-    public var tolerance = 1e-10
+    /// Stop when no strength moves by more than this fraction in an iteration (ranks settle long before).
+    public var tolerance = 1e-5
 
     public init() {}
 
@@ -59,8 +60,13 @@ public struct BradleyTerry: Sendable {
             wins[j] += p.games - p.winsOfFirst
             edges.append((i, j, p.games))
         }
-        var pi = [Double](repeating: 1, count: n)
+        // Start near the answer: with results 0.5 + d/2, log-strength differences are about 2d, so
+        // twice the mean window score is a close first guess (the fit then needs few iterations).
+        let means = (0..<n).map { c.scoreCount[$0] > 0 ? c.scoreSum[$0] / Double(c.scoreCount[$0]) : 0.5 }
+        let centre = means.reduce(0, +) / Double(max(1, n))
+        var pi = means.map { Foundation.exp(2 * ($0 - centre)) }
         var denominator = [Double](repeating: 0, count: n)
+        var next = [Double](repeating: 1, count: n)
         for _ in 0..<maxIterations {
             for i in 0..<n { denominator[i] = 2 * priorGames / (pi[i] + 1) }
             for e in edges {
@@ -69,7 +75,6 @@ public struct BradleyTerry: Sendable {
                 denominator[e.j] += d
             }
             var change = 0.0, logSum = 0.0
-            var next = pi
             for i in 0..<n {
                 next[i] = wins[i] / denominator[i]
                 logSum += Foundation.log(next[i])
@@ -79,7 +84,7 @@ public struct BradleyTerry: Sendable {
                 next[i] *= scale
                 change = max(change, abs(next[i] - pi[i]) / pi[i])
             }
-            pi = next
+            swap(&pi, &next)
             if change < tolerance { break }
         }
         return pi

@@ -34,6 +34,13 @@ struct WindowsTests {
         let scores = BradleyTerry().scores(c)
         #expect(spearman(scores, quality) > 0.999)
         #expect(scores.allSatisfy { $0.isFinite && (0...1).contains($0) })
+        // The default stopping rule (every strength within 1e-5 of its last value) changes no score by
+        // more than the output's third decimal against a fit run to 1e-12.
+        var tight = BradleyTerry()
+        tight.tolerance = 1e-12
+        tight.maxIterations = 100_000
+        let exact = tight.scores(c)
+        #expect(zip(scores, exact).allSatisfy { abs($0 - $1) < 5e-4 }, "largest gap \(zip(scores, exact).map { abs($0 - $1) }.max() ?? 0)")
         var flat = BradleyTerry.Comparisons(members: 4)
         flat.add(window: [0, 1, 2, 3], scores: [0.5, 0.5, 0.5, 0.5])
         #expect(BradleyTerry().scores(flat) == [0.5, 0.5, 0.5, 0.5])
