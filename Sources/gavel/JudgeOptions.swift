@@ -3,15 +3,26 @@ import Foundation
 import Gavel
 
 extension ResponseFormatMode: ExpressibleByArgument {}
+extension PanelJudge.Combination: ExpressibleByArgument {}
 
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Judge model as PROVIDER/MODEL (openai, anthropic, azure, openrouter, together, groq, deepseek, fireworks, ollama, vllm, "
-                + "litellm); default: the rubric's judge, else \(RankConfiguration.defaultJudge).",
+                + "litellm), optionally @BASE_URL; repeat it for a panel of judges; default: the rubric's judge or panel, else "
+                + "\(RankConfiguration.defaultJudge).",
             valueName: "PROVIDER/MODEL"))
-    var judge: String?
+    var judge: [String] = []
+
+    @Option(help: ArgumentHelp("A panel of judges, comma-separated (the same as repeating --judge).", valueName: "A,B,..."))
+    var panel: String?
+
+    @Option(help: ArgumentHelp("How a panel's scores are combined: mean, median or borda.", valueName: "MODE"))
+    var panelCombine: PanelJudge.Combination = .mean
+
+    @Option(help: ArgumentHelp("The panel member whose explanations are written (default: the first).", valueName: "PROVIDER/MODEL"))
+    var explainWith: String?
 
     @Option(help: ArgumentHelp("Base URL of the judge API, overriding the provider's (e.g. http://127.0.0.1:8787/v1).", valueName: "URL"))
     var apiBase: String?
@@ -66,6 +77,9 @@ struct JudgeOptions: ParsableArguments {
 
     func validate() throws {
         if maxRetries < 0 { throw ValidationError("--max-retries must be 0 or more") }
+        if panel != nil, !judge.isEmpty { throw ValidationError("use either --panel or --judge, not both") }
+        if let p = panel, p.split(separator: ",").count < 2 { throw ValidationError("--panel needs two or more judges, comma-separated") }
+        if explainWith != nil, judge.count < 2, panel == nil { throw ValidationError("--explain-with names a member of a panel") }
         if !(timeout > 0) { throw ValidationError("--timeout must be positive") }
         for (flag, path) in [("--ca-cert", caCert), ("--client-cert", clientCert), ("--client-key", clientKey)] {
             if let path, !FileManager.default.isReadableFile(atPath: path) { throw ValidationError("\(flag): cannot read \(path)") }
@@ -81,7 +95,11 @@ struct JudgeOptions: ParsableArguments {
 
     /// Puts the judge flags into a run's configuration.
     func apply(to c: inout RankConfiguration) {
-        c.judge = judge
+        let members = judge + (panel?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+        c.judge = members.count == 1 ? members[0] : nil
+        c.panel = members.count > 1 ? members : []
+        c.panelCombination = panelCombine
+        c.explainWith = explainWith
         c.apiBase = apiBase
         c.apiKeyEnv = apiKeyEnv
         c.responseFormat = responseFormat

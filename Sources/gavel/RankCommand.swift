@@ -282,13 +282,19 @@ extension RankCommand {
         let plan = try await run.plan()
         let cost = run.cost(plan.usage)
         let rows: [(String, String)] = [
-            ("judge", run.endpoint.description),
+            ("judge", run.endpoints.map(\.description).joined(separator: "; ")),
             ("groups", "\(plan.groups)"),
             ("trajectories", "\(plan.trajectories)" + (plan.skippedLines > 0 ? " (\(plan.skippedLines) lines skipped)" : "")),
             ("judge calls", "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"),
             ("input tokens", "~\(plan.usage.prompt)"),
             ("output tokens", "~\(plan.usage.completion)"),
-            ("cost", cost.map { String(format: "~$%.4f", $0) } ?? "unknown: no price for \(run.endpoint.name) (pass --prices FILE)"),
+            (
+                "cost",
+                cost.map { String(format: "~$%.4f", $0) }
+                    ?? (run.endpoints.count > 1
+                        ? "unknown for a panel (its members' tokens are counted together)"
+                        : "unknown: no price for \(run.endpoint.name) (pass --prices FILE)")
+            ),
         ]
         print("gavel rank --dry-run (no judge was called)")
         print(KeyValueTable(rows).render(), terminator: "")

@@ -46,6 +46,10 @@ public struct JudgeVerdict: Sendable, Equatable {
     public var calls: Int
     /// Whether it came from the cache.
     public var cached: Bool
+    /// From a panel: each member's scores (in the order of `prompt.ids`), by member name.
+    public var panel: [PanelScores] = []
+    /// From a panel: the members that gave no answer for this prompt.
+    public var panelMissing: [String] = []
 
     public init(
         scores: [Double], explanations: [String], usage: TokenUsage = .init(), raw: String = "", calls: Int = 1, cached: Bool = false

@@ -6,6 +6,10 @@ struct GroupOutcome: Sendable {
     var slots: [[Int]] = []
     /// For a group judged in windows: how many windows each member was in (empty otherwise).
     var windows: [Int] = []
+    /// From a panel: each panel member's mean score per group member (NaN where it never answered).
+    var panel: [PanelScores] = []
+    /// From a panel: members that missed at least one of the group's prompts.
+    var panelMissing: [String] = []
     /// Explanations of the first sample, per member.
     var explanations: [String] = []
     /// Why the group has no scores, if it has none.
@@ -22,6 +26,7 @@ struct GroupOutcome: Sendable {
         }
         return EncodeBatch.Group(
             key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
-            explanations: explanations, samples: samples, slots: slots, windows: windows, cached: cached, count: count)
+            explanations: explanations, samples: samples, slots: slots, windows: windows, panel: panel,
+            panelMissing: panelMissing, cached: cached, count: count)
     }
 }

@@ -258,6 +258,7 @@ public final class RankPipeline: Sendable {
         }
         var outcome = GroupOutcome()
         outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
+        (outcome.panel, outcome.panelMissing) = Self.panelScores(calls, verdicts, members: n)
         if calls.windows.count == 1 {
             for (k, verdict) in verdicts[0].enumerated() {
                 var scores = [Double](repeating: 0, count: n)
@@ -298,6 +299,40 @@ public final class RankPipeline: Sendable {
         outcome.explanations = explanations
         outcome.windows = windowsOf
         return outcome
+    }
+
+    /// From a panel's verdicts: each panel member's mean score per group member over the prompts it
+    /// answered (NaN where none), in the members' order, and the members that missed any prompt.
+    static func panelScores(_ calls: GroupCalls, _ verdicts: [[JudgeVerdict]], members n: Int) -> ([PanelScores], [String]) {
+        var order: [String] = [], sums: [String: [Double]] = [:], counts: [String: [Int]] = [:]
+        var missing: Set<String> = []
+        for (w, window) in calls.windows.enumerated() {
+            for (k, verdict) in verdicts[w].enumerated() {
+                missing.formUnion(verdict.panelMissing)
+                for p in verdict.panel {
+                    if sums[p.member] == nil {
+                        order.append(p.member)
+                        sums[p.member] = Array(repeating: 0, count: n)
+                        counts[p.member] = Array(repeating: 0, count: n)
+                    }
+                    for (i, local) in calls.prompts[w][k].members.enumerated() where i < p.scores.count {
+                        for m in local {
+                            sums[p.member]?[window[m]] += p.scores[i]
+                            counts[p.member]?[window[m]] += 1
+                        }
+                    }
+                }
+            }
+        }
+        let panel = order.map { name in
+            PanelScores(
+                member: name,
+                scores: (0..<n).map { m in
+                    let c = counts[name]?[m] ?? 0
+                    return c > 0 ? (sums[name]?[m] ?? 0) / Double(c) : .nan
+                })
+        }
+        return (panel, missing.sorted())
     }
 
     // MARK: Write

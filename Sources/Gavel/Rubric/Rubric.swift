@@ -14,6 +14,8 @@ public struct Rubric: Sendable, Equatable {
     public var samples: Int?
     /// Default `--window`.
     public var window: Int?
+    /// A default panel of judges (PROVIDER/MODEL[@BASE_URL] each).
+    public var panel: [String] = []
     /// Where it came from: a path, `bundled`, or `inline`.
     public var source: String
 

@@ -5,7 +5,7 @@ import Yams
 /// `judge`, `temperature`, `samples`) between `---` lines; the body is the rubric text.
 public enum RubricFile {
     /// The front-matter keys Gavel knows.
-    public static let knownKeys = ["name", "description", "judge", "temperature", "samples", "window"]
+    public static let knownKeys = ["name", "description", "judge", "panel", "temperature", "samples", "window"]
 
     /// One problem in a rubric file, with its 1-based line number (0 for the whole file).
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -84,6 +84,12 @@ public enum RubricFile {
                                 problem(line, "samples must be a whole number from 1 to 32"); continue
                             }
                             rubric.samples = n
+                        case "panel":
+                            let members = (value.string ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                            guard members.count >= 2, members.allSatisfy({ $0.contains("/") }) else {
+                                problem(line, "panel must list two or more PROVIDER/MODEL judges, separated by commas"); continue
+                            }
+                            rubric.panel = members
                         case "window":
                             guard let n = value.int, (3...256).contains(n) else {
                                 problem(line, "window must be a whole number from 3 to 256"); continue

@@ -42,6 +42,13 @@ public struct RankConfiguration: Sendable {
     /// The judge as PROVIDER/MODEL; nil takes the rubric's, else `defaultJudge`.
     public var judge: String?
     public var apiBase: String?
+    /// A panel of judges, each PROVIDER/MODEL or PROVIDER/MODEL@BASE_URL; two or more make a panel
+    /// (empty: the rubric's panel, else the single `judge`).
+    public var panel: [String] = []
+    /// How the panel's scores are combined.
+    public var panelCombination: PanelJudge.Combination = .mean
+    /// The panel member (PROVIDER/MODEL) whose explanations the output carries; default the first.
+    public var explainWith: String?
     /// The environment variable holding the API key, instead of the provider's usual one.
     public var apiKeyEnv: String?
     public var responseFormat: ResponseFormatMode = .jsonSchema

@@ -12,6 +12,8 @@ public final class RankRun: Sendable {
     public let configuration: RankConfiguration
     /// The judge endpoint (its key never appears in a description).
     public let endpoint: JudgeEndpoint
+    /// Every judge's endpoint: one, or a panel's members.
+    public let endpoints: [JudgeEndpoint]
     public let rubric: Rubric
     public let prices: PriceTable
     /// Judge calls in flight at once, after fitting the open-file limit.
@@ -37,9 +39,21 @@ public final class RankRun: Sendable {
                 for warning in entry.warnings { logger.warning("\(warning)") }
                 rubric = entry.rubric
             }
-            endpoint = try JudgeEndpoint.resolve(
-                judge: configuration.judge ?? rubric.judge ?? RankConfiguration.defaultJudge, apiBase: configuration.apiBase,
-                apiKeyEnv: configuration.apiKeyEnv, environment: env, requireKey: callsJudge)
+            let specs =
+                !configuration.panel.isEmpty
+                ? configuration.panel
+                : configuration.judge == nil && !rubric.panel.isEmpty
+                    ? rubric.panel
+                    : [configuration.judge ?? rubric.judge ?? RankConfiguration.defaultJudge]
+            endpoints = try specs.map { spec in
+                // PROVIDER/MODEL@BASE_URL gives a panel member its own server.
+                let at = spec.range(of: "@http", options: .backwards)
+                return try JudgeEndpoint.resolve(
+                    judge: at.map { String(spec[..<$0.lowerBound]) } ?? spec,
+                    apiBase: at.map { String(spec[spec.index(after: $0.lowerBound)...]) } ?? configuration.apiBase,
+                    apiKeyEnv: configuration.apiKeyEnv, environment: env, requireKey: callsJudge)
+            }
+            endpoint = endpoints[0]
             var table = PriceTable.bundled
             if let file = configuration.priceFile { table = table.merging(try PriceTable.load(path: file)) }
             prices = table
@@ -82,13 +96,17 @@ public final class RankRun: Sendable {
         } catch {
             throw .configuration("cannot start the HTTP transport: \(error)", nil)
         }
-        let limiter =
-            configuration.requestsPerMinute == nil && configuration.tokensPerMinute == nil
-            ? nil : RateLimiter(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute)
-        let chat = ChatJudge(
-            endpoint: endpoint, settings: settings, transport: transport, rateLimiter: limiter,
-            initialMode: configuration.responseFormat, logger: logger)
-        statistics = chat.statistics
+        // Each judge has its own rate limits; all count into one set of statistics.
+        let shared = JudgeStatistics()
+        let transport = self.transport, endpoints = self.endpoints
+        let chats = endpoints.map { member in
+            ChatJudge(
+                endpoint: member, settings: settings, transport: transport, statistics: shared,
+                rateLimiter: configuration.requestsPerMinute == nil && configuration.tokensPerMinute == nil
+                    ? nil : RateLimiter(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute),
+                initialMode: configuration.responseFormat, logger: logger)
+        }
+        statistics = shared
         if configuration.cacheMode == .off {
             cache = nil
         } else {
@@ -98,7 +116,25 @@ public final class RankRun: Sendable {
                 throw .cache("\(error)")
             }
         }
-        let judge: any Judge = cache.map { CachingJudge(chat, cache: $0, logger: logger) } ?? chat
+        let diskCache = self.cache
+        let members: [any Judge] = chats.map { chat -> any Judge in
+            if let diskCache { return CachingJudge(chat, cache: diskCache, logger: logger) }
+            return chat
+        }
+        let judge: any Judge
+        if members.count == 1 {
+            judge = members[0]
+        } else {
+            var explainer = 0
+            if let name = configuration.explainWith {
+                guard let i = endpoints.firstIndex(where: { $0.name == name }) else {
+                    throw .configuration(
+                        "the explaining judge \(name) is not on the panel (\(endpoints.map(\.name).joined(separator: ", ")))", .judge)
+                }
+                explainer = i
+            }
+            judge = PanelJudge(members: members, combination: configuration.panelCombination, explainWith: explainer)
+        }
 
         let stats = statistics, store = cache, endpoint = self.endpoint, table = prices
         var report: (@Sendable (Int, Int) -> Void)?
@@ -147,7 +183,8 @@ public final class RankRun: Sendable {
     }
 
     /// The estimated price of `usage` with this run's judge, if its price is known.
-    public func cost(_ usage: TokenUsage) -> Double? { prices.cost(usage, for: endpoint) }
+    /// (Not for a panel: its members' tokens are counted together, so they cannot be priced apart.)
+    public func cost(_ usage: TokenUsage) -> Double? { endpoints.count > 1 ? nil : prices.cost(usage, for: endpoint) }
 
     /// Chooses the score stage's executor once the input's size is known.
     static func executorFactory(_ configuration: RankConfiguration, workers: Int, logger: Logger) -> RankPipeline.ExecutorFactory {

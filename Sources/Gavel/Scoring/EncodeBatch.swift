@@ -20,6 +20,9 @@ public struct EncodeBatch: Sendable, Equatable {
         public var slots: [[Int]]
         /// For a group judged in windows, each member's number of windows (empty otherwise).
         public var windows: [Int]
+        /// From a panel: each panel member's score per group member, and the members that missed prompts.
+        public var panel: [PanelScores]
+        public var panelMissing: [String]
         public var cached: Bool
         /// Members in the group.
         public var count: Int
@@ -27,7 +30,7 @@ public struct EncodeBatch: Sendable, Equatable {
         /// A judged group.
         public init(
             key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [], slots: [[Int]] = [],
-            windows: [Int] = [], cached: Bool = false, count: Int
+            windows: [Int] = [], panel: [PanelScores] = [], panelMissing: [String] = [], cached: Bool = false, count: Int
         ) {
             self.key = key
             self.result = .success(scores)
@@ -35,6 +38,8 @@ public struct EncodeBatch: Sendable, Equatable {
             self.samples = samples
             self.slots = slots
             self.windows = windows
+            self.panel = panel
+            self.panelMissing = panelMissing
             self.cached = cached
             self.count = count
         }
@@ -47,6 +52,8 @@ public struct EncodeBatch: Sendable, Equatable {
             self.samples = []
             self.slots = []
             self.windows = []
+            self.panel = []
+            self.panelMissing = []
             self.cached = false
             self.count = count
         }
@@ -69,6 +76,10 @@ public struct EncodeBatch: Sendable, Equatable {
             a.samples = samples.compactMap { m < $0.count ? $0[m] : nil }
             a.slots = slots.compactMap { m < $0.count ? $0[m] : nil }
             a.windows = m < windows.count ? windows[m] : 0
+            a.panel = panel.compactMap { p in
+                m < p.scores.count && p.scores[m].isFinite ? PanelScores(member: p.member, scores: [p.scores[m]]) : nil
+            }
+            a.panelMissing = panelMissing
             a.cached = cached
             return a
         }

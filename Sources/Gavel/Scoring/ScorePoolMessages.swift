@@ -49,6 +49,13 @@ public enum ScorePoolMessages {
                 }
                 w.u32(UInt32(g.windows.count))
                 for n in g.windows { w.i64(n) }
+                w.u32(UInt32(g.panel.count))
+                for p in g.panel {
+                    w.string(p.member)
+                    w.f64s(p.scores)
+                }
+                w.u32(UInt32(g.panelMissing.count))
+                for name in g.panelMissing { w.string(name) }
             }
         }
         switch batch.source {
@@ -107,9 +114,17 @@ public enum ScorePoolMessages {
                 guard wn <= request.count / 8 else { throw FrameReader.Truncated() }
                 var windows: [Int] = []
                 for _ in 0..<wn { windows.append(try r.i64()) }
+                var panel: [PanelScores] = [], panelMissing: [String] = []
+                let pn = Int(try r.u32())
+                guard pn <= request.count else { throw FrameReader.Truncated() }
+                for _ in 0..<pn { panel.append(PanelScores(member: try r.string(), scores: try r.f64s())) }
+                let mn = Int(try r.u32())
+                guard mn <= request.count else { throw FrameReader.Truncated() }
+                for _ in 0..<mn { panelMissing.append(try r.string()) }
                 batch.groups.append(
                     EncodeBatch.Group(
                         key: key, scores: scores, explanations: explanations, samples: samples, slots: slots, windows: windows,
+                        panel: panel, panelMissing: panelMissing,
                         cached: cached, count: count))
             default: throw Malformed(description: "unknown group state")
             }

@@ -38,6 +38,9 @@ public enum ScoreStage {
         public var slots: [Int] = []
         /// Windows the trajectory was judged in, for a large group (0 when judged whole).
         public var windows = 0
+        /// From a panel: each member's score for this trajectory (one score each), and the members that missed prompts.
+        public var panel: [PanelScores] = []
+        public var panelMissing: [String] = []
         public var cached = false
 
         public init(group: String, failure: GroupFailure? = nil) {
@@ -164,6 +167,13 @@ public enum ScoreStage {
         }
         if !a.slots.isEmpty { gavel["slots"] = .array(a.slots.map(JSONValue.int)) }
         if a.windows > 0 { gavel["windows"] = .int(a.windows) }
+        if !a.panel.isEmpty {
+            let scores = a.panel.map { $0.scores.first ?? 0 }
+            gavel["panel"] = .object(JSONObject(zip(a.panel, scores).map { JSONObject.Member($0.member, .double($1)) }))
+            let mean = scores.reduce(0, +) / Double(scores.count)
+            gavel["panel_spread"] = .double((scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot())
+        }
+        if !a.panelMissing.isEmpty { gavel["panel_missing"] = .array(a.panelMissing.map(JSONValue.string)) }
         gavel["explanation"] = .string(a.explanation)
         gavel["judge"] = .string(context.judgeName)
         gavel["cached"] = .bool(a.cached)

@@ -41,7 +41,8 @@ struct RubricTests {
                     temperature: 0.2, samples: 3, source: "r.md"))
         #expect(
             problems.map(\.description) == [
-                "r.md:7: warning: unknown front-matter key \"flavour\" (known: name, description, judge, temperature, samples, window)"
+                "r.md:7: warning: unknown front-matter key \"flavour\" (known: name, description, judge, panel, temperature, samples, "
+                    + "window)"
             ])
 
         let broken = "---\nname: x\ndescription: [oops\n---\nbody\n"

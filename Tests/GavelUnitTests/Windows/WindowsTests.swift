@@ -67,3 +67,31 @@ struct WindowsTests {
         #expect(spearman(gavel.map { $0["score"] as? Double ?? -1 }, qualities) >= 0.98)
     }
 }
+
+@Suite("Panels: rubric front matter and flags")
+struct PanelConfigurationTests {
+    @Test("a rubric may name a panel; a panel of one is an error")
+    func rubricPanel() throws {
+        let text = "---\nname: jury\npanel: openai/a, anthropic/b@http://127.0.0.1:9/v1\n---\nScore it."
+        let (rubric, problems) = try RubricFile.parse(text, path: "jury.md", defaultName: "jury")
+        #expect(problems.isEmpty)
+        #expect(rubric.panel == ["openai/a", "anthropic/b@http://127.0.0.1:9/v1"])
+        let bad = #expect(throws: (any Error).self) {
+            try RubricFile.parse("---\npanel: openai/a\n---\nx", path: "one.md", defaultName: "one")
+        }
+        #expect("\(bad.map { "\($0)" } ?? "")" == "one.md:2: panel must list two or more PROVIDER/MODEL judges, separated by commas")
+    }
+
+    @Test("RankRun builds a panel from PROVIDER/MODEL@BASE_URL members, each with its own server")
+    func members() throws {
+        var c = RankConfiguration(inputs: ["x.jsonl"], environment: [:])
+        c.panel = ["openai/a@http://127.0.0.1:9001/v1", "vllm/b@http://127.0.0.1:9002/v1"]
+        c.cacheMode = .off
+        let run = try RankRun(configuration: c)
+        #expect(run.endpoints.map(\.name) == ["openai/a", "vllm/b"])
+        #expect(run.endpoints.map(\.baseURL) == ["http://127.0.0.1:9001/v1", "http://127.0.0.1:9002/v1"])
+        #expect(run.cost(TokenUsage(prompt: 1000, completion: 10)) == nil, "a panel's tokens cannot be priced apart")
+        c.explainWith = "openai/z"
+        #expect(throws: RankFailure.self) { try RankRun(configuration: c) }
+    }
+}
