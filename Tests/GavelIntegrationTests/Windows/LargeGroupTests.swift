@@ -80,6 +80,16 @@ struct LargeGroupTests {
         }
         let out = try parseJSONL(try dir.read("out.jsonl"))
         #expect(out.allSatisfy { (($0["gavel"] as? [String: Any])?["windows"] as? Int ?? 0) >= 2 })
+        // A group of 256 under a window of 256 (so the size alone would not split it): the token budget does.
+        let big = try Self.input(dir, "big.jsonl", groups: 1, size: 256)
+        try await withSimulator { sim in
+            let options = RankOptions(inputs: [big], output: dir.path("big-out.jsonl"), concurrency: 16, window: 256, maxPromptTokens: 4000)
+            let summary = try await RankPipeline(options: options, judge: try simulatorJudge(sim)).run()
+            #expect(summary.isComplete)
+            #expect(sim.stats.snapshot.requests > 2, "the group of 256 went out whole")
+            #expect(sim.stats.snapshot.recentBodies.allSatisfy { $0.utf8.count / 4 < 4000 + 500 })
+        }
+        for (_, rho) in try Self.spearmanByGroup(dir.path("big-out.jsonl")) { #expect(rho >= 0.98) }
     }
 
     @Test("a judge that refuses the group as longer than its context: re-judged in smaller windows, not failed")
