@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gavel
 import GavelSupport
+import GavelTesting
 
 /// Large groups judged in windows: calls, wall time against the latency bound, and the fit's CPU.
 struct LargeGroupBench: AsyncParsableCommand {
@@ -23,16 +24,7 @@ struct LargeGroupBench: AsyncParsableCommand {
         // The workload: groups of `size` with known QUALITY, one trajectory line each.
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let input = "\(work)/largegroups-\(groups)x\(size).jsonl"
-        var lines: [String] = []
-        for g in 0..<groups {
-            for m in 0..<size {
-                let q = Double((m * 7919) % size + 1) / Double(size + 2)
-                lines.append(
-                    #"{"group_id":"g\#(g)","reward":\#(q),"messages":[{"role":"user","content":"task \#(g)"},"#
-                        + #"{"role":"assistant","content":"try \#(m) QUALITY=\#(q)"}]}"#)
-            }
-        }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        try QualityGroups.lines(groups: groups, size: size).write(toFile: input, atomically: true, encoding: .utf8)
         let sim = try SimulatorProcess(arguments: ["--latency-ms", String(latencyMs), "--threads", "2"])
         defer { sim.stop() }
         let out = "\(work)/largegroups-out.jsonl"

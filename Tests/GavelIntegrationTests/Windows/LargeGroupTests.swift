@@ -8,21 +8,9 @@ import Testing
 /// Large groups against the simulator: windows, the fit, the cache, and judges with a small context.
 @Suite("Large groups against the simulator")
 struct LargeGroupTests {
-    /// Groups of `size` with distinct QUALITY values; lines shuffled when asked.
+    /// Groups of `size` with distinct QUALITY values, written to `name`.
     static func input(_ dir: TempDir, _ name: String, groups: Int, size: Int, filler: Int = 0, shuffled: Bool = false) throws -> String {
-        var rng = SplitMix64(seed: 11)
-        var lines: [String] = []
-        let pad = String(repeating: "lorem ipsum ", count: filler)
-        for g in 0..<groups {
-            for m in 0..<size {
-                let q = Double((m * 7919) % size + 1) / Double(size + 2)
-                lines.append(
-                    #"{"group_id":"g\#(g)","reward":\#(q),"messages":[{"role":"user","content":"task \#(g)"},"#
-                        + #"{"role":"assistant","content":"try \#(m) \#(pad) QUALITY=\#(q)"}]}"#)
-            }
-        }
-        if shuffled { lines.shuffle(using: &rng) }
-        return try dir.write(name, lines.joined(separator: "\n") + "\n")
+        try dir.write(name, QualityGroups.lines(groups: groups, size: size, filler: filler, shuffled: shuffled))
     }
 
     static func spearmanByGroup(_ path: String) throws -> [String: Double] {
