@@ -13,17 +13,20 @@ struct RankCommand: AsyncParsableCommand {
             Reads JSONL where each line is a trajectory (ART's "messages_and_choices" or plain "messages") \
             or a whole group ({"trajectories": [...]}). Trajectory lines are grouped by --group-by (default: \
             group_id, metadata.group_id or metadata.scenario_id) or in chunks of --group-size. Each group is \
-            sent to the judge once; the output keeps every original field and adds reward, \
-            metrics.ruler_score, metrics.independent_reward, a log line and a "gavel" object with score, \
-            rank, advantage and explanation. Output order is input order.
+            sent to the judge once per --samples; a group larger than --window goes in overlapping windows \
+            fused by a Bradley–Terry fit, and a panel (--judge repeated) asks every member. The output keeps \
+            every original field and adds reward, metrics.ruler_score, metrics.independent_reward, a log line \
+            and a "gavel" object with score, rank, advantage and explanation. Output order is input order.
 
             Exit status: 0 all groups judged; 1 some groups failed; 2 usage or input error; \
-            3 judge unreachable or key refused; 130 interrupted.
+            3 judge unreachable or key refused; 130 interrupted; 141 the output's reader went away.
 
             Examples:
               gavel rank trajectories.jsonl -o ranked.jsonl --judge openai/gpt-4o-mini
               cat runs.jsonl | gavel rank - --group-size 8 --judge openrouter/qwen/qwen3-32b > ranked.jsonl
               gavel rank runs.jsonl --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128
+              gavel rank runs.jsonl -o ranked.jsonl --judge openai/gpt-4.1-mini --judge vllm/Qwen3-8B@http://gpu-a:8000/v1
+              gavel rank runs.jsonl -o ranked.jsonl --samples 3 --report report.html && gavel eval ranked.jsonl
             """
     )
 
