@@ -13,6 +13,9 @@ public enum ScorePoolMessages {
         let description: String
     }
 
+    /// The largest group a request may describe (a corrupt count must not become an allocation).
+    static let maxGroupSize = 1 << 20
+
     /// Source kinds in an encode request.
     private static let fileSource: UInt8 = 0, bytesSource: UInt8 = 1
     /// Group states in an encode request.
@@ -89,6 +92,7 @@ public enum ScorePoolMessages {
         batch.groups.reserveCapacity(groupCount)
         for _ in 0..<groupCount {
             let key = try r.string(), count = try r.i64(), cached = try r.bool()
+            guard (0...Self.maxGroupSize).contains(count) else { throw Malformed(description: "a group of \(count) trajectories") }
             switch try r.u8() {
             case failed:
                 batch.groups.append(EncodeBatch.Group(key: key, failure: try GroupFailure(from: &r), count: count))
@@ -138,7 +142,13 @@ public enum ScorePoolMessages {
         guard count <= request.count / 32 else { throw FrameReader.Truncated() }
         batch.lines.reserveCapacity(count)
         for _ in 0..<count {
-            batch.lines.append(EncodeBatch.Line(offset: try r.i64(), length: try r.i64(), slot: try r.i64(), member: try r.i64()))
+            let line = EncodeBatch.Line(offset: try r.i64(), length: try r.i64(), slot: try r.i64(), member: try r.i64())
+            // Every field is checked before use: a worker must answer a bad request with an error, never
+            // allocate or read what a corrupt number asks for.
+            guard line.offset >= 0, line.length >= 0, line.length <= Int(Int32.max), line.offset <= Int.max - line.length,
+                batch.groups.indices.contains(line.slot), (-1..<batch.groups[line.slot].count).contains(line.member)
+            else { throw Malformed(description: "a line outside its batch") }
+            batch.lines.append(line)
         }
         return (batch, ScoreStage.EncodeContext(judgeName: judgeName, advantage: advantage))
     }

@@ -17,6 +17,12 @@ final class SpanBuffer {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw InputError.cannotOpen(path: path, code: errno) }
         defer { close(fd) }
+        // A span past the end of the file (the file shrank, or a corrupt request) is refused before
+        // any memory is set aside for it.
+        var info = stat()
+        guard fstat(fd, &info) == 0, span.lowerBound >= 0, span.upperBound <= Int(info.st_size) else {
+            throw InputError.changedDuringRun(path: path)
+        }
         if span.count > capacity {
             // Exact size the first time (a one-off read), doubling after that (a worker's reused buffer).
             memory?.deallocate()

@@ -1,4 +1,5 @@
 import Foundation
+import GavelTesting
 import Testing
 
 @testable import Gavel
@@ -87,5 +88,51 @@ struct ScorePoolMessagesTests {
         w.string("fancy")
         w.u32(0)
         #expect(throws: (any Error).self) { try ScorePoolMessages.decodeRequest(w.bytes) }
+    }
+
+    @Test("mutated and truncated requests are errors or valid batches, never a crash")
+    func mutations() throws {
+        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
+        var batch = EncodeBatch(groups: [
+            EncodeBatch.Group(
+                key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], slots: [[1, 0], [0, 1]],
+                windows: [2, 2], panel: [PanelScores(member: "openai/a", scores: [0.1, 0.9])], panelMissing: ["openai/b"], count: 2),
+            EncodeBatch.Group(key: "f", failure: .runStopped("401"), count: 1),
+        ])
+        batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
+        batch.appendLine(#"{"a":1}"#.utf8, slot: 1, member: 0)
+        let request = ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .grpo))
+        let (decoded, _) = try ScorePoolMessages.decodeRequest(request)
+        #expect(decoded == batch)
+        for cut in 0..<request.count { _ = try? Self.handle(Array(request.prefix(cut))) }
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<2000 {
+            var mutated = request
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            _ = try? Self.handle(mutated)
+        }
+    }
+
+    @Test("a request naming a file span past the file's end is an error, not an allocation")
+    func fileSpans() throws {
+        let dir = try TempDir()
+        let path = try dir.write("lines.jsonl", #"{"a":1}"# + "\n" + #"{"b":2}"# + "\n")
+        var batch = EncodeBatch(source: .file(path), groups: [EncodeBatch.Group(key: "g", failure: .notJudged, count: 2)])
+        batch.lines = [
+            EncodeBatch.Line(offset: 0, length: 7, slot: 0, member: 0), EncodeBatch.Line(offset: 8, length: 7, slot: 0, member: 1),
+        ]
+        let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
+        #expect(String(decoding: try Self.handle(ScorePoolMessages.encodeRequest(batch, context: context)), as: UTF8.self).count > 20)
+        batch.lines[1].offset = 1 << 40
+        #expect(throws: InputError.self) { try Self.handle(ScorePoolMessages.encodeRequest(batch, context: context)) }
+        var rng = SplitMix64(seed: 9)
+        let request = ScorePoolMessages.encodeRequest(batch, context: context)
+        for _ in 0..<2000 {
+            var mutated = request
+            mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next())
+            _ = try? Self.handle(mutated)
+        }
     }
 }
