@@ -271,8 +271,13 @@ extension RankCommand {
     /// `--show-prompt`: the exact messages of one group, per sample.
     private func showPrompts(_ run: RankRun, group: String) async throws(RankFailure) {
         let prompts = try await run.prompts(forGroupNamed: group)
+        let windowed = prompts.contains { $0.window > 0 }
         for p in prompts {
-            if prompts.count > 1 { print("##### sample \(p.sample)") }
+            if windowed {
+                print("##### window \(p.window), sample \(p.sample)")
+            } else if prompts.count > 1 {
+                print("##### sample \(p.sample)")
+            }
             print("===== system =====")
             print(p.system)
             print("===== user =====")

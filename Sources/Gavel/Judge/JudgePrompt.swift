@@ -9,6 +9,9 @@ public struct JudgePrompt: Sendable, Equatable {
     public var members: [[Int]]
     /// Which sample of the group this is (0 for the first); samples are cached separately.
     public var sample: Int
+    /// Which window of a large group this is (0 for a group judged whole). Not part of the cache
+    /// key: the window's members are (the prompt's text says which).
+    public var window = 0
 
     public init(system: String, user: String, ids: [String], members: [[Int]], sample: Int = 0) {
         self.system = system

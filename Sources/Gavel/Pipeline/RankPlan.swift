@@ -74,7 +74,10 @@ extension RankPipeline {
                 CanonicalOrder.permutation(canonical: subCanonical, groupHash: groupHash, sample: $0)
             }
             var prompts = builder.build(subset, orders: orders)
-            for k in prompts.indices { prompts[k].sample = k }
+            for k in prompts.indices {
+                prompts[k].sample = k
+                prompts[k].window = calls.prompts.count
+            }
             calls.prompts.append(prompts)
         }
         return calls

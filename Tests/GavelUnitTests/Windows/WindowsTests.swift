@@ -65,6 +65,8 @@ struct WindowsTests {
         let gavel = out.map { $0["gavel"] as? [String: Any] ?? [:] }
         #expect(gavel.allSatisfy { ($0["windows"] as? Int ?? 0) >= 2 })
         #expect(spearman(gavel.map { $0["score"] as? Double ?? -1 }, qualities) >= 0.98)
+        let preview = try #require(try await RankPipeline(options: options, judge: judge).prompts(forGroupNamed: "big"))
+        #expect(preview.map(\.window) == Array(0..<8), "one prompt per window, numbered")
     }
 }
 
