@@ -232,7 +232,6 @@ struct RankCommand: AsyncParsableCommand {
         case .apiKeyEnv: return "--api-key-env"
         case .maxLineBytes: return "--max-line-bytes"
         case .grouping: return "--group-by PATH or --group-size N"
-        case .concurrency: return "--concurrency"
         case .caCertificate: return "--ca-cert PATH"
         }
     }

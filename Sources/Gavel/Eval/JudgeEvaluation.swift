@@ -117,9 +117,9 @@ public struct JudgeEvaluation: Sendable {
         for g in groups where g.members.count > 1 {
             let k = g.sampleCount
             guard k > 0, g.members.allSatisfy({ $0.slots.count >= k }) else { continue }
-            for s in 0..<k {
-                let shown = (g.members.map { $0.slots[s] }.max() ?? 0) + 1
-                guard shown > 1 else { continue }
+            // The last slot each sample used (positions run 0...last; identical trajectories share one).
+            let last = (0..<k).map { s in g.members.map { $0.slots[s] }.max() ?? 0 }
+            for s in 0..<k where last[s] > 0 {
                 for m in g.members {
                     bySlot[m.slots[s], default: (0, 0)].sum += m.samples[s]
                     bySlot[m.slots[s], default: (0, 0)].count += 1
@@ -127,7 +127,7 @@ public struct JudgeEvaluation: Sendable {
             }
             for m in g.members {
                 // Relative positions and scores of this trajectory's samples; centred when there are several.
-                let xs = (0..<k).map { s in Double(m.slots[s]) / Double(max(1, (g.members.map { $0.slots[s] }.max() ?? 0))) }
+                let xs = (0..<k).map { s in Double(m.slots[s]) / Double(max(1, last[s])) }
                 let ys = Array(m.samples.prefix(k))
                 let mx = k > 1 ? xs.reduce(0, +) / Double(k) : 0, my = k > 1 ? ys.reduce(0, +) / Double(k) : 0
                 for s in 0..<k { points.append((xs[s] - mx, ys[s] - my)) }

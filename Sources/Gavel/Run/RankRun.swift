@@ -10,8 +10,8 @@ import Logging
 /// and runs the pipeline over them. Executables stay thin: parse → configuration → run → exit status.
 public final class RankRun: Sendable {
     public let configuration: RankConfiguration
-    /// The judge endpoint (its key never appears in a description).
-    public let endpoint: JudgeEndpoint
+    /// The judge endpoint, or a panel's first member (its key never appears in a description).
+    public var endpoint: JudgeEndpoint { endpoints[0] }
     /// Every judge's endpoint: one, or a panel's members.
     public let endpoints: [JudgeEndpoint]
     public let rubric: Rubric
@@ -53,7 +53,6 @@ public final class RankRun: Sendable {
                     apiBase: at.map { String(spec[spec.index(after: $0.lowerBound)...]) } ?? configuration.apiBase,
                     apiKeyEnv: configuration.apiKeyEnv, environment: env, requireKey: callsJudge)
             }
-            endpoint = endpoints[0]
             var table = PriceTable.bundled
             if let file = configuration.priceFile { table = table.merging(try PriceTable.load(path: file)) }
             prices = table
@@ -136,7 +135,8 @@ public final class RankRun: Sendable {
             judge = PanelJudge(members: members, combination: configuration.panelCombination, explainWith: explainer)
         }
 
-        let stats = statistics, store = cache, endpoint = self.endpoint, table = prices
+        // Priced like `cost(_:)`: a panel's tokens are counted together, so a panel has no price.
+        let stats = statistics, store = cache, table = prices, priced = endpoints.count == 1 ? endpoints[0] : nil
         var report: (@Sendable (Int, Int) -> Void)?
         if let observer {
             report = { @Sendable done, total in
@@ -144,7 +144,7 @@ public final class RankRun: Sendable {
                 observer.progress(
                     RankProgress(
                         done: done, total: total, judge: snapshot, cacheHits: store?.statistics.hits,
-                        cost: table.cost(snapshot.usage, for: endpoint)))
+                        cost: priced.flatMap { table.cost(snapshot.usage, for: $0) }))
             }
         }
         pipeline = RankPipeline(
@@ -184,7 +184,7 @@ public final class RankRun: Sendable {
 
     /// The estimated price of `usage` with this run's judge, if its price is known.
     /// (Not for a panel: its members' tokens are counted together, so they cannot be priced apart.)
-    public func cost(_ usage: TokenUsage) -> Double? { endpoints.count > 1 ? nil : prices.cost(usage, for: endpoint) }
+    public func cost(_ usage: TokenUsage) -> Double? { endpoints.count == 1 ? prices.cost(usage, for: endpoints[0]) : nil }
 
     /// Chooses the score stage's executor once the input's size is known.
     static func executorFactory(_ configuration: RankConfiguration, workers: Int, logger: Logger) -> RankPipeline.ExecutorFactory {

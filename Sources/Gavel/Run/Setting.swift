@@ -11,8 +11,6 @@ public enum Setting: String, Sendable, CaseIterable {
     case maxLineBytes
     /// How trajectory lines are grouped (a key path, or a group size).
     case grouping
-    /// Judge calls in flight at once.
-    case concurrency
     /// The CA certificates trusted for an https judge.
     case caCertificate
 }
