@@ -7,7 +7,8 @@ import PackageDescription
 //   GavelSupport  GavelJSON   GavelHTTP          (no Gavel dependencies)
 //        ↓            ↓           ↓
 //   GavelPool     ←───┘       GavelCurl ← CCurl  (generic byte-message process pool; the libcurl transport)
-//        ↓                        ↓
+//        ↓                        ↓         GavelParquet ← CCodecs  (Parquet reader and writer; zstd, snappy, zlib)
+//        ↓                        ↓           ↓
 //   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
 //        ↓
 //   GavelTesting  (judge simulator, stub judge, stub transport)
@@ -41,6 +42,11 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "GavelCurl", dependencies: ["CCurl", "GavelHTTP", "GavelSupport"]),
+        .systemLibrary(
+            name: "CCodecs",
+            providers: [.apt(["libzstd-dev", "libsnappy-dev", "zlib1g-dev"])]
+        ),
+        .target(name: "GavelParquet", dependencies: ["CCodecs", "GavelSupport"]),
         .target(
             name: "GavelPool",
             dependencies: ["GavelSupport", .product(name: "Logging", package: "swift-log")]
@@ -48,7 +54,7 @@ let package = Package(
         .target(
             name: "Gavel",
             dependencies: [
-                "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool",
+                "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelParquet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -84,7 +90,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "GavelUnitTests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelTesting"]),
+            name: "GavelUnitTests",
+            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting"]),
         .testTarget(
             name: "GavelIntegrationTests",
             dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]

@@ -1,0 +1,85 @@
+/// Parquet's PLAIN encoding of each physical type.
+enum PlainValues {
+    /// Decodes `count` values of `type`; returns them and the bytes consumed.
+    static func decode(
+        _ bytes: UnsafeRawBufferPointer, type: ParquetSchema.PhysicalType, typeLength: Int, count: Int
+    ) throws(ParquetError) -> [ParquetValue] {
+        var out: [ParquetValue] = []
+        out.reserveCapacity(min(count, bytes.count * 8 + 1))
+        func need(_ n: Int, _ what: String) throws(ParquetError) {
+            guard n <= bytes.count else { throw .corrupt("\(count) \(what) values need more bytes than the page holds") }
+        }
+        switch type {
+        case .boolean:
+            try need((count + 7) / 8, "boolean")
+            for i in 0..<count { out.append(.bool(bytes[i >> 3] >> UInt8(i & 7) & 1 == 1)) }
+        case .int32:
+            try need(count * 4, "INT32")
+            for i in 0..<count { out.append(.int32(Int32(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian))) }
+        case .int64:
+            try need(count * 8, "INT64")
+            for i in 0..<count { out.append(.int64(Int64(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian))) }
+        case .float:
+            try need(count * 4, "FLOAT")
+            for i in 0..<count {
+                out.append(.float(Float(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian)))
+            }
+        case .double:
+            try need(count * 8, "DOUBLE")
+            for i in 0..<count {
+                out.append(.double(Double(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian)))
+            }
+        case .int96, .fixedLenByteArray:
+            let width = type == .int96 ? 12 : typeLength
+            guard width > 0 else { throw .corrupt("a fixed-length byte array of length \(width)") }
+            try need(count * width, "fixed-length")
+            for i in 0..<count { out.append(.bytes(Array(bytes[(i * width)..<(i * width + width)]))) }
+        case .byteArray:
+            var p = 0
+            for _ in 0..<count {
+                guard bytes.count - p >= 4 else { throw .corrupt("a byte array's length runs past the end of its page") }
+                let n = Int(bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian)
+                p += 4
+                guard n <= bytes.count - p else { throw .corrupt("a byte array of \(n) bytes runs past the end of its page") }
+                out.append(.bytes(Array(bytes[p..<(p + n)])))
+                p += n
+            }
+        }
+        return out
+    }
+
+    /// Appends `value` PLAIN-encoded (booleans are packed by the caller).
+    static func append(_ value: ParquetValue, type: ParquetSchema.PhysicalType, typeLength: Int, to out: inout [UInt8]) throws(ParquetError) {
+        func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        switch (type, value) {
+        case (.int32, .int32(let v)): le(v)
+        case (.int64, .int64(let v)): le(v)
+        case (.float, .float(let v)): le(v.bitPattern)
+        case (.double, .double(let v)): le(v.bitPattern)
+        case (.byteArray, .bytes(let b)):
+            guard let n = UInt32(exactly: b.count) else { throw .invalidValue("a byte array over 4 GiB") }
+            le(n)
+            out.append(contentsOf: b)
+        case (.int96, .bytes(let b)) where b.count == 12: out.append(contentsOf: b)
+        case (.fixedLenByteArray, .bytes(let b)) where b.count == typeLength: out.append(contentsOf: b)
+        default: throw .invalidValue("a \(value.kind) value in a \(type) column")
+        }
+    }
+}
+
+extension ParquetValue {
+    /// A word for messages.
+    var kind: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int32: return "INT32"
+        case .int64: return "INT64"
+        case .float: return "FLOAT"
+        case .double: return "DOUBLE"
+        case .bytes: return "byte array"
+        case .list: return "list"
+        case .record: return "record"
+        }
+    }
+}
