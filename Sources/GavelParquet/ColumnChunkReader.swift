@@ -40,7 +40,9 @@ enum ColumnChunkReader {
             p += stored
             switch pageType {
             case 2:
-                guard let dh = header.structure(7), let n = dh.int(1), n >= 0 else { throw .corrupt("a dictionary page without its header") }
+                guard let dh = header.structure(7), let n = dh.int(1), n >= 0 else {
+                    throw .corrupt("a dictionary page without its header")
+                }
                 let encoding = dh.int(2) ?? 0
                 guard encoding == 0 || encoding == 2 else { throw .unsupported("dictionary encoding \(name(encoding))") }
                 let raw = try codec.decompress(page, size: size)
@@ -72,10 +74,16 @@ enum ColumnChunkReader {
                     compressed
                     ? try codec.decompress(valuePart, size: size - repLength - defLength) : Array(valuePart)
                 let (rep, def) = try levelBytes.withBytes { buf throws(ParquetError) in
-                    let r = maxRep == 0 ? [] : try RLEHybrid.decode(
-                        UnsafeRawBufferPointer(rebasing: buf[0..<repLength]), bitWidth: RLEHybrid.bitWidth(maxRep), count: n)
-                    let d = maxDef == 0 ? [] : try RLEHybrid.decode(
-                        UnsafeRawBufferPointer(rebasing: buf[repLength...]), bitWidth: RLEHybrid.bitWidth(maxDef), count: n)
+                    let r =
+                        maxRep == 0
+                        ? []
+                        : try RLEHybrid.decode(
+                            UnsafeRawBufferPointer(rebasing: buf[0..<repLength]), bitWidth: RLEHybrid.bitWidth(maxRep), count: n)
+                    let d =
+                        maxDef == 0
+                        ? []
+                        : try RLEHybrid.decode(
+                            UnsafeRawBufferPointer(rebasing: buf[repLength...]), bitWidth: RLEHybrid.bitWidth(maxDef), count: n)
                     return (r, d)
                 }
                 try values.withBytes { buf throws(ParquetError) in

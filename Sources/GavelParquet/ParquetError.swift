@@ -29,8 +29,14 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable 
     static func unsupported(_ detail: String) -> ParquetError { ParquetError(.unsupported, detail + " is not supported") }
     /// The operating system refused a read or a write.
     static func io(_ detail: String) -> ParquetError { ParquetError(.io, detail) }
+    /// The schema lacks what a reader of it needs (a column, a shape).
+    public static func schema(column: String, _ detail: String) -> ParquetError {
+        var e = ParquetError(.invalidValue, detail)
+        e.column = column
+        return e
+    }
     /// A value does not fit the schema it is written under.
-    static func invalidValue(_ detail: String) -> ParquetError { ParquetError(.invalidValue, detail) }
+    public static func invalidValue(_ detail: String) -> ParquetError { ParquetError(.invalidValue, detail) }
 
     /// True when the file is valid Parquet that uses something Gavel does not read.
     public var isUnsupported: Bool { code == .unsupported }
@@ -38,7 +44,7 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable 
     public var isNotParquet: Bool { code == .notParquet }
 
     /// This error, naming `path` (and `column`, when not already named).
-    func at(path: String, column: String? = nil) -> ParquetError {
+    public func at(path: String, column: String? = nil) -> ParquetError {
         var e = self
         if e.path.isEmpty { e.path = path }
         if e.column == nil { e.column = column }

@@ -58,7 +58,9 @@ public final class ParquetFileReader {
             var reader = ThriftCompactReader(footer)
             let meta = try reader.readStruct()
             if meta[8] != nil { throw .unsupported("encryption") }
-            guard let elements = meta.list(2)?.compactMap(\.structValue), !elements.isEmpty else { throw .corrupt("the footer has no schema") }
+            guard let elements = meta.list(2)?.compactMap(\.structValue), !elements.isEmpty else {
+                throw .corrupt("the footer has no schema")
+            }
             schema = try ParquetSchema(elements: elements)
             rowCount = meta.int(3) ?? 0
             rowGroups = (meta.list(4) ?? []).compactMap(\.structValue)
@@ -72,17 +74,28 @@ public final class ParquetFileReader {
 
     deinit { close(fd) }
 
-    /// The rows of row group `index`, each a `.record` of the top-level fields.
-    public func readRowGroup(_ index: Int) throws(ParquetError) -> [ParquetValue] {
+    /// The rows of row group `index`, each a `.record` of the top-level fields; with `fields`, only
+    /// those top-level fields are decoded (the others read as null).
+    public func readRowGroup(_ index: Int, fields: Set<Int>? = nil) throws(ParquetError) -> [ParquetValue] {
         let group = rowGroups[index]
         guard let rows = group.int(3), rows >= 0 else { throw ParquetError.corrupt("row group \(index) has no row count").at(path: name) }
         let chunks = (group.list(1) ?? []).compactMap(\.structValue)
         guard chunks.count == schema.leaves.count else {
-            throw ParquetError.corrupt("row group \(index) has \(chunks.count) columns; the schema has \(schema.leaves.count)").at(path: name)
+            throw ParquetError.corrupt("row group \(index) has \(chunks.count) columns; the schema has \(schema.leaves.count)").at(
+                path: name)
         }
         var columns: [ColumnData] = []
         columns.reserveCapacity(chunks.count)
+        var wanted = [Bool](repeating: fields == nil, count: chunks.count)
+        for f in fields ?? [] where f < schema.root.children.count {
+            let node = schema.root.children[f]
+            for leaf in node.leafStart..<(node.leafStart + node.leafCount) { wanted[leaf] = true }
+        }
         for (i, chunk) in chunks.enumerated() {
+            guard wanted[i] else {
+                columns.append(ColumnData())
+                continue
+            }
             do throws(ParquetError) {
                 columns.append(try readChunk(chunk, leaf: schema.leaves[i]))
             } catch {
@@ -90,7 +103,7 @@ public final class ParquetFileReader {
             }
         }
         do throws(ParquetError) {
-            var assembler = RecordAssembler(columns: columns, leaves: schema.leaves, paths: schema.leafPaths)
+            var assembler = RecordAssembler(columns: columns, leaves: schema.leaves, paths: schema.leafPaths, wanted: wanted)
             var out: [ParquetValue] = []
             out.reserveCapacity(rows)
             for _ in 0..<rows { out.append(try assembler.readRow(schema.root)) }

@@ -15,10 +15,14 @@ enum PlainValues {
             for i in 0..<count { out.append(.bool(bytes[i >> 3] >> UInt8(i & 7) & 1 == 1)) }
         case .int32:
             try need(count * 4, "INT32")
-            for i in 0..<count { out.append(.int32(Int32(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian))) }
+            for i in 0..<count {
+                out.append(.int32(Int32(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian)))
+            }
         case .int64:
             try need(count * 8, "INT64")
-            for i in 0..<count { out.append(.int64(Int64(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian))) }
+            for i in 0..<count {
+                out.append(.int64(Int64(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian)))
+            }
         case .float:
             try need(count * 4, "FLOAT")
             for i in 0..<count {
@@ -49,7 +53,8 @@ enum PlainValues {
     }
 
     /// Appends `value` PLAIN-encoded (booleans are packed by the caller).
-    static func append(_ value: ParquetValue, type: ParquetSchema.PhysicalType, typeLength: Int, to out: inout [UInt8]) throws(ParquetError) {
+    static func append(_ value: ParquetValue, type: ParquetSchema.PhysicalType, typeLength: Int, to out: inout [UInt8]) throws(ParquetError)
+    {
         func le<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         switch (type, value) {
         case (.int32, .int32(let v)): le(v)

@@ -5,9 +5,12 @@ struct RecordAssembler {
     private let paths: [String]
     private var entry: [Int]
     private var value: [Int]
+    /// Leaves decoded for this read; fields whose leaves are not read as null.
+    private let wanted: [Bool]
 
-    init(columns: [ColumnData], leaves: [ParquetSchema.Node], paths: [String]) {
+    init(columns: [ColumnData], leaves: [ParquetSchema.Node], paths: [String], wanted: [Bool]) {
         self.columns = columns
+        self.wanted = wanted
         self.leaves = leaves
         self.paths = paths
         entry = Array(repeating: 0, count: columns.count)
@@ -20,8 +23,13 @@ struct RecordAssembler {
         fields.reserveCapacity(root.children.count)
         for child in root.children {
             guard child.leafCount > 0 else { throw .unsupported("group \(child.name) without columns") }
+            guard wanted[child.leafStart] else {
+                fields.append(.null)
+                continue
+            }
             guard entry[child.leafStart] < columns[child.leafStart].count else {
-                throw ParquetError.corrupt("the column ends before the row count the footer gives").at(path: "", column: paths[child.leafStart])
+                throw ParquetError.corrupt("the column ends before the row count the footer gives").at(
+                    path: "", column: paths[child.leafStart])
             }
             guard repetition(child.leafStart) == 0 else {
                 throw ParquetError.corrupt("a row starts with a repetition level above 0").at(path: "", column: paths[child.leafStart])
@@ -33,7 +41,7 @@ struct RecordAssembler {
 
     /// Checks that every column was used up exactly.
     func finish() throws(ParquetError) {
-        for i in columns.indices where entry[i] != columns[i].count || value[i] != columns[i].values.count {
+        for i in columns.indices where wanted[i] && (entry[i] != columns[i].count || value[i] != columns[i].values.count) {
             throw ParquetError.corrupt("the column holds more values than its rows use").at(path: "", column: paths[i])
         }
     }

@@ -10,7 +10,8 @@ struct LayeringTests {
     /// Each target's layer: a target may import only targets of a lower layer.
     static let layer: [String: Int] = [
         "CCurl": 0, "GavelSupport": 0, "GavelJSON": 0, "GavelHTTP": 0,
-        "GavelCurl": 1, "GavelPool": 1,
+        "CCodecs": 0,
+        "GavelCurl": 1, "GavelPool": 1, "GavelParquet": 1,
         "Gavel": 2,
         "GavelTesting": 3,
         "gavel": 4, "gavel-judge-sim": 4, "gavel-bench": 4,

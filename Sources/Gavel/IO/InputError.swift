@@ -1,10 +1,11 @@
+import GavelParquet
 import GavelSupport
 import Glibc
 
 /// A problem with an input file or line, located by file and line number.
 public struct InputError: Error, Sendable, CustomStringConvertible {
     private enum Code: Sendable {
-        case cannotOpen, cannotRead, lineTooLong, invalidLine, noGroupKey, noTrajectories
+        case cannotOpen, cannotRead, lineTooLong, invalidLine, noGroupKey, noTrajectories, parquet
     }
 
     private let code: Code
@@ -48,6 +49,12 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
     /// A line that is not a trajectory or group the way Gavel expects.
     public static func invalidLine(path: String, line: Int, _ message: String) -> InputError {
         .init(.invalidLine, path: path, line: line, message: message)
+    }
+
+    /// A Parquet file Gavel cannot read (`FILE: column X: what`).
+    static func parquet(_ error: ParquetError) -> InputError {
+        let message = error.column.map { "column \($0): \(error.detail)" } ?? error.detail
+        return .init(.parquet, path: error.path, line: 0, message: message)
     }
 
     static func noTrajectories(path: String) -> InputError {

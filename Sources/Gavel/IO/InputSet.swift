@@ -1,9 +1,12 @@
 import Foundation
+import GavelParquet
 import GavelSupport
 
 /// The input files of a run, open for streaming and for reading single lines back by offset.
 ///
 /// Standard input (`-`) is spooled to a temporary file first, so every input can be re-read.
+/// A Parquet file (recognised by its `PAR1` magic, not its name) is transcoded to a temporary
+/// JSONL file of ART group lines first; `parquet` keeps what writing its rows back needs.
 public final class InputSet: @unchecked Sendable {
     /// Names to show in messages, in input order (`<stdin>` for `-`).
     public let names: [String]
@@ -11,12 +14,15 @@ public final class InputSet: @unchecked Sendable {
     let paths: [String]
     private let descriptors: [Int32]
     private var spooled: [String] = []
+    /// The Parquet inputs, by input position.
+    public let parquet: [Int: ParquetSource]
 
     public init(paths inputs: [String]) throws {
         var names: [String] = [], paths: [String] = [], fds: [Int32] = []
         var spooled: [String] = []
+        var parquet: [Int: ParquetSource] = [:]
         do {
-            for input in inputs {
+            for input in try Self.expand(inputs) {
                 var path = input
                 if input == "-" {
                     path = try Self.spoolStandardInput()
@@ -28,6 +34,12 @@ public final class InputSet: @unchecked Sendable {
                 var info = stat()
                 if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
                     throw InputError.cannotOpen(path: input, reason: "is a directory")
+                }
+                if ParquetFileReader.isParquet(path: path) {
+                    let (source, temp) = try Self.transcode(path: path, name: names[names.count - 1])
+                    parquet[paths.count] = source
+                    spooled.append(temp)
+                    path = temp
                 }
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw InputError.cannotOpen(path: input, code: errno) }
@@ -43,6 +55,45 @@ public final class InputSet: @unchecked Sendable {
         self.paths = paths
         self.descriptors = fds
         self.spooled = spooled
+        self.parquet = parquet
+    }
+
+    /// Expands folders into the `*.parquet` and `*.jsonl` files they hold, in name order.
+    public static func expand(_ inputs: [String]) throws -> [String] {
+        var out: [String] = []
+        for input in inputs {
+            var info = stat()
+            guard input != "-", stat(input, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                out.append(input)
+                continue
+            }
+            let names: [String]
+            do { names = try FileManager.default.contentsOfDirectory(atPath: input) } catch {
+                throw InputError.cannotOpen(path: input, reason: "cannot list the folder")
+            }
+            let files = names.filter { ($0.hasSuffix(".parquet") || $0.hasSuffix(".jsonl")) && !$0.hasPrefix(".") }.sorted()
+            guard !files.isEmpty else { throw InputError.cannotOpen(path: input, reason: "the folder holds no .parquet or .jsonl files") }
+            let base = input.hasSuffix("/") ? input : input + "/"
+            out += files.map { base + $0 }
+        }
+        return out
+    }
+
+    /// Transcodes the Parquet file at `path` into a temporary JSONL file; returns both.
+    private static func transcode(path: String, name: String) throws -> (ParquetSource, String) {
+        guard let (fd, temp) = FileDescriptorIO.makeTemporary(NSTemporaryDirectory() + "/gavel-parquet-XXXXXX") else {
+            throw InputError.cannotOpen(path: name, reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        do {
+            return (try ParquetTranscoder.transcode(path: path, name: name, into: fd), temp)
+        } catch let error as ParquetError {
+            unlink(temp)
+            throw InputError.parquet(error)
+        } catch {
+            unlink(temp)
+            throw error
+        }
     }
 
     deinit {

@@ -121,18 +121,44 @@ public enum TrajectoryDecoder {
                 guard case .object = message else {
                     throw .invalidLine(path: path, line: line, context + "\(field)[\(i)].message must be an object")
                 }
-                messages.append(message)
+                messages.append(canonical(message))
             } else {
                 guard o["role"] != nil else {
                     throw .invalidLine(
                         path: path, line: line,
                         context + "\(field)[\(i)] has no \"role\" (expected a chat message or a Choice with \"message\")")
                 }
-                messages.append(item)
+                messages.append(canonical(item))
             }
         }
         var tools = object["tools"]
         if let t = tools, t.isNull || t.arrayValue?.isEmpty == true { tools = nil }
         return Trajectory(messages: messages, tools: tools)
+    }
+
+    /// A message with its keys in one order: `role`, then `content`, then the rest (and every
+    /// nested object's keys) sorted. Key order means nothing in JSON, so the judge's prompt, and
+    /// the cache key made from it, should not depend on it: the same message read from ART's
+    /// Parquet logs (which rebuild messages field by field) and from its JSONL logs (which kept
+    /// each writer's order) is one prompt and one cache entry. A plain `{role, content}` message
+    /// is returned unchanged.
+    static func canonical(_ message: JSONValue) -> JSONValue {
+        guard case .object(let o) = message else { return message }
+        if o.members.count == 2, o.members[0].key == "role", o.members[1].key == "content", o.members[1].value.arrayValue == nil {
+            return message
+        }
+        func rank(_ key: String) -> Int { key == "role" ? 0 : key == "content" ? 1 : 2 }
+        let members = o.members.sorted { a, b in
+            rank(a.key) != rank(b.key) ? rank(a.key) < rank(b.key) : a.key < b.key
+        }
+        return .object(JSONObject(members.map { .init($0.key, sortedKeys($0.value)) }))
+    }
+
+    private static func sortedKeys(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let o): return .object(JSONObject(o.members.sorted { $0.key < $1.key }.map { .init($0.key, sortedKeys($0.value)) }))
+        case .array(let a): return .array(a.map(sortedKeys))
+        default: return value
+        }
     }
 }
