@@ -28,7 +28,7 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable 
     /// Valid Parquet that Gavel does not read (an encoding, a codec, encryption).
     static func unsupported(_ detail: String) -> ParquetError { ParquetError(.unsupported, detail + " is not supported") }
     /// The operating system refused a read or a write.
-    static func io(_ detail: String) -> ParquetError { ParquetError(.io, detail) }
+    public static func io(_ detail: String) -> ParquetError { ParquetError(.io, detail) }
     /// The schema lacks what a reader of it needs (a column, a shape).
     public static func schema(column: String, _ detail: String) -> ParquetError {
         var e = ParquetError(.invalidValue, detail)

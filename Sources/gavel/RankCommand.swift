@@ -4,19 +4,23 @@ import Gavel
 import GavelSupport
 import Logging
 
-/// `gavel rank`: judge every group of the input files and write ranked JSONL.
+/// `gavel rank`: judge every group of the input files and write ranked JSONL (or Parquet).
 struct RankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rank",
-        abstract: "Score and rank groups of trajectories with an LLM judge; write ranked JSONL.",
+        abstract: "Score and rank groups of trajectories with an LLM judge; write ranked JSONL or Parquet.",
         discussion: """
             Reads JSONL where each line is a trajectory (ART's "messages_and_choices" or plain "messages") \
-            or a whole group ({"trajectories": [...]}). Trajectory lines are grouped by --group-by (default: \
+            or a whole group ({"trajectories": [...]}), or ART's Parquet logs (one row per trajectory, grouped by \
+            group_index; recognised by content, not name). A folder stands for its *.parquet and *.jsonl files in \
+            name order. Trajectory lines are grouped by --group-by (default: \
             group_id, metadata.group_id or metadata.scenario_id) or in chunks of --group-size. Each group is \
             sent to the judge once per --samples; a group larger than --window goes in overlapping windows \
             fused by a Bradley–Terry fit, and a panel (--judge repeated) asks every member. The output keeps \
             every original field and adds reward, metrics.ruler_score, metrics.independent_reward, a log line \
-            and a "gavel" object with score, rank, advantage and explanation. Output order is input order.
+            and a "gavel" object with score, rank, advantage and explanation. Output order is input order. \
+            From Parquet input, -o FILE.parquet writes ART's schema back (reward, metrics, logs set as ART's \
+            ruler_score_group sets them, plus a "gavel" JSON column); -o FILE.jsonl writes ART group lines.
 
             Exit status: 0 all groups judged; 1 some groups failed; 2 usage or input error; \
             3 judge unreachable or key refused; 130 interrupted; 141 the output's reader went away.
@@ -27,16 +31,22 @@ struct RankCommand: AsyncParsableCommand {
               gavel rank runs.jsonl --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128
               gavel rank runs.jsonl -o ranked.jsonl --judge openai/gpt-4.1-mini --judge vllm/Qwen3-8B@http://gpu-a:8000/v1
               gavel rank runs.jsonl -o ranked.jsonl --samples 3 --report report.html && gavel eval ranked.jsonl
+              gavel rank run/trajectories/train/0005.parquet -o ranked.parquet
+              gavel rank run/trajectories/train --output-dir ranked/
             """
     )
 
-    @Argument(help: ArgumentHelp("JSONL files to rank; - reads standard input.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("JSONL or Parquet files, or folders of them, to rank; - reads standard input.", valueName: "FILE"))
     var files: [String]
 
     @Option(
         name: [.short, .customLong("output")],
-        help: ArgumentHelp("Write ranked JSONL here (atomically); default: standard output.", valueName: "OUT"))
+        help: ArgumentHelp(
+            "Write the ranking here (atomically): JSONL, or Parquet for a .parquet name; default: standard output.", valueName: "OUT"))
     var output: String?
+
+    @Option(help: ArgumentHelp("Write one ranked file per input into this folder, under the input's name and format.", valueName: "DIR"))
+    var outputDir: String?
 
     @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
 
@@ -134,6 +144,10 @@ struct RankCommand: AsyncParsableCommand {
             throw ValidationError("--rubric-text is empty")
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        if output != nil, outputDir != nil { throw ValidationError("use either -o or --output-dir, not both") }
+        if report != nil, outputDir != nil {
+            throw ValidationError("--report reads one output back: with --output-dir, run gavel report on the folder's files")
+        }
         if report != nil, output == nil || output == "-" {
             throw ValidationError("--report reads the ranked output back: give it a file with -o")
         }
@@ -144,6 +158,7 @@ struct RankCommand: AsyncParsableCommand {
     func configuration() throws -> RankConfiguration {
         var c = RankConfiguration(inputs: files, environment: ProcessInfo.processInfo.environment)
         c.pipeline.output = output
+        c.pipeline.outputDirectory = outputDir
         c.pipeline.grouping = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
         c.pipeline.skipInvalid = onInvalid == .skip
         c.pipeline.concurrency = concurrency

@@ -12,9 +12,13 @@ public enum RankedFiles {
         var groups: [RankedGroup] = []
         var index: [String: Int] = [:]
         var truthMissing = 0
-        for (f, path) in paths.enumerated() {
-            let reader = try LineReader(path: path)
+        // Through an input set: Parquet output (Gavel's `gavel` column) reads like JSONL output.
+        let inputs = try InputSet(paths: paths)
+        for f in inputs.names.indices {
+            let path = inputs.names[f]
+            let reader = try inputs.lineReader(file: f, maxLineBytes: 64 << 20)
             try reader.forEachLine { line in
+                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
                 let value: JSONValue
                 do {
                     value = try JSONParser.parse(line.bytes)

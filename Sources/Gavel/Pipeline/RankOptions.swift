@@ -10,8 +10,10 @@ public struct RankOptions: Sendable {
 
     /// Input paths; `-` is standard input.
     public var inputs: [String]
-    /// Output path; nil writes to standard output.
+    /// Output path; nil writes to standard output. A `.parquet` path (with Parquet input) writes Parquet.
     public var output: String?
+    /// Write one ranked file per input into this folder, under the input's name and in its format.
+    public var outputDirectory: String?
     public var grouping: GroupingRule
     /// Skip (and log) invalid lines instead of stopping.
     public var skipInvalid: Bool

@@ -80,8 +80,10 @@ public final class RankPipeline: Sendable {
         progress?(0, index.groups.count)
         // Open the output before judging, so a bad output path costs no judge calls. Off the
         // cooperative pool: opening a FIFO waits for its reader.
-        let output = options.output
-        let sink = try await offload { try OutputSink(path: output) }
+        let (output, outputDirectory, skipped) = (options.output, options.outputDirectory, index.skipped)
+        let router = try await offload {
+            try OutputRouter(output: output, outputDirectory: outputDirectory, inputs: inputs, skipped: skipped)
+        }
 
         var summary = RankSummary()
         summary.groups = index.groups.count
@@ -104,7 +106,7 @@ public final class RankPipeline: Sendable {
         }
         let writer = Task {
             do {
-                try await self.write(index: index, inputs: inputs, board: board, to: sink, on: executor)
+                try await self.write(index: index, inputs: inputs, board: board, to: router, on: executor)
             } catch {
                 judging.cancel()
                 throw error
@@ -124,7 +126,7 @@ public final class RankPipeline: Sendable {
             await executor.shutdown()
             throw error
         }
-        try sink.finish()
+        try await offload { try router.finish() }
         let outcomes = board.all
 
         if let stats = judge.callStatistics { summary.judge = stats.snapshot }
@@ -343,8 +345,9 @@ public final class RankPipeline: Sendable {
     /// Batches carry byte ranges of the input files, not the lines: whoever encodes a batch (this
     /// process, a thread, a worker process) reads its span from the file in one read.
     private func write(
-        index: InputIndex, inputs: InputSet, board: OutcomeBoard, to sink: OutputSink, on executor: any ScoreExecutor
+        index: InputIndex, inputs: InputSet, board: OutcomeBoard, to router: OutputRouter, on executor: any ScoreExecutor
     ) async throws {
+        var sink = try router.sink(forFile: index.records.first.map { Int($0.file) } ?? 0)
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
         var pending: [Task<ByteChunk, any Error>] = []
@@ -377,6 +380,11 @@ public final class RankPipeline: Sendable {
                 try await submit()
                 file = Int(record.file)
                 batch.source = .file(inputs.paths[file])
+                // Under --output-dir, each input has its own output: write out the last one's lines first.
+                if router.switches(toFile: file) {
+                    try await drainPending()
+                    sink = try router.sink(forFile: file)
+                }
             }
             let g = Int(record.group)
             let slot: Int
