@@ -18,6 +18,9 @@ enum ColumnChunkReader {
         6: "DELTA_LENGTH_BYTE_ARRAY", 7: "DELTA_BYTE_ARRAY", 8: "RLE_DICTIONARY", 9: "BYTE_STREAM_SPLIT",
     ]
 
+    /// The most values one column chunk may hold: a guard against a corrupt count, far above what writers produce.
+    static let maxEntries = 1 << 28
+
     /// Decodes `bytes` (the whole chunk, dictionary page first) into `entries` entries of `leaf`.
     static func read(_ bytes: [UInt8], leaf: ParquetSchema.Node, codec: ParquetCodec, entries: Int) throws(ParquetError) -> ColumnData {
         var data = ColumnData()
@@ -25,6 +28,7 @@ enum ColumnChunkReader {
         let maxRep = leaf.repetitionLevel
         guard maxDef <= 255, maxRep <= 255 else { throw .unsupported("nesting deeper than 255 levels") }
         guard let type = leaf.physicalType else { throw .corrupt("a group where a leaf column was expected") }
+        guard entries <= maxEntries else { throw .unsupported("a column chunk of more than \(maxEntries) values") }
         var dictionary: [ParquetValue]?
         var p = 0
         while data.count < entries {
@@ -53,6 +57,7 @@ enum ColumnChunkReader {
                 guard let dh = header.structure(5), let n = dh.int(1), n >= 0, let encoding = dh.int(2) else {
                     throw .corrupt("a data page without its header")
                 }
+                guard n <= entries - data.count else { throw .corrupt("a page holds more values than its column chunk") }
                 let raw = try codec.decompress(page, size: size)
                 try raw.withBytes { buf throws(ParquetError) in
                     var q = 0
@@ -67,6 +72,7 @@ enum ColumnChunkReader {
                     let defLength = dh.int(5), let repLength = dh.int(6), defLength >= 0, repLength >= 0,
                     repLength + defLength <= page.count, repLength + defLength <= size
                 else { throw .corrupt("a v2 data page without a valid header") }
+                guard n <= entries - data.count else { throw .corrupt("a page holds more values than its column chunk") }
                 let compressed = dh[7]?.boolValue ?? true
                 let levelBytes = Array(page.prefix(repLength + defLength))
                 let valuePart = page.dropFirst(repLength + defLength)

@@ -4,6 +4,9 @@ import CCodecs
 public enum ParquetCodec: Int, Sendable {
     case uncompressed = 0, snappy = 1, gzip = 2, zstd = 6
 
+    /// The largest page Gavel decompresses (writers default to 1 MiB; this guards against a corrupt size).
+    static let maxPageBytes = 512 << 20
+
     /// The codec with Parquet's number `raw`, or why it is not supported.
     static func named(_ raw: Int) throws(ParquetError) -> ParquetCodec {
         if let c = ParquetCodec(rawValue: raw) { return c }
@@ -13,11 +16,36 @@ public enum ParquetCodec: Int, Sendable {
 
     /// Decompresses `input` into exactly `size` bytes.
     func decompress(_ input: ArraySlice<UInt8>, size: Int) throws(ParquetError) -> [UInt8] {
-        guard size >= 0, size <= 1 << 31 else { throw .corrupt("a page claims \(size) uncompressed bytes") }
+        guard size >= 0 else { throw .corrupt("a page claims \(size) uncompressed bytes") }
+        guard size <= Self.maxPageBytes else { throw .unsupported("a page of more than \(Self.maxPageBytes >> 20) MiB") }
         if self == .uncompressed {
             guard input.count == size else { throw .corrupt("an uncompressed page of \(input.count) bytes claims \(size)") }
             return Array(input)
         }
+        // Check what the compressed data itself says before allocating what the header claims.
+        let problem: String? = input.withUnsafeBytes { src in
+            switch self {
+            case .zstd:
+                let claimed = ZSTD_getFrameContentSize(src.baseAddress, src.count)
+                if claimed == ZSTD_CONTENTSIZE_ERROR { return "a ZSTD page is not ZSTD data" }
+                // One frame that states its size must state the page's (several frames add up in the decoder).
+                if claimed != ZSTD_CONTENTSIZE_UNKNOWN, claimed != UInt64(size),
+                    ZSTD_findFrameCompressedSize(src.baseAddress, src.count) == src.count
+                {
+                    return "a ZSTD page holds \(claimed) bytes; its header claims \(size)"
+                }
+                return nil
+            case .snappy:
+                var length = 0
+                let status = snappy_uncompressed_length(src.baseAddress?.assumingMemoryBound(to: CChar.self), src.count, &length)
+                return status == SNAPPY_OK && length == size ? nil : "a SNAPPY page does not hold the \(size) bytes its header claims"
+            case .gzip:
+                // Deflate expands at most about 1032:1.
+                return size <= src.count * 1032 + 1024 ? nil : "a GZIP page cannot hold the \(size) bytes its header claims"
+            case .uncompressed: return nil
+            }
+        }
+        if let problem { throw .corrupt(problem) }
         var output = [UInt8](repeating: 0, count: size)
         let produced: Int? = output.withUnsafeMutableBytes { out in
             input.withUnsafeBytes { src in

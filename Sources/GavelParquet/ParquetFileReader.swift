@@ -105,7 +105,7 @@ public final class ParquetFileReader {
         do throws(ParquetError) {
             var assembler = RecordAssembler(columns: columns, leaves: schema.leaves, paths: schema.leafPaths, wanted: wanted)
             var out: [ParquetValue] = []
-            out.reserveCapacity(rows)
+            out.reserveCapacity(min(rows, 1 << 16))
             for _ in 0..<rows { out.append(try assembler.readRow(schema.root)) }
             try assembler.finish()
             return out

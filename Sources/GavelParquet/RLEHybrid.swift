@@ -9,7 +9,7 @@ enum RLEHybrid {
     static func decode(_ bytes: UnsafeRawBufferPointer, bitWidth: Int, count: Int) throws(ParquetError) -> [UInt32] {
         guard bitWidth <= 32 else { throw .corrupt("a bit width of \(bitWidth)") }
         var out: [UInt32] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, bytes.count * 8 + 8))  // a hint only: runs may expand further
         var p = 0
         let byteWidth = (bitWidth + 7) / 8
         let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
