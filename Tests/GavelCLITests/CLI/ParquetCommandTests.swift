@@ -135,6 +135,29 @@ struct ParquetCommandTests {
         }
     }
 
+    static let python = ProcessInfo.processInfo.environment["GAVEL_PARQUET_PYTHON"]
+
+    @Test(
+        "ART's own reader and polars read the ranked Parquet: rewards are the scores, every other field is the input's",
+        .enabled(if: python != nil, "set GAVEL_PARQUET_PYTHON to a Python with openpipe-art, duckdb and polars (.ci/run does)"))
+    func readBackByARTAndPolars() async throws {
+        let dir = try TempDir()
+        let python = try #require(Self.python)
+        for fixture in ["art-zstd.parquet", "unicode.parquet", "polars.parquet"] {
+            let input = TestPaths.fixture("parquet/\(fixture)").path
+            let out = dir.path("ranked-\(fixture)")
+            try await withSimulator { sim in
+                let r = try await runProduct(
+                    "gavel", ["rank", input, "-o", out, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "-q"])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            let check = try await runProduct(
+                python, [TestPaths.fixture("parquet/read_back.py").path, input, out], environment: ["LITELLM_LOCAL_MODEL_COST_MAP": "True"])
+            #expect(check.status == 0, "\(fixture): \(check.stderr)")
+            #expect(check.stdout.hasPrefix("ok "), "\(fixture): \(check.stdout)")
+        }
+    }
+
     @Test("--dry-run and --samples count Parquet groups like JSONL ones")
     func dryRunAndSamples() async throws {
         try await withSimulator { sim in
