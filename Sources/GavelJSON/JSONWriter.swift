@@ -77,10 +77,14 @@ public struct JSONWriter {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     public mutating func write(string s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress else { return }
+        s.withUTF8 { write(utf8: $0) }
+    }
+
+    /// Writes a JSON string from UTF-8 bytes the caller has checked are valid UTF-8.
+    public mutating func write(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        if let base = utf8.baseAddress {
             var i = 0
             while i < utf8.count {
                 // Copy the plain run up to the next byte that needs escaping, eight bytes per test.

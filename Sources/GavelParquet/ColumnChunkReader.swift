@@ -50,23 +50,22 @@ enum ColumnChunkReader {
                 let encoding = dh.int(2) ?? 0
                 guard encoding == 0 || encoding == 2 else { throw .unsupported("dictionary encoding \(name(encoding))") }
                 let raw = try codec.decompress(page, size: size)
-                dictionary = try raw.withBytes { buf throws(ParquetError) in
-                    try PlainValues.decode(buf, type: type, typeLength: leaf.typeLength, count: n)
-                }
+                dictionary = try PlainValues.decode(raw, from: 0, type: type, typeLength: leaf.typeLength, count: n)
             case 0:
                 guard let dh = header.structure(5), let n = dh.int(1), n >= 0, let encoding = dh.int(2) else {
                     throw .corrupt("a data page without its header")
                 }
                 guard n <= entries - data.count else { throw .corrupt("a page holds more values than its column chunk") }
                 let raw = try codec.decompress(page, size: size)
-                try raw.withBytes { buf throws(ParquetError) in
+                let (rep, def, q) = try raw.withBytes { buf throws(ParquetError) in
                     var q = 0
                     let rep = try levelsV1(buf, &q, max: maxRep, count: n, encoding: dh.int(4) ?? 3)
                     let def = try levelsV1(buf, &q, max: maxDef, count: n, encoding: dh.int(3) ?? 3)
-                    try append(
-                        values: UnsafeRawBufferPointer(rebasing: buf[q...]), rep: rep, def: def, count: n, encoding: encoding,
-                        leaf: leaf, type: type, dictionary: dictionary, to: &data)
+                    return (rep, def, q)
                 }
+                try append(
+                    values: raw, from: q, rep: rep, def: def, count: n, encoding: encoding, leaf: leaf, type: type, dictionary: dictionary,
+                    to: &data)
             case 3:
                 guard let dh = header.structure(8), let n = dh.int(1), n >= 0, let encoding = dh.int(4),
                     let defLength = dh.int(5), let repLength = dh.int(6), defLength >= 0, repLength >= 0,
@@ -92,11 +91,9 @@ enum ColumnChunkReader {
                             UnsafeRawBufferPointer(rebasing: buf[repLength...]), bitWidth: RLEHybrid.bitWidth(maxDef), count: n)
                     return (r, d)
                 }
-                try values.withBytes { buf throws(ParquetError) in
-                    try append(
-                        values: buf, rep: rep, def: def, count: n, encoding: encoding, leaf: leaf, type: type, dictionary: dictionary,
-                        to: &data)
-                }
+                try append(
+                    values: values, from: 0, rep: rep, def: def, count: n, encoding: encoding, leaf: leaf, type: type,
+                    dictionary: dictionary, to: &data)
             default:
                 continue  // index pages and page types from the future carry no values
             }
@@ -144,7 +141,7 @@ enum ColumnChunkReader {
 
     /// Decodes one page's values and appends its entries.
     private static func append(
-        values buf: UnsafeRawBufferPointer, rep: [UInt32], def: [UInt32], count n: Int, encoding: Int, leaf: ParquetSchema.Node,
+        values page: [UInt8], from start: Int, rep: [UInt32], def: [UInt32], count n: Int, encoding: Int, leaf: ParquetSchema.Node,
         type: ParquetSchema.PhysicalType, dictionary: [ParquetValue]?, to data: inout ColumnData
     ) throws(ParquetError) {
         let maxDef = leaf.definitionLevel
@@ -162,15 +159,17 @@ enum ColumnChunkReader {
         let decoded: [ParquetValue]
         switch encoding {
         case 0:
-            decoded = try PlainValues.decode(buf, type: type, typeLength: leaf.typeLength, count: present)
+            decoded = try PlainValues.decode(page, from: start, type: type, typeLength: leaf.typeLength, count: present)
         case 2, 8:
             guard let dictionary else { throw .corrupt("dictionary-encoded values without a dictionary page") }
             guard present > 0 else {
                 decoded = []
                 break
             }
-            guard buf.count >= 1 else { throw .corrupt("dictionary indices without their bit width") }
-            let indices = try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: buf[1...]), bitWidth: Int(buf[0]), count: present)
+            guard page.count - start >= 1 else { throw .corrupt("dictionary indices without their bit width") }
+            let indices = try page.withBytes { buf throws(ParquetError) in
+                try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: buf[(start + 1)...]), bitWidth: Int(buf[start]), count: present)
+            }
             var out: [ParquetValue] = []
             out.reserveCapacity(present)
             for i in indices {
@@ -179,11 +178,14 @@ enum ColumnChunkReader {
             }
             decoded = out
         case 3 where type == .boolean:
-            guard buf.count >= 4 else { throw .corrupt("RLE booleans without their length") }
-            let length = Int(buf.loadUnaligned(as: UInt32.self).littleEndian)
-            guard length <= buf.count - 4 else { throw .corrupt("RLE booleans run past the end of their page") }
-            decoded = try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: buf[4..<(4 + length)]), bitWidth: 1, count: present)
-                .map { .bool($0 == 1) }
+            decoded = try page.withBytes { all throws(ParquetError) in
+                let buf = UnsafeRawBufferPointer(rebasing: all[start...])
+                guard buf.count >= 4 else { throw .corrupt("RLE booleans without their length") }
+                let length = Int(buf.loadUnaligned(as: UInt32.self).littleEndian)
+                guard length <= buf.count - 4 else { throw .corrupt("RLE booleans run past the end of their page") }
+                return try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: buf[4..<(4 + length)]), bitWidth: 1, count: present)
+                    .map { .bool($0 == 1) }
+            }
         default:
             throw .unsupported("encoding \(name(encoding))")
         }

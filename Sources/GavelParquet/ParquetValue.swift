@@ -7,7 +7,8 @@ public indirect enum ParquetValue: Sendable, Equatable {
     case float(Float)
     case double(Double)
     /// A byte array (text, for a column annotated STRING), an INT96 or a fixed-length byte array.
-    case bytes([UInt8])
+    /// Read values share their page's memory (no copy per value).
+    case bytes(ArraySlice<UInt8>)
     case list([ParquetValue])
     /// A group's fields, in the order of the schema's children.
     case record([ParquetValue])
@@ -36,5 +37,5 @@ public indirect enum ParquetValue: Sendable, Equatable {
     }
 
     /// Text for a string.
-    public static func text(_ s: String) -> ParquetValue { .bytes(Array(s.utf8)) }
+    public static func text(_ s: String) -> ParquetValue { .bytes(ArraySlice(s.utf8)) }
 }

@@ -1,8 +1,17 @@
 /// Parquet's PLAIN encoding of each physical type.
 enum PlainValues {
-    /// Decodes `count` values of `type`; returns them and the bytes consumed.
+    /// Decodes `count` values of `type` from `page` at `start`; byte arrays share the page's memory.
     static func decode(
-        _ bytes: UnsafeRawBufferPointer, type: ParquetSchema.PhysicalType, typeLength: Int, count: Int
+        _ page: [UInt8], from start: Int, type: ParquetSchema.PhysicalType, typeLength: Int, count: Int
+    ) throws(ParquetError) -> [ParquetValue] {
+        try page.withBytes { all throws(ParquetError) in
+            try decode(
+                UnsafeRawBufferPointer(rebasing: all[start...]), page: page, start: start, type: type, typeLength: typeLength, count: count)
+        }
+    }
+
+    private static func decode(
+        _ bytes: UnsafeRawBufferPointer, page: [UInt8], start: Int, type: ParquetSchema.PhysicalType, typeLength: Int, count: Int
     ) throws(ParquetError) -> [ParquetValue] {
         var out: [ParquetValue] = []
         out.reserveCapacity(min(count, bytes.count * 8 + 1))
@@ -37,7 +46,7 @@ enum PlainValues {
             let width = type == .int96 ? 12 : typeLength
             guard width > 0 else { throw .corrupt("a fixed-length byte array of length \(width)") }
             try need(count * width, "fixed-length")
-            for i in 0..<count { out.append(.bytes(Array(bytes[(i * width)..<(i * width + width)]))) }
+            for i in 0..<count { out.append(.bytes(page[(start + i * width)..<(start + i * width + width)])) }
         case .byteArray:
             var p = 0
             for _ in 0..<count {
@@ -45,7 +54,7 @@ enum PlainValues {
                 let n = Int(bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian)
                 p += 4
                 guard n <= bytes.count - p else { throw .corrupt("a byte array of \(n) bytes runs past the end of its page") }
-                out.append(.bytes(Array(bytes[p..<(p + n)])))
+                out.append(.bytes(page[(start + p)..<(start + p + n)]))
                 p += n
             }
         }

@@ -51,6 +51,9 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
         .init(.invalidLine, path: path, line: line, message: message)
     }
 
+    /// This error at another line of the same file.
+    func atLine(_ line: Int) -> InputError { .init(code, path: path, line: line, message: message) }
+
     /// A Parquet file Gavel cannot read (`FILE: column X: what`).
     static func parquet(_ error: ParquetError) -> InputError {
         let message = error.column.map { "column \($0): \(error.detail)" } ?? error.detail

@@ -56,6 +56,26 @@ extension InputIndex {
         let keyPaths = rule.pathParts
         for file in inputs.names.indices {
             let name = inputs.names[file]
+            if let lines = inputs.parquet[file]?.groupLines {
+                // Transcoded from Parquet: the transcoder wrote these lines and knows them; no need to parse them again.
+                for l in lines {
+                    if let problem = l.problem {
+                        guard skipInvalid else { throw problem }
+                        index.skipped.append(problem)
+                        continue
+                    }
+                    let first = l.keyObject["trajectories"]?.arrayValue?.first?.objectValue
+                    let key = rule.key(of: l.keyObject) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(l.line)"
+                    index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: l.count)))
+                    members.append([])
+                    index.records.append(
+                        Record(
+                            file: Int32(file), line: Int32(l.line), offset: l.offset, length: l.length,
+                            group: Int32(index.groups.count - 1),
+                            member: -1))
+                }
+                continue
+            }
             let reader = try inputs.lineReader(file: file, maxLineBytes: maxLineBytes)
             try reader.forEachLine { line in
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }

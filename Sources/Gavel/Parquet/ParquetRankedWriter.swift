@@ -52,8 +52,7 @@ enum ParquetRankedWriter {
                     }
                     let rankedTrajectory = open[key].flatMap { member < $0.count ? $0[member].objectValue : nil }
                     if let t = rankedTrajectory {
-                        let original = try ParquetTranscoder.trajectory(fields, art: art, schema: reader.schema, name: source.name, row: row + 1)
-                        try apply(t, original: original, art: art, schema: schema, to: &fields)
+                        apply(t, original: originals(fields, art: art), art: art, schema: schema, to: &fields)
                     }
                     if fields.count < schema.root.children.count { fields.append(.null) }
                     if let t = rankedTrajectory, let gavel = t["gavel"] {
@@ -88,10 +87,31 @@ enum ParquetRankedWriter {
         return skipped.contains(source.hasGroups ? Int(source.lineOfGroup[Int(key)]) : Int(key) + 1)
     }
 
+    /// A row's `reward`, `metrics` and `logs` as the transcoded JSON spelled them.
+    private static func originals(_ fields: [ParquetValue], art: ARTParquetSchema) -> JSONObject {
+        var o = JSONObject()
+        if let r = art.reward {
+            switch fields[r] {
+            case .double(let d): o["reward"] = ParquetJSON.number(d)
+            case .float(let f): o["reward"] = ParquetJSON.number(Double(f))
+            case .int64(let i): o["reward"] = .number(String(i))
+            case .int32(let i): o["reward"] = .number(String(i))
+            default: o["reward"] = .null
+            }
+        }
+        if let m = art.metrics, case .bytes(let b) = fields[m], !b.isEmpty {
+            o["metrics"] = (try? JSONParser.parse(b)) ?? .null
+        } else {
+            o["metrics"] = .object(JSONObject())
+        }
+        o["logs"] = .array((art.logs.flatMap { fields[$0].items } ?? []).map { $0.text.map(JSONValue.string) ?? .null })
+        return o
+    }
+
     /// Puts the ranking's `reward`, `metrics` and `logs` into the row, where they changed.
     private static func apply(
         _ ranked: JSONObject, original: JSONObject, art: ARTParquetSchema, schema: ParquetSchema, to fields: inout [ParquetValue]
-    ) throws {
+    ) {
         if let r = art.reward, let v = ranked["reward"], v != original["reward"] {
             let node = schema.root.children[r]
             switch (node.physicalType, v.doubleValue) {

@@ -15,6 +15,8 @@ public struct ParquetSource: Sendable {
     let lineOfGroup: [Int32]
     /// The groups in the order their lines were written.
     let groupsInLineOrder: [Int32]
+    /// The group lines as written, for the input index (nil for one trajectory line per row).
+    let groupLines: [ParquetTranscoder.GroupLine]?
 
     /// True when rows were written as ART group lines (the file has `group_index`).
     var hasGroups: Bool { !groupOfRow.isEmpty || rowCount == 0 }

@@ -124,10 +124,22 @@ struct ParquetCommandTests {
             #expect(r.status == 2)
             #expect(r.stderr.contains("\(broken): column group_index: "), "\(r.stderr)")
             let jsonlToParquet = try await runProduct(
-                "gavel", ["rank", TestPaths.repo.appendingPathComponent("Examples/art-group-lines.jsonl").path, "-o", dir.path("x.parquet")]
+                "gavel",
+                ["rank", TestPaths.repo.appendingPathComponent("Examples/art-group-lines.jsonl").path, "-o", dir.path("x.parquet")]
                     + common)
             #expect(jsonlToParquet.status == 2)
             #expect(jsonlToParquet.stderr.contains("Parquet output is written from Parquet input"), "\(jsonlToParquet.stderr)")
+            let delta = TestPaths.fixture("parquet/delta.parquet").path
+            let unsupported = try await runProduct("gavel", ["rank", delta, "-o", dir.path("o.jsonl")] + common)
+            #expect(unsupported.status == 2)
+            #expect(
+                unsupported.stderr.contains("\(delta): column group_index: encoding DELTA_BINARY_PACKED is not supported"),
+                "\(unsupported.stderr)")
+            let notART = TestPaths.fixture("parquet/not-art.parquet").path
+            let schema = try await runProduct("gavel", ["rank", notART, "-o", dir.path("o.jsonl")] + common)
+            #expect(schema.status == 2)
+            #expect(
+                schema.stderr.contains("\(notART): column messages: not found: expected ART's trajectory schema"), "\(schema.stderr)")
             let both = try await runProduct("gavel", ["rank", Self.parquet, "-o", dir.path("a"), "--output-dir", dir.path("b")] + common)
             #expect(both.status == 2)
             #expect(sim.stats.snapshot.requests == 0)
@@ -155,6 +167,32 @@ struct ParquetCommandTests {
                 python, [TestPaths.fixture("parquet/read_back.py").path, input, out], environment: ["LITELLM_LOCAL_MODEL_COST_MAP": "True"])
             #expect(check.status == 0, "\(fixture): \(check.stderr)")
             #expect(check.stdout.hasPrefix("ok "), "\(fixture): \(check.stdout)")
+        }
+    }
+
+    @Test("a group without messages stops the run naming its row; with --on-invalid skip its rows are written back unchanged")
+    func invalidGroup() async throws {
+        let dir = try TempDir()
+        let nulls = TestPaths.fixture("parquet/nulls.parquet").path
+        try await withSimulator { sim in
+            let common = ["--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"]
+            let stop = try await runProduct("gavel", ["rank", nulls, "-o", dir.path("a.parquet")] + common)
+            #expect(stop.status == 2)
+            #expect(
+                stop.stderr.contains("\(nulls):3: trajectories[0]: \"messages_and_choices\" is empty (row 3 has no messages)"),
+                "\(stop.stderr)")
+            #expect(sim.stats.snapshot.requests == 0)
+            let skip = try await runProduct("gavel", ["rank", nulls, "-o", dir.path("b.parquet"), "--on-invalid", "skip", "-q"] + common)
+            #expect(skip.status == 0, "\(skip.stderr)")
+        }
+        let (schema, input) = try Self.rows(nulls)
+        let (_, output) = try Self.rows(dir.path("b.parquet"))
+        #expect(output.count == 4)
+        let gavel = schema.root.children.count
+        #expect(output[0][gavel] != .null && output[1][gavel] != .null, "the valid group was not ranked")
+        for r in 2..<4 {
+            #expect(Array(output[r].prefix(gavel)) == input[r], "skipped row \(r + 1) changed")
+            #expect(output[r][gavel] == .null)
         }
     }
 

@@ -96,9 +96,10 @@ import Testing
         let dir = try TempDir()
         var rng = SplitMix64(seed: 20_261_126)
         var failures = 0, reads = 0
-        for name in ["art-zstd.parquet", "pyarrow-snappy-v2.parquet", "pyarrow-gzip-plain.parquet", "pyarrow-rowgroups.parquet",
-            "polars.parquet", "nulls.parquet"]
-        {
+        for name in [
+            "art-zstd.parquet", "pyarrow-snappy-v2.parquet", "pyarrow-gzip-plain.parquet", "pyarrow-rowgroups.parquet",
+            "polars.parquet", "nulls.parquet",
+        ] {
             let original = try Self.fixture(name)
             for _ in 0..<150 {
                 var bytes = original
