@@ -80,7 +80,8 @@ extension InputIndex {
             try reader.forEachLine { line in
                 if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
                 do throws(InputError) {
-                    let decoded = try TrajectoryDecoder.decode(line.bytes, path: name, line: line.number, keyPaths: keyPaths)
+                    let decoded = try TrajectoryDecoder.decode(
+                        line.bytes, path: name, line: line.number, keyPaths: keyPaths, canonical: false)
                     switch decoded {
                     case .group(let object, let trajectories):
                         // A group line is its own group; name it by its key if it (or its first trajectory) has one.

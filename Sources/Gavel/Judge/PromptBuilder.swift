@@ -4,7 +4,8 @@ import GavelJSON
 ///
 /// System: the task statement, then the rubric. User: the shared leading messages once in
 /// `<context>`, the tools in `<available_tools>`, then each trajectory's remaining messages
-/// in `<trajectory id="N">`. All JSON inside is compact, in the input's key order, with `<`,
+/// in `<trajectory id="N">`. All JSON inside is compact, messages in one key order (see
+/// `TrajectoryDecoder.canonical(_:)`), other JSON in the input's, with `<`,
 /// `>` and `&` escaped, so trajectory text cannot close or forge a tag. The user message ends by
 /// stating how many trajectories there are and their ids (the system message stays the same for
 /// every group, so providers can cache it).

@@ -23,8 +23,11 @@ public enum TrajectoryDecoder {
     ///     `GroupingRule.pathParts`), whose members may not be duplicated either.
     ///   - validate: false for a line read again after indexing already checked it (UTF-8 and
     ///     duplicate keys), so the per-line checks are paid once per run.
+    ///   - canonical: false when only checking the line (the input scan): the messages then keep
+    ///     their key order, and the judge stage, which reads the line again, pays for `canonical(_:)`.
     public static func decode(
-        _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = [], validate: Bool = true
+        _ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int, keyPaths: [[String]] = [], validate: Bool = true,
+        canonical: Bool = true
     ) throws(InputError) -> Line {
         if validate, let base = bytes.baseAddress, let bad = ByteScan.firstInvalidUTF8(base, end: bytes.count) {
             throw .invalidLine(path: path, line: line, "invalid UTF-8 at byte \(bad + 1) (expected UTF-8 text)")
@@ -52,12 +55,12 @@ public enum TrajectoryDecoder {
                 }
                 let context = "trajectories[\(i)]: "
                 if validate { try checkDuplicates(t, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: context) }
-                trajectories.append(try trajectory(t, path: path, line: line, context: context))
+                trajectories.append(try trajectory(t, path: path, line: line, context: context, canonical: canonical))
             }
             return .group(object, trajectories)
         }
         if validate { try checkDuplicates(object, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: "") }
-        return .trajectory(object, try trajectory(object, path: path, line: line, context: ""))
+        return .trajectory(object, try trajectory(object, path: path, line: line, context: "", canonical: canonical))
     }
 
     /// Throws `duplicate key "NAME"` if `object` holds one of `fields` twice, or a member along one of `keyPaths` twice.
@@ -92,7 +95,9 @@ public enum TrajectoryDecoder {
     }
 
     /// The judge's view of one trajectory object.
-    public static func trajectory(_ object: JSONObject, path: String, line: Int, context: String) throws(InputError) -> Trajectory {
+    public static func trajectory(
+        _ object: JSONObject, path: String, line: Int, context: String, canonical isCanonical: Bool = true
+    ) throws(InputError) -> Trajectory {
         let field: String
         let list: JSONValue
         if let m = object["messages_and_choices"] {
@@ -121,14 +126,14 @@ public enum TrajectoryDecoder {
                 guard case .object = message else {
                     throw .invalidLine(path: path, line: line, context + "\(field)[\(i)].message must be an object")
                 }
-                messages.append(canonical(message))
+                messages.append(isCanonical ? canonical(message) : message)
             } else {
                 guard o["role"] != nil else {
                     throw .invalidLine(
                         path: path, line: line,
                         context + "\(field)[\(i)] has no \"role\" (expected a chat message or a Choice with \"message\")")
                 }
-                messages.append(canonical(item))
+                messages.append(isCanonical ? canonical(item) : item)
             }
         }
         var tools = object["tools"]
