@@ -18,30 +18,20 @@ enum PlainValues {
         func need(_ n: Int, _ what: String) throws(ParquetError) {
             guard n <= bytes.count else { throw .corrupt("\(count) \(what) values need more bytes than the page holds") }
         }
+        /// Fixed-width little-endian values, each made into a value by `make`.
+        func words<W: FixedWidthInteger>(_: W.Type, _ what: String, _ make: (W) -> ParquetValue) throws(ParquetError) {
+            let width = MemoryLayout<W>.size
+            try need(count * width, what)
+            for i in 0..<count { out.append(make(W(littleEndian: bytes.loadUnaligned(fromByteOffset: i * width, as: W.self)))) }
+        }
         switch type {
         case .boolean:
             try need((count + 7) / 8, "boolean")
             for i in 0..<count { out.append(.bool(bytes[i >> 3] >> UInt8(i & 7) & 1 == 1)) }
-        case .int32:
-            try need(count * 4, "INT32")
-            for i in 0..<count {
-                out.append(.int32(Int32(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian)))
-            }
-        case .int64:
-            try need(count * 8, "INT64")
-            for i in 0..<count {
-                out.append(.int64(Int64(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian)))
-            }
-        case .float:
-            try need(count * 4, "FLOAT")
-            for i in 0..<count {
-                out.append(.float(Float(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self).littleEndian)))
-            }
-        case .double:
-            try need(count * 8, "DOUBLE")
-            for i in 0..<count {
-                out.append(.double(Double(bitPattern: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian)))
-            }
+        case .int32: try words(UInt32.self, "INT32") { .int32(Int32(bitPattern: $0)) }
+        case .int64: try words(UInt64.self, "INT64") { .int64(Int64(bitPattern: $0)) }
+        case .float: try words(UInt32.self, "FLOAT") { .float(Float(bitPattern: $0)) }
+        case .double: try words(UInt64.self, "DOUBLE") { .double(Double(bitPattern: $0)) }
         case .int96, .fixedLenByteArray:
             let width = type == .int96 ? 12 : typeLength
             guard width > 0 else { throw .corrupt("a fixed-length byte array of length \(width)") }
