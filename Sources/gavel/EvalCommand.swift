@@ -26,7 +26,7 @@ struct EvalCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Output files of gavel rank.", valueName: "RANKED"))
+    @Argument(help: ArgumentHelp("Output files of gavel rank (JSONL or Parquet).", valueName: "RANKED"))
     var files: [String]
 
     @Option(help: ArgumentHelp("Dotted JSON path of the reference reward on each trajectory.", valueName: "PATH"))

@@ -21,7 +21,7 @@ struct ReportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Output files of gavel rank.", valueName: "RANKED"))
+    @Argument(help: ArgumentHelp("Output files of gavel rank (JSONL or Parquet).", valueName: "RANKED"))
     var files: [String]
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the page here.", valueName: "HTML"))

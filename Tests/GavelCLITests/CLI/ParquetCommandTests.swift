@@ -61,6 +61,13 @@ struct ParquetCommandTests {
                 "gavel", ["rank", Self.parquet, "-o", out, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "-q"])
             #expect(r.status == 0, "\(r.stderr)")
         }
+        // gavel eval and gavel report read ranked Parquet like ranked JSONL.
+        let eval = try await runProduct("gavel", ["eval", out, "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(try JSONParser.parse(eval.stdout)["groups"]?.intValue == 2, "\(eval.stdout)")
+        let report = try await runProduct("gavel", ["report", out, "-o", dir.path("r.html")])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try String(contentsOfFile: dir.path("r.html"), encoding: .utf8).contains("g000001"))
         let (inSchema, input) = try Self.rows(Self.parquet)
         let (outSchema, output) = try Self.rows(out)
         #expect(outSchema.root.children.map(\.name) == inSchema.root.children.map(\.name) + ["gavel"])
