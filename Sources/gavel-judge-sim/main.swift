@@ -52,10 +52,15 @@ struct JudgeSimCommand: AsyncParsableCommand {
     var noise = 0.0
     @Option(help: "Refuse requests longer than N tokens (bytes/4) with llama.cpp's context-size error.") var contextTokens: Int?
 
+    @Option(help: "Seconds a batch (Batch API, Message Batches) takes to end.") var batchDelay = 1.0
+    @Option(help: "Rate of requests in a batch that fail.") var batchErrors = 0.0
+    @Option(help: "Rate of requests in a batch that expire.") var batchExpired = 0.0
+
     func validate() throws {
         for (name, rate) in [
             ("fail-429", fail429), ("fail-500", fail500), ("malformed", malformed), ("wrong-ids", wrongIds),
-            ("quirks", quirks), ("drop-connection", dropConnection), ("slow-body", slowBody),
+            ("quirks", quirks), ("drop-connection", dropConnection), ("slow-body", slowBody), ("batch-errors", batchErrors),
+            ("batch-expired", batchExpired),
         ] where !(0...1).contains(rate) {
             throw ValidationError("--\(name) must be a rate between 0 and 1, got \(rate)")
         }
@@ -72,7 +77,7 @@ struct JudgeSimCommand: AsyncParsableCommand {
             outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
             tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
             limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders, positionBias: positionBias, noise: noise,
-            contextTokens: contextTokens)
+            contextTokens: contextTokens, batchDelay: batchDelay, batchErrors: batchErrors, batchExpired: batchExpired)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)
         FileHandle.standardOutput.write(Data("gavel-judge-sim listening on \(sim.baseURL)\n".utf8))
         try await sim.wait()

@@ -25,6 +25,7 @@ public final class JudgeSimulator: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         let judge = SimulatedJudge(configuration: configuration, stats: stats)
         let stats = self.stats
+        let batches = SimulatedBatches(judge: judge, stats: stats)
         let sslContext: NIOSSLContext?
         do {
             sslContext = try configuration.tls.map { tls in
@@ -53,7 +54,7 @@ public final class JudgeSimulator: Sendable {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                         }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(SimulatorHandler(judge: judge, stats: stats))
+                        try channel.pipeline.syncOperations.addHandler(SimulatorHandler(judge: judge, stats: stats, batches: batches))
                     }
                 }
                 .bind(host: "127.0.0.1", port: configuration.port)
@@ -87,13 +88,15 @@ final class SimulatorHandler: ChannelInboundHandler {
     private static let maxBody = 64 << 20
     private let judge: SimulatedJudge
     private let stats: SimulatorStats
+    private let batches: SimulatedBatches
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
 
-    init(judge: SimulatedJudge, stats: SimulatorStats) {
+    init(judge: SimulatedJudge, stats: SimulatorStats, batches: SimulatedBatches) {
         self.judge = judge
         self.stats = stats
+        self.batches = batches
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -116,6 +119,14 @@ final class SimulatorHandler: ChannelInboundHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         if tooLarge {
             write(context: context, head: head, answer: SimulatedAnswer(status: 413, body: #"{"error":{"message":"request too large"}}"#))
+            return
+        }
+        let host = head.headers.first(name: "host") ?? "127.0.0.1"
+        if let answer = batches.handle(
+            method: head.method.rawValue, path: path, headers: head.headers.map { ($0.name, $0.value) }, body: body,
+            baseURL: "http://\(host)/v1")
+        {
+            write(context: context, head: head, answer: answer)
             return
         }
         switch (head.method, path) {

@@ -71,6 +71,13 @@ public struct SimulatorConfiguration: Sendable {
     public var noise: Double
     /// Refuse requests of more than this many tokens (bytes / 4) as llama.cpp does: HTTP 400, exceed_context_size_error.
     public var contextTokens: Int?
+    /// Seconds a batch takes from creation to its end (Batch API and Message Batches).
+    public var batchDelay: Double
+    /// Share of requests in a batch that fail (a 500 in OpenAI's error file; Anthropic's `errored`):
+    /// exactly round(rate × requests) of them, at seeded random places.
+    public var batchErrors: Double
+    /// Share of requests in a batch that expire (`batch_expired`; Anthropic's `expired`), counted the same way.
+    public var batchExpired: Double
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
@@ -78,7 +85,7 @@ public struct SimulatorConfiguration: Sendable {
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
         tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
-        contextTokens: Int? = nil
+        contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -104,5 +111,8 @@ public struct SimulatorConfiguration: Sendable {
         self.positionBias = positionBias
         self.noise = noise
         self.contextTokens = contextTokens
+        self.batchDelay = batchDelay
+        self.batchErrors = batchErrors
+        self.batchExpired = batchExpired
     }
 }

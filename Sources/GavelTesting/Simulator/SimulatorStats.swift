@@ -22,6 +22,9 @@ public final class SimulatorStats: Sendable {
         public var completionTokens = 0
         /// Arrival times of judge requests (monotonic seconds), first 1000.
         public var arrivals: [Double] = []
+        /// Batches created (OpenAI and Anthropic), and the requests answered inside them (not in `requests`).
+        public var batches = 0
+        public var batchRequests = 0
         /// Request bodies of the last few requests, newest last (at most 8), for tests that inspect prompts.
         public var recentBodies: [String] = []
     }
@@ -67,7 +70,8 @@ public final class SimulatorStats: Sendable {
         return """
             {"requests":\(s.requests),"openai_requests":\(s.openAIRequests),"anthropic_requests":\(s.anthropicRequests),\
             "scored":\(s.scored),"faults":\(dict(s.faults)),"quirks":\(dict(s.quirks)),"max_in_flight":\(s.maxInFlight),\
-            "prompt_tokens":\(s.promptTokens),"completion_tokens":\(s.completionTokens)}
+            "prompt_tokens":\(s.promptTokens),"completion_tokens":\(s.completionTokens),\
+            "batches":\(s.batches),"batch_requests":\(s.batchRequests)}
             """
     }
 }
