@@ -20,7 +20,10 @@ struct GavelCommand: AsyncParsableCommand {
               gavel-judge-sim --port 8787 & gavel rank Examples/art-group-lines.jsonl --judge openai/sim --api-base http://127.0.0.1:8787/v1
             """,
         version: "0.1.0",
-        subcommands: [RankCommand.self, EvalCommand.self, ReportCommand.self, RubricCommand.self, CacheCommand.self, WorkerCommand.self],
+        subcommands: [
+            RankCommand.self, BatchCommand.self, EvalCommand.self, ReportCommand.self, RubricCommand.self, CacheCommand.self,
+            WorkerCommand.self,
+        ],
         defaultSubcommand: nil
     )
 

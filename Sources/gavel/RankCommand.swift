@@ -112,6 +112,9 @@ struct RankCommand: AsyncParsableCommand {
     @Flag(help: "Parse, group and render every prompt; print calls, estimated tokens and cost; call no judge, write nothing.")
     var dryRun = false
 
+    @Flag(help: "With --dry-run: also price the calls through the batch APIs (gavel batch: half the live price).")
+    var batch = false
+
     @Option(help: ArgumentHelp("Print the exact messages the group with this key would send, and stop.", valueName: "GROUP"))
     var showPrompt: String?
 
@@ -144,6 +147,7 @@ struct RankCommand: AsyncParsableCommand {
             throw ValidationError("--rubric-text is empty")
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        if batch, !dryRun { throw ValidationError("--batch prices a --dry-run; to judge through batch APIs, use gavel batch submit") }
         if output != nil, outputDir != nil { throw ValidationError("use either -o or --output-dir, not both") }
         if report != nil, outputDir != nil {
             throw ValidationError("--report reads one output back: with --output-dir, run gavel report on the folder's files")
@@ -318,8 +322,13 @@ extension RankCommand {
                         : "unknown: no price for \(run.endpoint.name) (pass --prices FILE)")
             ),
         ]
+        var all = rows
+        if batch {
+            all.append(
+                ("batch cost", cost.map { String(format: "~$%.4f (half the live price: gavel batch submit)", $0 / 2) } ?? "unknown"))
+        }
         print("gavel rank --dry-run (no judge was called)")
-        print(KeyValueTable(rows).render(), terminator: "")
+        print(KeyValueTable(all).render(), terminator: "")
     }
 }
 

@@ -37,6 +37,15 @@ extension RankPipeline {
         return plan
     }
 
+    /// Every prompt the run sends (every group's, window's and sample's), in input order.
+    func allPrompts() async throws -> [JudgePrompt] {
+        let (inputs, index) = try await indexedInput()
+        guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
+        var all: [JudgePrompt] = []
+        for g in index.groups.indices { all += try prompts(forGroup: g, index: index, inputs: inputs) }
+        return all
+    }
+
     /// The prompts (one per sample) that the group named `key` would send; nil if there is no such group.
     public func prompts(forGroupNamed key: String) async throws -> [JudgePrompt]? {
         let (inputs, index) = try await indexedInput()

@@ -14,17 +14,21 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
     case scoreStage(ProcessPool.PoolError)
     /// The group named for a prompt preview is not in the input.
     case noSuchGroup(String)
+    /// A batch could not be submitted, checked or collected.
+    case batch(BatchError)
     /// A failure none of the above explains (a bug, or a system call nobody expected to fail).
     case unexpected(String)
 
     /// The wrapped failure, for errors the run's parts throw.
-    init(_ error: any Error) {
+    public init(_ error: any Error) {
         switch error {
         case let e as RankFailure: self = e
         case let e as InputError: self = .input(e)
         case let e as OutputError: self = .output(e)
         case let e as ProcessPool.PoolError: self = .scoreStage(e)
         case let e as ConfigurationError: self = .configuration(e.description, e.setting)
+        case let e as BatchError: self = .batch(e)
+        case let e as CacheError: self = .cache(e.description)
         default: self = .unexpected("\(error)")
         }
     }
@@ -35,6 +39,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case .configuration, .cache, .input, .noSuchGroup: return .usage
         case .output(let e): return e.isClosedByReader ? .brokenPipe : .usage
         case .scoreStage, .unexpected: return .groupsFailed
+        case .batch(let e): return e.isUnreachable || e.isRefused ? .judgeUnavailable : .usage
         }
     }
 
@@ -61,6 +66,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case .input(let e): return e.description
         case .output(let e): return e.description
         case .scoreStage(let e): return e.description
+        case .batch(let e): return e.description
         case .unexpected(let m): return m
         case .noSuchGroup(let key):
             return

@@ -18,10 +18,12 @@ public final class RankRun: Sendable {
     public let prices: PriceTable
     /// Judge calls in flight at once, after fitting the open-file limit.
     public let concurrency: Int
-    private let pipeline: RankPipeline
-    private let transport: CurlTransport
+    let pipeline: RankPipeline
+    let transport: CurlTransport
     private let statistics: JudgeStatistics
-    private let cache: (any JudgeCacheStore)?
+    let cache: (any JudgeCacheStore)?
+    /// Each judge's (or panel member's) own chat client, in `endpoints` order.
+    let chats: [ChatJudge]
 
     /// Builds the run. `callsJudge` false (a dry run, a prompt preview) needs no API key.
     public init(
@@ -106,6 +108,7 @@ public final class RankRun: Sendable {
                 initialMode: configuration.responseFormat, logger: logger)
         }
         statistics = shared
+        self.chats = chats
         if configuration.cacheMode == .off {
             cache = nil
         } else {
