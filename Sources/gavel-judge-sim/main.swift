@@ -55,6 +55,7 @@ struct JudgeSimCommand: AsyncParsableCommand {
     @Option(help: "Seconds a batch (Batch API, Message Batches) takes to end.") var batchDelay = 1.0
     @Option(help: "Rate of requests in a batch that fail.") var batchErrors = 0.0
     @Option(help: "Rate of requests in a batch that expire.") var batchExpired = 0.0
+    @Option(help: "Seconds after which a batch not yet ended expires whole (its completion window).") var batchWindow: Double?
 
     func validate() throws {
         for (name, rate) in [
@@ -77,7 +78,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
             outOfRange: outOfRange, think: think, rejectParameters: rejectParameter,
             tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
             limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders, positionBias: positionBias, noise: noise,
-            contextTokens: contextTokens, batchDelay: batchDelay, batchErrors: batchErrors, batchExpired: batchExpired)
+            contextTokens: contextTokens, batchDelay: batchDelay, batchErrors: batchErrors, batchExpired: batchExpired,
+            batchWindow: batchWindow)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)
         FileHandle.standardOutput.write(Data("gavel-judge-sim listening on \(sim.baseURL)\n".utf8))
         try await sim.wait()

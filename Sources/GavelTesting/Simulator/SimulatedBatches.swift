@@ -19,6 +19,8 @@ final class SimulatedBatches: Sendable {
         var requests: [(customID: String, body: [UInt8])]
         var headers: [(String, String)]
         var cancelled = false
+        /// The completion window closed before the batch was done: every request expired.
+        var expired = false
         /// Filled when the batch first completes: (output lines, error lines).
         var results: (output: [String], errors: [String])?
         var inputFileID: String?
@@ -164,6 +166,12 @@ final class SimulatedBatches: Sendable {
         return openAIStatus(id)
     }
 
+    /// True when the completion window (`batchWindow`) closed before the batch would have ended.
+    private func windowOver(_ elapsed: Double) -> Bool {
+        guard let window = configuration.batchWindow else { return false }
+        return window < configuration.batchDelay && elapsed >= window
+    }
+
     private func openAIStatus(_ id: String) -> SimulatedAnswer {
         guard let batch = state.withLock({ $0.batches[id] }) else { return Self.notFound("batch \(id)") }
         let elapsed = (ContinuousClock.now - batch.created).simulatorSeconds
@@ -172,6 +180,9 @@ final class SimulatedBatches: Sendable {
         var outputID = "null", errorID = "null", completed = 0, failed = 0
         if batch.cancelled {
             status = "cancelled"
+        } else if windowOver(elapsed) {
+            status = "expired"
+            state.withLock { $0.batches[id]?.expired = true }
         } else if elapsed < delay * 0.1 {
             status = "validating"
         } else if elapsed < delay {
@@ -180,18 +191,18 @@ final class SimulatedBatches: Sendable {
             status = "finalizing"
         } else {
             status = "completed"
-            if let (output, errors) = results(id) {
-                let (o, e) = state.withLock { s -> (String, String) in
-                    let o = "file-out-\(id)", e = "file-err-\(id)"
-                    s.files[o] = Array((output.joined(separator: "\n") + (output.isEmpty ? "" : "\n")).utf8)
-                    s.files[e] = Array((errors.joined(separator: "\n") + (errors.isEmpty ? "" : "\n")).utf8)
-                    return (o, e)
-                }
-                outputID = output.isEmpty ? "null" : "\"\(o)\""
-                errorID = errors.isEmpty ? "null" : "\"\(e)\""
-                completed = output.count
-                failed = errors.count
+        }
+        if ["cancelled", "expired", "completed"].contains(status), let (output, errors) = results(id) {
+            let (o, e) = state.withLock { s -> (String, String) in
+                let o = "file-out-\(id)", e = "file-err-\(id)"
+                s.files[o] = Array((output.joined(separator: "\n") + (output.isEmpty ? "" : "\n")).utf8)
+                s.files[e] = Array((errors.joined(separator: "\n") + (errors.isEmpty ? "" : "\n")).utf8)
+                return (o, e)
             }
+            outputID = output.isEmpty ? "null" : "\"\(o)\""
+            errorID = errors.isEmpty ? "null" : "\"\(e)\""
+            completed = output.count
+            failed = errors.count
         }
         let body = """
             {"id":"\(id)","object":"batch","endpoint":"/v1/chat/completions","input_file_id":"\(batch.inputFileID ?? "")",\
@@ -230,7 +241,8 @@ final class SimulatedBatches: Sendable {
     private func anthropicStatus(_ id: String, baseURL: String) -> SimulatedAnswer {
         guard let batch = state.withLock({ $0.batches[id] }) else { return Self.notFound("batch \(id)") }
         let elapsed = (ContinuousClock.now - batch.created).simulatorSeconds
-        let ended = batch.cancelled || elapsed >= configuration.batchDelay
+        if windowOver(elapsed) { state.withLock { $0.batches[id]?.expired = true } }
+        let ended = batch.cancelled || windowOver(elapsed) || elapsed >= configuration.batchDelay
         var counts = #""processing":\#(batch.requests.count),"succeeded":0,"errored":0,"canceled":0,"expired":0"#
         var resultsURL = "null"
         if ended, let (output, _) = results(id) {
@@ -265,7 +277,7 @@ final class SimulatedBatches: Sendable {
         kinds += Array(repeating: "succeeded", count: n - kinds.count)
         kinds.shuffle(using: &rng)
         for (i, (customID, body)) in batch.requests.enumerated() {
-            let kind = batch.cancelled ? "canceled" : kinds[i]
+            let kind = batch.cancelled ? "canceled" : batch.expired ? "expired" : kinds[i]
             switch (batch.api, kind) {
             case (.openAI, "succeeded"):
                 let answer = judge.answer(api: .openAI, headers: batch.headers, body: body)

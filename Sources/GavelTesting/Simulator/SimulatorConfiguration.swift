@@ -78,6 +78,9 @@ public struct SimulatorConfiguration: Sendable {
     public var batchErrors: Double
     /// Share of requests in a batch that expire (`batch_expired`; Anthropic's `expired`), counted the same way.
     public var batchExpired: Double
+    /// Seconds after which a batch not yet ended expires whole (the provider's completion window);
+    /// nil: never.
+    public var batchWindow: Double?
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
@@ -85,7 +88,8 @@ public struct SimulatorConfiguration: Sendable {
         rejectJSONSchema: Bool = false, requiredKey: String? = nil, retryAfterSeconds: Int = 1, seed: UInt64 = 42,
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
         tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
-        contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0
+        contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0,
+        batchWindow: Double? = nil
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -114,5 +118,6 @@ public struct SimulatorConfiguration: Sendable {
         self.batchDelay = batchDelay
         self.batchErrors = batchErrors
         self.batchExpired = batchExpired
+        self.batchWindow = batchWindow
     }
 }

@@ -114,6 +114,24 @@ struct BatchCommandTests {
         }
     }
 
+    @Test("a batch whose completion window closes expires whole: collect says so, and rank judges every call live")
+    func expiredBatch() async throws {
+        let dir = try TempDir()
+        try await withSimulator(.init(batchDelay: 30, batchWindow: 0.3)) { sim in
+            let flags = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-dir", dir.path("cache")]
+            let submit = try await runProduct("gavel", ["batch", "submit", Self.example, "--wait", "--poll-interval", "0.1"] + flags)
+            #expect(submit.status == 0, "\(submit.stderr)")
+            let status = try await runProduct("gavel", ["batch", "status", "--cache-dir", dir.path("cache")])
+            #expect(status.stdout.contains("expired"), "\(status.stdout)")
+            let collect = try await runProduct("gavel", ["batch", "collect", "--cache-dir", dir.path("cache")])
+            #expect(collect.stdout.contains("0 answers stored") && collect.stdout.contains("2 expired"), "\(collect.stdout)")
+            let before = sim.stats.snapshot.requests
+            let rank = try await runProduct("gavel", ["rank", Self.example, "-o", dir.path("out.jsonl"), "-q"] + flags)
+            #expect(rank.status == 0, "\(rank.stderr)")
+            #expect(sim.stats.snapshot.requests - before == 2)
+        }
+    }
+
     @Test("a small request limit splits the calls into several batches, all collected")
     func splitting() async throws {
         let dir = try TempDir()
