@@ -132,6 +132,26 @@ struct BatchCommandTests {
         }
     }
 
+    @Test("a panel sends one batch per member (OpenAI and Anthropic), and the rank after collect makes 0 calls")
+    func panel() async throws {
+        let dir = try TempDir()
+        try await withSimulator(.init(batchDelay: 0.2)) { sim in
+            let flags = [
+                "--judge", "openai/sim-judge", "--judge", "anthropic/sim-judge", "--api-base", sim.baseURL, "--cache-dir",
+                dir.path("cache"),
+            ]
+            let submit = try await runProduct("gavel", ["batch", "submit", Self.example, "--wait", "--poll-interval", "0.1"] + flags)
+            #expect(submit.status == 0, "\(submit.stderr)")
+            #expect(sim.stats.snapshot.batches == 2)
+            let collect = try await runProduct("gavel", ["batch", "collect", "--cache-dir", dir.path("cache")])
+            #expect(collect.stdout.contains("collected 2 batch(es): 4 answers stored"), "\(collect.stdout)")
+            let before = sim.stats.snapshot.requests
+            let rank = try await runProduct("gavel", ["rank", Self.example, "-o", dir.path("out.jsonl"), "-q"] + flags)
+            #expect(rank.status == 0, "\(rank.stderr)")
+            #expect(sim.stats.snapshot.requests == before)
+        }
+    }
+
     @Test("a small request limit splits the calls into several batches, all collected")
     func splitting() async throws {
         let dir = try TempDir()
