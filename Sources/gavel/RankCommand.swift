@@ -33,6 +33,7 @@ struct RankCommand: AsyncParsableCommand {
               gavel rank runs.jsonl -o ranked.jsonl --samples 3 --report report.html && gavel eval ranked.jsonl
               gavel rank run/trajectories/train/0005.parquet -o ranked.parquet
               gavel rank run/trajectories/train --output-dir ranked/
+              gavel rank runs.jsonl --shard 2/4 -o part-2.jsonl --cache-url postgres://gavel@db:5432/gavel
             """
     )
 
@@ -47,6 +48,16 @@ struct RankCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Write one ranked file per input into this folder, under the input's name and format.", valueName: "DIR"))
     var outputDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Judge and write only shard I of N (0-based; groups split by key hash), each line with its input position, for "
+                + "gavel merge; auto reads JOB_COMPLETION_INDEX (with --shards N) or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT.",
+            valueName: "I/N|auto"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("The number of shards, with --shard auto under a Kubernetes Indexed Job.", valueName: "N"))
+    var shards: Int?
 
     @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
 
@@ -149,6 +160,11 @@ struct RankCommand: AsyncParsableCommand {
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         if batch, !dryRun { throw ValidationError("--batch prices a --dry-run; to judge through batch APIs, use gavel batch submit") }
         if output != nil, outputDir != nil { throw ValidationError("use either -o or --output-dir, not both") }
+        if shard != nil, outputDir != nil || report != nil || output?.lowercased().hasSuffix(".parquet") == true {
+            throw ValidationError("a shard writes JSONL for gavel merge: --shard goes with -o FILE.jsonl, not --output-dir, --report or Parquet")
+        }
+        if shards != nil, shard != "auto" { throw ValidationError("--shards goes with --shard auto") }
+        if shard != nil { _ = try resolvedShard() }
         if report != nil, outputDir != nil {
             throw ValidationError("--report reads one output back: with --output-dir, run gavel report on the folder's files")
         }
@@ -158,11 +174,41 @@ struct RankCommand: AsyncParsableCommand {
         try judgeOptions.validate()
     }
 
+    /// The shard to run, from `--shard` (and the scheduler's environment for `auto`).
+    func resolvedShard(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard? {
+        guard let shard else { return nil }
+        let index: Int, count: Int
+        if shard == "auto" {
+            if let i = environment["JOB_COMPLETION_INDEX"].flatMap(Int.init) {
+                guard let n = shards else { throw ValidationError("--shard auto under a Kubernetes Indexed Job needs --shards N") }
+                (index, count) = (i, n)
+            } else if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init),
+                let n = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init)
+            {
+                (index, count) = (id - (environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0), n)
+            } else {
+                throw ValidationError(
+                    "--shard auto found neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT")
+            }
+        } else {
+            let parts = shard.split(separator: "/")
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+                throw ValidationError("--shard takes I/N (for example 0/4) or auto, got \(shard)")
+            }
+            (index, count) = (i, n)
+        }
+        guard count >= 1, (0..<count).contains(index) else {
+            throw ValidationError("--shard \(index)/\(count): the index must be from 0 to \(max(0, count - 1))")
+        }
+        return Shard(index: index, count: count)
+    }
+
     /// The run's configuration, from the flags.
     func configuration() throws -> RankConfiguration {
         var c = RankConfiguration(inputs: files, environment: ProcessInfo.processInfo.environment)
         c.pipeline.output = output
         c.pipeline.outputDirectory = outputDir
+        c.pipeline.shard = try resolvedShard()
         c.pipeline.grouping = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
         c.pipeline.skipInvalid = onInvalid == .skip
         c.pipeline.concurrency = concurrency

@@ -40,6 +40,8 @@ public struct InputIndex: Sendable {
     public var groups: [Group] = []
     /// Lines skipped under `--on-invalid skip`, with why.
     public var skipped: [InputError] = []
+    /// For a shard's index: the records of the whole input (every shard's).
+    public var unshardedRecords: Int?
 
     /// Total trajectories over all groups.
     public var trajectoryCount: Int { groups.reduce(0) { $0 + $1.count } }

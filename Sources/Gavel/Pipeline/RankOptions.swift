@@ -31,6 +31,8 @@ public struct RankOptions: Sendable {
     public var window: Int
     /// Groups whose estimated prompt is longer than this many tokens are judged in windows that fit.
     public var maxPromptTokens: Int?
+    /// Judge and write only this shard's groups, each output line carrying its input position (for `gavel merge`).
+    public var shard: Shard?
 
     public init(
         inputs: [String], output: String? = nil, grouping: GroupingRule = .default, skipInvalid: Bool = false,

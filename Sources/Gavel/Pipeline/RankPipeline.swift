@@ -1,5 +1,6 @@
 import Foundation
 import GavelHTTP
+import GavelJSON
 import GavelSupport
 import Logging
 import Synchronization
@@ -76,7 +77,9 @@ public final class RankPipeline: Sendable {
         let indexSeconds = (ContinuousClock.now - start).seconds
         lap("index")
         for skipped in index.skipped { logger.warning("skipped \(skipped)") }
-        guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
+        guard !index.groups.isEmpty || options.shard != nil else {
+            throw InputError.noTrajectories(path: inputs.names.joined(separator: ", "))
+        }
         progress?(0, index.groups.count)
         // Open the output before judging, so a bad output path costs no judge calls. Off the
         // cooperative pool: opening a FIFO waits for its reader.
@@ -143,7 +146,10 @@ public final class RankPipeline: Sendable {
             let inputs = try InputSet(paths: options.inputs)
             let index = try InputIndex.scan(
                 inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
-            return (inputs, index)
+            guard let shard = options.shard else { return (inputs, index) }
+            var part = index.restricted(to: shard)
+            part.unshardedRecords = index.records.count
+            return (inputs, part)
         }
         indexed.withLock { $0 = result }
         return result
@@ -348,6 +354,40 @@ public final class RankPipeline: Sendable {
         index: InputIndex, inputs: InputSet, board: OutcomeBoard, to router: OutputRouter, on executor: any ScoreExecutor
     ) async throws {
         var sink = try router.sink(forFile: index.records.first.map { Int($0.file) } ?? 0)
+        // A shard's output: a header line, and each line's input position (for gavel merge).
+        var positions: [(file: Int32, line: Int32)] = []
+        var written = 0
+        if let shard = options.shard {
+            var header = JSONObject()
+            header["shard"] = .int(shard.index)
+            header["shards"] = .int(shard.count)
+            header["lines"] = .int(index.unshardedRecords ?? index.records.count)
+            header["shard_lines"] = .int(index.records.count)
+            header["inputs"] = .array(inputs.names.map(JSONValue.string))
+            var line = JSONObject()
+            line[Shard.headerField] = .object(header)
+            try sink.write(chunk: JSONWriter.encode(.object(line)) + [UInt8(ascii: "\n")])
+        }
+        func put(_ chunk: ByteChunk) throws {
+            guard options.shard != nil else { return try sink.write(chunk: chunk) }
+            var out: [UInt8] = []
+            out.reserveCapacity(chunk.count + chunk.count / 64)
+            chunk.withUnsafeBytes { raw in
+                var start = 0
+                for i in 0..<raw.count where raw[i] == UInt8(ascii: "\n") {
+                    // Each line is a JSON object: put the position in before its closing brace.
+                    var end = i
+                    while end > start, raw[end - 1] != UInt8(ascii: "}") { end -= 1 }
+                    let p = written < positions.count ? positions[written] : (file: -1, line: -1)
+                    written += 1
+                    out.append(contentsOf: raw[start..<max(start, end - 1)])
+                    out.append(contentsOf: ",\"\(Shard.positionField)\":[\(p.file),\(p.line)]}\n".utf8)
+                    start = i + 1
+                }
+            }
+            chunk.release()
+            try sink.write(chunk: out)
+        }
         let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
         let window = executor.batchesInFlight
         var pending: [Task<ByteChunk, any Error>] = []
@@ -357,7 +397,7 @@ public final class RankPipeline: Sendable {
         var slots: [Int: Int] = [:]
 
         func drainPending() async throws {
-            while !pending.isEmpty { try sink.write(chunk: try await pending.removeFirst().value) }
+            while !pending.isEmpty { try put(try await pending.removeFirst().value) }
         }
 
         func submit() async throws {
@@ -369,7 +409,7 @@ public final class RankPipeline: Sendable {
             // (with a window of 1, each batch is written before the next is made).
             pending.append(executor.start(full, context: context))
             while pending.count >= window {
-                try sink.write(chunk: try await pending.removeFirst().value)
+                try put(try await pending.removeFirst().value)
             }
         }
 
@@ -406,6 +446,7 @@ public final class RankPipeline: Sendable {
                 batch.groups.append(
                     outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count, advantage: options.advantage))
             }
+            if options.shard != nil { positions.append((record.file, record.line)) }
             let line = EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member))
             batch.lines.append(line)
             if batch.lines.count >= options.batchLines || line.end - batch.lines[0].offset >= 8 << 20 {
