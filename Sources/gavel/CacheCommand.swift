@@ -4,7 +4,7 @@ import Gavel
 import GavelSupport
 
 /// `gavel cache`: look after the judge-response cache.
-struct CacheCommand: ParsableCommand {
+struct CacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Inspect, prune or clear the judge-response cache.",
@@ -16,27 +16,63 @@ struct CacheCommand: ParsableCommand {
               gavel cache stats
               gavel cache prune --older-than 30d --max-size 2GB
               gavel cache clear --cache-dir /tmp/gavel-cache
+              gavel cache stats --cache-url postgres://gavel@db:5432/gavel
             """,
         subcommands: [Stats.self, Prune.self, Clear.self]
     )
 
-    /// Folder flag shared by the cache subcommands.
+    /// Folder (or database) flags shared by the cache subcommands.
     struct Folder: ParsableArguments {
         @Option(help: ArgumentHelp("Cache folder (default: $GAVEL_CACHE_DIR, else ./Cache).", valueName: "DIR"))
         var cacheDir: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "A PostgreSQL cache instead of the folder (default: $GAVEL_CACHE_URL).", valueName: "postgres://USER@HOST:PORT/DB"))
+        var cacheURL: String?
+
         var directory: String { CacheOptions.directory(cacheDir) }
+
+        /// The PostgreSQL store, when a URL is given; connected and migrated.
+        func database() async throws -> PostgresCacheStore? {
+            guard let url = CacheOptions.url(cacheURL) else { return nil }
+            let store = try PostgresCacheStore(url: url, mode: .readwrite, environment: ProcessInfo.processInfo.environment)
+            do {
+                try await store.prepare()
+            } catch {
+                store.shutdown()
+                printError("\(error)")
+                throw ExitCode(ExitStatus.judgeUnavailable.rawValue)
+            }
+            return store
+        }
     }
 
-    struct Stats: ParsableCommand {
+    struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show entries, size, oldest and newest entry, and the last run's hit rate.",
             discussion: "Example:\n  gavel cache stats --cache-dir ./Cache")
         @OptionGroup var folder: Folder
 
-        func run() throws {
-            let s = CacheMaintenance(directory: folder.directory).summary()
+        func run() async throws {
             let f = ISO8601DateFormatter()
+            if let db = try await folder.database() {
+                defer { db.shutdown() }
+                let s = try await db.stats()
+                var rows: [(String, String)] = [
+                    ("database", db.displayURL),
+                    ("entries", "\(s.entries)"),
+                    ("size", ByteCountFormatter.string(fromByteCount: Int64(s.bytes), countStyle: .file)),
+                    ("oldest", s.oldest.map { f.string(from: $0) } ?? "-"),
+                    ("newest", s.newest.map { f.string(from: $0) } ?? "-"),
+                ]
+                if let (hits, misses) = s.runs.first {
+                    rows.append(("last run", "\(hits) hits, \(misses) misses"))
+                }
+                print(KeyValueTable(rows).render(indent: ""), terminator: "")
+                return
+            }
+            let s = CacheMaintenance(directory: folder.directory).summary()
             var rows: [(String, String)] = [
                 ("folder", folder.directory),
                 ("entries", "\(s.entries)"),
@@ -55,7 +91,7 @@ struct CacheCommand: ParsableCommand {
         }
     }
 
-    struct Prune: ParsableCommand {
+    struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove entries older than an age, then the oldest until the cache fits a size.",
             discussion:
@@ -76,20 +112,37 @@ struct CacheCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
+            if let db = try await folder.database() {
+                defer { db.shutdown() }
+                guard maxSize == nil else {
+                    printError("--max-size is for the cache folder; prune a database by age (--older-than)")
+                    throw ExitCode(ExitStatus.usage.rawValue)
+                }
+                let age = olderThan.flatMap(CacheMaintenance.parseAge) ?? 0
+                let n = try await db.prune(olderThan: .seconds(age))
+                print("removed \(n) entries from \(db.displayURL)")
+                return
+            }
             let r = CacheMaintenance(directory: folder.directory).prune(
                 olderThan: olderThan.flatMap(CacheMaintenance.parseAge), maxBytes: maxSize.flatMap(CacheMaintenance.parseSize))
             print("removed \(r.entries) entries (\(ByteCountFormatter.string(fromByteCount: Int64(r.bytes), countStyle: .file)))")
         }
     }
 
-    struct Clear: ParsableCommand {
+    struct Clear: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove every cache entry.",
             discussion: "Example:\n  gavel cache clear")
         @OptionGroup var folder: Folder
 
-        func run() throws {
+        func run() async throws {
+            if let db = try await folder.database() {
+                defer { db.shutdown() }
+                let n = try await db.clear()
+                print("removed \(n) entries from \(db.displayURL)")
+                return
+            }
             let n = CacheMaintenance(directory: folder.directory).clear()
             print("removed \(n) entries from \(folder.directory)")
         }

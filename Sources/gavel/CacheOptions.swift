@@ -10,6 +10,22 @@ struct CacheOptions: ParsableArguments {
     @Option(help: ArgumentHelp("readwrite (answer from and store into the cache), read, write (refresh), or off.", valueName: "MODE"))
     var cache: CacheMode = .readwrite
 
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL cache shared by machines, instead of the folder (default: $GAVEL_CACHE_URL); the password comes from "
+                + "PGPASSWORD or ~/.pgpass, never the URL.",
+            valueName: "postgres://USER@HOST:PORT/DB"))
+    var cacheURL: String?
+
+    /// `--cache-url`, else `$GAVEL_CACHE_URL`.
+    var url: String? { Self.url(cacheURL) }
+
+    static func url(_ flag: String?) -> String? {
+        if let u = flag, !u.isEmpty { return u }
+        if let u = ProcessInfo.processInfo.environment["GAVEL_CACHE_URL"], !u.isEmpty { return u }
+        return nil
+    }
+
     /// The folder in force.
     var directory: String { Self.directory(cacheDir) }
 
@@ -17,6 +33,7 @@ struct CacheOptions: ParsableArguments {
     func apply(to c: inout RankConfiguration) {
         c.cacheMode = cache
         c.cacheDirectory = directory
+        c.cacheURL = url
     }
 
     /// `--cache-dir`, else `$GAVEL_CACHE_DIR`, else `./Cache`.

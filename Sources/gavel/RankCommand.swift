@@ -161,7 +161,8 @@ struct RankCommand: AsyncParsableCommand {
         if batch, !dryRun { throw ValidationError("--batch prices a --dry-run; to judge through batch APIs, use gavel batch submit") }
         if output != nil, outputDir != nil { throw ValidationError("use either -o or --output-dir, not both") }
         if shard != nil, outputDir != nil || report != nil || output?.lowercased().hasSuffix(".parquet") == true {
-            throw ValidationError("a shard writes JSONL for gavel merge: --shard goes with -o FILE.jsonl, not --output-dir, --report or Parquet")
+            throw ValidationError(
+                "a shard writes JSONL for gavel merge: --shard goes with -o FILE.jsonl, not --output-dir, --report or Parquet")
         }
         if shards != nil, shard != "auto" { throw ValidationError("--shards goes with --shard auto") }
         if shard != nil { _ = try resolvedShard() }
@@ -321,7 +322,11 @@ struct RankCommand: AsyncParsableCommand {
         if s.skippedLines > 0 { rows.insert(("skipped lines", "\(s.skippedLines)"), at: 2) }
         if let c = s.cache {
             rows.insert(
-                ("cache", "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")), at: 3)
+                (
+                    "cache",
+                    "\(c.hits) hits, \(c.misses) misses" + (c.corrupt > 0 ? ", \(c.corrupt) corrupt entries replaced" : "")
+                        + (c.storeFailures > 0 ? ", \(c.storeFailures) answers not stored (they are in the output)" : "")
+                ), at: 3)
         }
         if s.judge.rescaledAnswers > 0 {
             let why = ScoreParser.Rescale.allCases.compactMap { r in s.judge.rescales[r].map { "\(r.rawValue): \($0)" } }

@@ -82,8 +82,9 @@ public final class BatchJob: Sendable {
     /// Sends every call the run needs that the cache does not hold, in as many batches as the
     /// provider's limits ask; records each batch in the manifest as soon as it exists.
     public func submit(_ run: RankRun, command: [String]) async throws -> [Submitted] {
-        guard run.cache != nil, run.configuration.cacheMode == .readwrite else {
-            throw BatchError.manifest("batches deliver their answers into the cache: use --cache readwrite (the default)")
+        guard run.cache is JudgeCache, run.configuration.cacheMode == .readwrite else {
+            throw BatchError.manifest(
+                "batches deliver their answers into the cache folder: use --cache readwrite (the default), without --cache-url")
         }
         let providers = try run.endpoints.map { try provider($0, transport: run.transport) }
         let prompts = try await run.pipeline.allPrompts()
@@ -101,7 +102,8 @@ public final class BatchJob: Sendable {
                 let key = JudgeCache.key(identityDigest: digest, prompt: prompt)
                 guard seen.insert(key).inserted else { continue }  // the same call twice (identical groups)
                 r.needed += 1
-                if cache.lookup(key, count: prompt.ids.count) != nil {
+                let count = prompt.ids.count
+                if try await offload({ cache.lookup(key, count: count) }) != nil {
                     r.cached += 1
                 } else if inFlight.contains(key) {
                     r.inFlight += 1

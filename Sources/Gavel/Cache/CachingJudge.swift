@@ -9,6 +9,7 @@ public final class CachingJudge: Judge {
     private let logger: Logger
     /// The inner judge's identity digest; its settings do not change during a run.
     public let identityDigest: String
+    private let storeFailureLogged = AtomicFlag()
 
     public init(_ inner: any Judge, cache: any JudgeCacheStore, logger: Logger = Logger(label: "gavel.cache")) {
         self.inner = inner
@@ -47,7 +48,10 @@ public final class CachingJudge: Judge {
             do {
                 try await offload { try cache.store(key, verdict: verdict, judge: name, identityDigest: digest) }
             } catch {
-                logger.warning("could not store a cache entry: \(error)")
+                // Once per run: the summary counts the rest ("answers not stored").
+                if !storeFailureLogged.exchange(true) {
+                    logger.warning("could not store a cache entry (further failures are counted, not logged): \(error)")
+                }
             }
         }
         return verdict

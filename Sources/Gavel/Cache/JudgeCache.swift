@@ -146,6 +146,21 @@ public final class JudgeCache: Sendable {
     /// Stores a validated verdict under `key`, atomically. Blocking file I/O.
     public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws {
         guard mode.writes else { return }
+        let bytes = Self.entry(key, verdict: verdict, judge: judge, identityDigest: identityDigest)
+        let (folder, file) = path(for: key)
+        do {
+            try Self.makeDirectory(directory)
+            try Self.makeDirectory(folder)
+            try Self.atomicWrite(bytes, to: file, folder: folder)
+            state.withLock { $0.stores += 1 }
+        } catch {
+            state.withLock { $0.storeFailures += 1 }
+            throw error
+        }
+    }
+
+    /// An entry as stored (compact JSON and a newline): the disk store's files, the database's rows.
+    static func entry(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) -> [UInt8] {
         var entry = JSONObject()
         entry["version"] = .int(Self.formatVersion)
         entry["key"] = .string(key)
@@ -158,16 +173,7 @@ public final class JudgeCache: Sendable {
         entry["raw"] = .string(verdict.raw)
         var bytes = JSONWriter.encode(.object(entry))
         bytes.append(0x0A)
-        let (folder, file) = path(for: key)
-        do {
-            try Self.makeDirectory(directory)
-            try Self.makeDirectory(folder)
-            try Self.atomicWrite(bytes, to: file, folder: folder)
-            state.withLock { $0.stores += 1 }
-        } catch {
-            state.withLock { $0.storeFailures += 1 }
-            throw error
-        }
+        return bytes
     }
 
     static func makeDirectory(_ path: String) throws {

@@ -1,4 +1,4 @@
-/// Where validated judge answers are kept between runs: the disk cache now, a database later.
+/// Where validated judge answers are kept between runs: a folder (`JudgeCache`) or PostgreSQL (`PostgresCacheStore`).
 ///
 /// Keys are order-invariant digests of a prompt and the judge's identity (`JudgeCache.key`);
 /// a store never sees an API key.
@@ -14,6 +14,12 @@ public protocol JudgeCacheStore: Sendable {
     func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws
     /// Called once when a run ends, with its counts (the disk store keeps a run log for `gavel cache stats`).
     func recordRun(hits: Int, misses: Int)
+    /// Connects and readies the store before a run's first call (a database: reachable, migrated).
+    func prepare() async throws
+}
+
+extension JudgeCacheStore {
+    public func prepare() async throws {}
 }
 
 extension JudgeCache: JudgeCacheStore {

@@ -28,7 +28,8 @@ public enum ShardMerge {
             if report.missing > 0 {
                 parts.append(
                     "\(report.missing) of \(report.lines) input lines are missing"
-                        + (report.missingShards.isEmpty ? "" : " (no output given for shard \(report.missingShards.joined(separator: ", ")))"))
+                        + (report.missingShards.isEmpty
+                            ? "" : " (no output given for shard \(report.missingShards.joined(separator: ", ")))"))
             }
             if report.doubledCount > 0 {
                 parts.append("\(report.doubledCount) lines are given twice (\(report.doubled.joined(separator: ", ")))")
@@ -66,7 +67,8 @@ public enum ShardMerge {
         guard all.count > marker.count + 3, all.last == UInt8(ascii: "}"),
             let at = (0...(all.count - marker.count)).reversed().first(where: { all[$0..<($0 + marker.count)].elementsEqual(marker) })
         else {
-            throw InputError.invalidLine(path: name, line: line, "expected a shard output line ending in \"\(Shard.positionField)\": [file, line]")
+            throw InputError.invalidLine(
+                path: name, line: line, "expected a shard output line ending in \"\(Shard.positionField)\": [file, line]")
         }
         let numbers = all[(at + marker.count)..<(all.count - 1)].split(whereSeparator: { !($0 >= 0x30 && $0 <= 0x39) })
             .compactMap { Int(String(decoding: $0, as: UTF8.self)) }
@@ -89,7 +91,8 @@ public enum ShardMerge {
                 return false
             }
             guard let h = header, let i = h["shard"]?.intValue, let n = h["shards"]?.intValue, let lines = h["lines"]?.intValue else {
-                throw InputError.invalidLine(path: path, line: 1, "expected a shard output (gavel rank --shard I/N): no \(Shard.headerField) line")
+                throw InputError.invalidLine(
+                    path: path, line: 1, "expected a shard output (gavel rank --shard I/N): no \(Shard.headerField) line")
             }
             if let c = count, c != n { throw InputError.invalidLine(path: path, line: 1, "a shard of \(n), the others are of \(c)") }
             if report.lines != 0, report.lines != lines {

@@ -6,7 +6,7 @@ public enum ExitStatus: Int32, Sendable {
     case groupsFailed = 1
     /// Usage, configuration, input or output error.
     case usage = 2
-    /// The judge is unreachable or refused the key.
+    /// The judge is unreachable or refused the key (or the cache database is unreachable at the start).
     case judgeUnavailable = 3
     /// Interrupted by SIGINT or SIGTERM.
     case interrupted = 130

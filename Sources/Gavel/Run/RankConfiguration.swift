@@ -63,6 +63,8 @@ public struct RankConfiguration: Sendable {
 
     public var cacheMode: CacheMode = .readwrite
     public var cacheDirectory = "Cache"
+    /// A PostgreSQL cache shared by machines (`postgres://USER@HOST:PORT/DB`), instead of the folder.
+    public var cacheURL: String?
 
     public var scoreStage: ScoreStageMode = .auto
     /// Worker processes or threads; nil uses the active cores.

@@ -6,6 +6,8 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
     case configuration(String, Setting?)
     /// The cache folder cannot be used.
     case cache(String)
+    /// The cache database cannot be reached at the start of a run.
+    case cacheUnreachable(String)
     /// An input file is missing, unreadable or malformed.
     case input(InputError)
     /// The output cannot be written.
@@ -29,6 +31,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case let e as ConfigurationError: self = .configuration(e.description, e.setting)
         case let e as BatchError: self = .batch(e)
         case let e as CacheError: self = .cache(e.description)
+        case let e as CacheUnreachable: self = .cacheUnreachable(e.description)
         default: self = .unexpected("\(error)")
         }
     }
@@ -40,6 +43,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         case .output(let e): return e.isClosedByReader ? .brokenPipe : .usage
         case .scoreStage, .unexpected: return .groupsFailed
         case .batch(let e): return e.isUnreachable || e.isRefused ? .judgeUnavailable : .usage
+        case .cacheUnreachable: return .judgeUnavailable
         }
     }
 
@@ -63,6 +67,7 @@ public enum RankFailure: Error, Sendable, CustomStringConvertible {
         switch self {
         case .configuration(let m, _): return m
         case .cache(let m): return m
+        case .cacheUnreachable(let m): return m
         case .input(let e): return e.description
         case .output(let e): return e.description
         case .scoreStage(let e): return e.description

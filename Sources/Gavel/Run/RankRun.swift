@@ -113,7 +113,11 @@ public final class RankRun: Sendable {
             cache = nil
         } else {
             do {
-                cache = try JudgeCache(directory: configuration.cacheDirectory, mode: configuration.cacheMode, logger: logger)
+                if let url = configuration.cacheURL {
+                    cache = try PostgresCacheStore(url: url, mode: configuration.cacheMode, environment: env, logger: logger)
+                } else {
+                    cache = try JudgeCache(directory: configuration.cacheDirectory, mode: configuration.cacheMode, logger: logger)
+                }
             } catch {
                 throw .cache("\(error)")
             }
@@ -159,6 +163,7 @@ public final class RankRun: Sendable {
     public func run() async throws(RankFailure) -> RankSummary {
         var summary: RankSummary
         do {
+            try await cache?.prepare()
             summary = try await pipeline.run()
         } catch {
             throw RankFailure(error)
@@ -174,7 +179,12 @@ public final class RankRun: Sendable {
 
     /// What the run would do, calling no judge and writing nothing.
     public func plan() async throws(RankFailure) -> RankPlan {
-        do { return try await pipeline.plan() } catch { throw RankFailure(error) }
+        do {
+            try await cache?.prepare()
+            return try await pipeline.plan()
+        } catch {
+            throw RankFailure(error)
+        }
     }
 
     /// The exact prompts (one per sample) the group with this key would send.
