@@ -117,7 +117,10 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
                                 identity_digest text NOT NULL, created timestamptz NOT NULL DEFAULT now())
                             """, logger: self.logger)
                         try await connection.query(
-                            "CREATE TABLE IF NOT EXISTS gavel_cache_runs (at timestamptz NOT NULL DEFAULT now(), hits integer, misses integer)",
+                            """
+                            CREATE TABLE IF NOT EXISTS gavel_cache_runs (
+                                at timestamptz NOT NULL DEFAULT now(), hits integer, misses integer)
+                            """,
                             logger: self.logger)
                         try await connection.query("INSERT INTO gavel_schema VALUES (1)", logger: self.logger)
                     } else if version > Self.schemaVersion {
@@ -306,7 +309,10 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
         let seconds = Double(age.components.seconds)
         var n = 0
         for try await c in try await client.query(
-            "WITH d AS (DELETE FROM gavel_judge_cache WHERE created < now() - make_interval(secs => \(seconds)) RETURNING 1) SELECT count(*)::bigint FROM d",
+            """
+            WITH d AS (DELETE FROM gavel_judge_cache WHERE created < now() - make_interval(secs => \(seconds)) RETURNING 1)
+            SELECT count(*)::bigint FROM d
+            """,
             logger: logger
         ).decode(Int.self) {
             n = c

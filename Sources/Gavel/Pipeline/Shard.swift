@@ -1,3 +1,5 @@
+import GavelSupport
+
 /// One of `count` deterministic parts of a run: the groups whose key hashes to `index` modulo
 /// `count` (FNV-1a, 64-bit, over the key's UTF-8), so every line of a group — across files too —
 /// lands in the same shard on every machine.
@@ -12,9 +14,7 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether the group with `key` belongs to this shard.
     public func holds(key: String) -> Bool {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Int(h % UInt64(count)) == index
+        Int(FNV1a.hash(key) % UInt64(count)) == index
     }
 
     public var description: String { "\(index)/\(count)" }

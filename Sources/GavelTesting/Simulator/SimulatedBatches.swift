@@ -266,9 +266,7 @@ final class SimulatedBatches: Sendable {
         guard var batch = state.withLock({ $0.batches[id] }) else { return nil }
         if let done = batch.results { return done }
         var output: [String] = [], errors: [String] = []
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the id: the same batch draws the same faults every run
-        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        var rng = SplitMix64(seed: configuration.seed ^ h)
+        var rng = SplitMix64(seed: configuration.seed ^ FNV1a.hash(id))  // the same batch draws the same faults every run
         // Exactly round(rate × n) requests of each fault, at seeded random places.
         let n = batch.requests.count
         let expiredCount = Int((configuration.batchExpired * Double(n)).rounded())

@@ -318,9 +318,7 @@ final class SimulatedJudge: Sendable {
     /// clamped to 0–1. The noise is seeded by the prompt text and `seed`, so a request always gets
     /// the same answer and another seed gives another judge.
     static func distort(_ scores: inout [(id: String, score: Double)], positionBias: Double, noise: Double, seed: UInt64, text: String) {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        var rng = SplitMix64(seed: h ^ seed)
+        var rng = SplitMix64(seed: FNV1a.hash(text) ^ seed)
         let n = scores.count
         for i in scores.indices {
             var s = scores[i].score
@@ -348,9 +346,7 @@ final class SimulatedJudge: Sendable {
             let digits = bytes[(m + marker.count)...].prefix { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }
             if let v = Double(String(decoding: digits, as: UTF8.self)) { return min(1, max(0, v)) }
         }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return Double(h % 1000) / 1000
+        return Double(FNV1a.hash(String(block)) % 1000) / 1000
     }
 
     /// Whether these 0–1 scores, written on a 0–10 scale, read unambiguously as 0–10.

@@ -25,7 +25,9 @@ struct ShardTests {
                 environment: ["JOB_COMPLETION_INDEX": "2"])
             #expect(k8s.status == 0, "\(k8s.stderr)")
             let header = try #require(
-                try String(contentsOfFile: dir.path("k.jsonl"), encoding: .utf8).split(separator: "\n").first.map { try JSONParser.parse(String($0)) })
+                try String(contentsOfFile: dir.path("k.jsonl"), encoding: .utf8).split(separator: "\n").first.map {
+                    try JSONParser.parse(String($0))
+                })
             #expect(header[Shard.headerField]?["shard"]?.intValue == 2 && header[Shard.headerField]?["shards"]?.intValue == 3)
             let slurm = try await runProduct(
                 "gavel", ["rank", input, "--shard", "auto", "-o", dir.path("s.jsonl")] + flags,
@@ -56,7 +58,9 @@ struct ShardTests {
         let parts = (0..<3).map { dir.path("part-\($0).jsonl") }
         let merge = try await runProduct("gavel", ["merge"] + parts + ["-o", dir.path("merged.jsonl")])
         #expect(merge.status == 0, "\(merge.stderr)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path("merged.jsonl"))) == Data(contentsOf: URL(fileURLWithPath: dir.path("single.jsonl"))))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: dir.path("merged.jsonl")))
+                == Data(contentsOf: URL(fileURLWithPath: dir.path("single.jsonl"))))
         let short = try await runProduct("gavel", ["merge", parts[0], parts[2], "-o", dir.path("short.jsonl")])
         #expect(short.status == 2)
         #expect(short.stderr.contains("input lines are missing (no output given for shard 1/3)"), "\(short.stderr)")
