@@ -36,7 +36,7 @@ struct BatchPlace: ParsableArguments {
     @Option(help: ArgumentHelp("The environment variable holding the API key, instead of the provider's usual one.", valueName: "NAME"))
     var apiKeyEnv: String?
 
-    var cacheDirectory: String { cacheDir ?? ProcessInfo.processInfo.environment["GAVEL_CACHE_DIR"] ?? "Cache" }
+    var cacheDirectory: String { CacheOptions.directory(cacheDir) }
 
     func job() throws -> BatchJob {
         try BatchJob(
