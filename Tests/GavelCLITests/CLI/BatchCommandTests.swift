@@ -61,18 +61,11 @@ struct BatchCommandTests {
         // A batch long enough that the kill lands while submit waits, even on a loaded machine.
         try await withSimulator(.init(batchDelay: 6)) { sim in
             let flags = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-dir", dir.path("cache")]
-            let process = Process()
-            process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = ["batch", "submit", Self.example, "--wait", "--poll-interval", "0.1"] + flags
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let submit = try SpawnedProduct("gavel", ["batch", "submit", Self.example, "--wait", "--poll-interval", "0.1"] + flags)
             let manifest = dir.path("cache/batches.json")
-            for _ in 0..<200 where !FileManager.default.fileExists(atPath: manifest) { try await Task.sleep(for: .milliseconds(25)) }
+            for _ in 0..<400 where !FileManager.default.fileExists(atPath: manifest) { try await Task.sleep(for: .milliseconds(25)) }
             #expect(FileManager.default.fileExists(atPath: manifest), "submit wrote no manifest")
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(submit.killAndWait(), "submit was no longer running when it was to be killed")
             let place = ["--cache-dir", dir.path("cache")]
             let collect = try await runProduct("gavel", ["batch", "collect", "--wait", "--poll-interval", "0.1"] + place)
             #expect(collect.status == 0, "\(collect.stderr)")

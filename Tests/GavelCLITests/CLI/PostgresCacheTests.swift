@@ -61,14 +61,9 @@ struct PostgresCacheTests {
         // Slow enough that the kill lands mid-run even on a loaded machine (shard 1: ~20 groups, one at a time, 300 ms each).
         try await withSimulator(.init(latencyMs: 300)) { sim in
             let common = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-url", db.url(), "-q", "--concurrency", "1"]
-            let process = Process()
-            process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = ["rank", input, "--shard", "1/4", "-o", dir.path("part-1.jsonl")] + common
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let shard = try SpawnedProduct("gavel", ["rank", input, "--shard", "1/4", "-o", dir.path("part-1.jsonl")] + common)
             for _ in 0..<1000 where sim.stats.snapshot.requests < 3 { try await Task.sleep(for: .milliseconds(10)) }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            #expect(shard.killAndWait(), "the shard had finished before it was to be killed")
             #expect(!FileManager.default.fileExists(atPath: dir.path("part-1.jsonl")), "a killed shard left a partial output")
             let judgedBeforeKill = sim.stats.snapshot.requests
             #expect(judgedBeforeKill >= 3)
