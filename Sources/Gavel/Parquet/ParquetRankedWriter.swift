@@ -31,10 +31,10 @@ enum ParquetRankedWriter {
             let art = try ARTParquetSchema(reader.schema)
             // The ranked lines of this source, in order: the groups (or rows) whose lines were not skipped.
             let skipped = skippedLines[s]
+            let skippedGroups = Set((source.groupLines ?? []).filter { skipped.contains($0.line) }.map(\.group))
             var lineQueue: [Int32] =
-                source.hasGroups
-                ? source.groupsInLineOrder.filter { !skipped.contains(Int(source.lineOfGroup[Int($0)])) }
-                : (0..<Int32(source.rowCount)).filter { !skipped.contains(Int($0) + 1) }
+                source.groupLines?.filter { !skipped.contains($0.line) }.map(\.group)
+                ?? (0..<Int32(source.rowCount)).filter { !skipped.contains(Int($0) + 1) }
             lineQueue.reverse()
             var open: [Int32: [JSONValue]] = [:]
             var remaining: [Int32: Int] = [:]
@@ -46,7 +46,8 @@ enum ParquetRankedWriter {
                     let key = source.hasGroups ? source.groupOfRow[row] : Int32(row)
                     let member = source.hasGroups ? Int(source.memberOfRow[row]) : 0
                     // Read ranked lines up to this row's group (ART's files: exactly the next line).
-                    while open[key] == nil, lineQueue.last != nil, !skippedGroup(key, source, skipped) {
+                    let wasSkipped = source.hasGroups ? skippedGroups.contains(key) : skipped.contains(Int(key) + 1)
+                    while open[key] == nil, lineQueue.last != nil, !wasSkipped {
                         let next = lineQueue.removeLast()
                         open[next] = try rankedLines.next(source.name)
                     }
@@ -82,23 +83,10 @@ enum ParquetRankedWriter {
         return try ParquetSchema(root: root)
     }
 
-    private static func skippedGroup(_ key: Int32, _ source: ParquetSource, _ skipped: Set<Int>) -> Bool {
-        guard !skipped.isEmpty else { return false }
-        return skipped.contains(source.hasGroups ? Int(source.lineOfGroup[Int(key)]) : Int(key) + 1)
-    }
-
     /// A row's `reward`, `metrics` and `logs` as the transcoded JSON spelled them.
     private static func originals(_ fields: [ParquetValue], art: ARTParquetSchema) -> JSONObject {
         var o = JSONObject()
-        if let r = art.reward {
-            switch fields[r] {
-            case .double(let d): o["reward"] = ParquetJSON.number(d)
-            case .float(let f): o["reward"] = ParquetJSON.number(Double(f))
-            case .int64(let i): o["reward"] = .number(String(i))
-            case .int32(let i): o["reward"] = .number(String(i))
-            default: o["reward"] = .null
-            }
-        }
+        if let r = art.reward { o["reward"] = ARTParquetSchema.reward(fields[r]) }
         if let m = art.metrics, case .bytes(let b) = fields[m], !b.isEmpty {
             o["metrics"] = (try? JSONParser.parse(b)) ?? .null
         } else {

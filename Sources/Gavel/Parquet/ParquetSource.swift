@@ -11,13 +11,10 @@ public struct ParquetSource: Sendable {
     /// Empty when the file has no `group_index` and each row became its own trajectory line.
     let groupOfRow: [Int32]
     let memberOfRow: [Int32]
-    /// Per group: the line of the transcoded JSONL it was written to (1-based).
-    let lineOfGroup: [Int32]
-    /// The groups in the order their lines were written.
-    let groupsInLineOrder: [Int32]
-    /// The group lines as written, for the input index (nil for one trajectory line per row).
+    /// The group lines in the order they were written, for the input index and the writer (nil
+    /// for one trajectory line per row).
     let groupLines: [ParquetTranscoder.GroupLine]?
 
     /// True when rows were written as ART group lines (the file has `group_index`).
-    var hasGroups: Bool { !groupOfRow.isEmpty || rowCount == 0 }
+    var hasGroups: Bool { groupLines != nil }
 }

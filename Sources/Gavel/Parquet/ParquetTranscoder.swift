@@ -17,6 +17,8 @@ import Glibc
 enum ParquetTranscoder {
     /// One group line as written: where it is, and what the index needs to know about it.
     struct GroupLine: Sendable {
+        /// The group (by position among the file's groups, as in `ParquetSource.groupOfRow`).
+        var group: Int32
         var line: Int
         var offset: Int
         var length: Int
@@ -73,8 +75,6 @@ enum ParquetTranscoder {
         var encoder = RowEncoder(art: art, name: name)
         var pending: [Int32: Pending] = [:]
         var lines: [GroupLine] = []
-        var lineOfGroup = [Int32](repeating: 0, count: firstRow.count)
-        var inLineOrder: [Int32] = []
         var row = 0
         for g in 0..<reader.rowGroupCount {
             for value in try reader.readRowGroup(g) {
@@ -111,11 +111,9 @@ enum ParquetTranscoder {
                     bytes.append(contentsOf: group.groupFields)
                     bytes.append(UInt8(ascii: "}"))
                     let (line, offset) = try out.write(bytes, atLine: firstRow[Int(o)] + 1)
-                    lineOfGroup[Int(o)] = Int32(line)
-                    inLineOrder.append(o)
                     lines.append(
                         GroupLine(
-                            line: line, offset: offset, length: bytes.count, count: group.count, keyObject: group.keyObject,
+                            group: o, line: line, offset: offset, length: bytes.count, count: group.count, keyObject: group.keyObject,
                             problem: group.problem.map { $0.atLine(line) }))
                 } else {
                     pending[o] = group
@@ -126,7 +124,7 @@ enum ParquetTranscoder {
         try out.flush()
         return ParquetSource(
             path: path, name: name, schema: reader.schema, rowCount: row, groupOfRow: groupOfRow, memberOfRow: memberOfRow,
-            lineOfGroup: lineOfGroup, groupsInLineOrder: inLineOrder, groupLines: art.groupIndex == nil ? nil : lines)
+            groupLines: art.groupIndex == nil ? nil : lines)
     }
 
     /// A group key's text: the same `group_index` value always gives the same text.
@@ -166,14 +164,7 @@ private struct RowEncoder {
         var key = keyFields ? JSONObject() : nil
         w.append(raw: "{".utf8)
         if let r = art.reward {
-            let value: JSONValue
-            switch fields[r] {
-            case .double(let d): value = ParquetJSON.number(d)
-            case .float(let f): value = ParquetJSON.number(Double(f))
-            case .int64(let i): value = .number(String(i))
-            case .int32(let i): value = .number(String(i))
-            default: value = .null
-            }
+            let value = ARTParquetSchema.reward(fields[r])
             w.append(raw: "\"reward\":".utf8)
             w.write(value)
             key?.members.append(.init("reward", value))
