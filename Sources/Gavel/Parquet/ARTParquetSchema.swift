@@ -1,3 +1,4 @@
+import GavelJSON
 import GavelParquet
 
 /// Where ART's fields sit in a Parquet file's schema (`art.utils.trajectory_logging`): one row per
@@ -17,6 +18,17 @@ struct ARTParquetSchema: Sendable {
     let gavel: Int?
     /// Within a message struct: each field's position.
     let role: Int?, content: Int?, toolCalls: Int?, toolCallID: Int?, trainable: Int?
+
+    /// A `reward` value as JSON, the way ART's JSONL wrote it (null when absent or not a number).
+    static func reward(_ value: ParquetValue) -> JSONValue {
+        switch value {
+        case .double(let d): return ParquetJSON.number(d)
+        case .float(let f): return ParquetJSON.number(Double(f))
+        case .int64(let i): return .number(String(i))
+        case .int32(let i): return .number(String(i))
+        default: return .null
+        }
+    }
 
     /// Finds ART's fields in `schema`, or says what is missing.
     init(_ schema: ParquetSchema) throws(ParquetError) {
