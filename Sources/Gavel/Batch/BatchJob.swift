@@ -230,12 +230,7 @@ public final class BatchJob: Sendable {
         let (answer, value) = ChatJudge.answer(of: json, body: HTTPResponse(status: 200, body: body), style: style)
         let expected = (1...max(1, n)).map(String.init)
         do throws(ScoreParser.Problem) {
-            let parsed: ScoreParser.Parsed
-            if let value {
-                parsed = try ScoreParser.parse(value: value, expectedIDs: expected)
-            } else {
-                parsed = try ScoreParser.parse(text: answer, expectedIDs: expected)
-            }
+            let parsed = try ScoreParser.parse(answer: answer, value: value, expectedIDs: expected)
             return .success(
                 JudgeVerdict(
                     scores: parsed.scores, explanations: parsed.explanations, usage: ChatJudge.usage(of: json, style: style), raw: answer,

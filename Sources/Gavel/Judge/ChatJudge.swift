@@ -106,12 +106,7 @@ public final class ChatJudge: Judge {
                 case 200..<300:
                     let (answer, value) = Self.answer(of: json, body: response, style: endpoint.style)
                     do throws(ScoreParser.Problem) {
-                        let parsed: ScoreParser.Parsed
-                        if let value {
-                            parsed = try ScoreParser.parse(value: value, expectedIDs: prompt.ids)
-                        } else {
-                            parsed = try ScoreParser.parse(text: answer, expectedIDs: prompt.ids)
-                        }
+                        let parsed = try ScoreParser.parse(answer: answer, value: value, expectedIDs: prompt.ids)
                         if let rescale = parsed.rescale { statistics.rescaled(rescale) }
                         logger.debug("judge answer", metadata: ["calls": "\(calls)", "answer": "\(answer)"])
                         return JudgeVerdict(

@@ -82,6 +82,13 @@ public enum ScoreParser {
         }
     }
 
+    /// Parses a judge's answer as `ChatJudge.answer(of:body:style:)` gives it: its structured value
+    /// when there is one (a tool call's input), else its text.
+    public static func parse(answer: String, value: JSONValue?, expectedIDs: [String]) throws(Problem) -> Parsed {
+        if let value { return try parse(value: value, expectedIDs: expectedIDs) }
+        return try parse(text: answer, expectedIDs: expectedIDs)
+    }
+
     /// Parses an answer given as text: reasoning blocks are dropped, then the *last* JSON value
     /// that validates against the expected ids wins (reasoning judges write drafts before the
     /// answer). If none validates, the last one's problem is reported.
