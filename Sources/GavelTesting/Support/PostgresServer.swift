@@ -72,21 +72,10 @@ public final class PostgresServer: @unchecked Sendable {
         let argv =
             getuid() == 0
             ? ["/usr/sbin/runuser", "-u", "postgres", "--", program] + arguments.dropFirst() : [program] + arguments.dropFirst()
-        // posix_spawn and waitpid, output to a file: the server pg_ctl starts would hold a pipe open
-        // for good, and Foundation's Process did not reap runuser here.
+        // posix_spawn and waitpid: Foundation's Process did not reap runuser here.
         let log = NSTemporaryDirectory() + "/gavel-pg-\(UUID().uuidString).log"
         defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
-        guard spawned == 0 else { throw PostgresServerError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        let pid = try SpawnedProduct.spawn(argv, output: log)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)

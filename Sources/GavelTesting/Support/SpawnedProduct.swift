@@ -8,19 +8,24 @@ public final class SpawnedProduct: @unchecked Sendable {
 
     /// Starts product `name` with `arguments`; its output goes to /dev/null.
     public init(_ name: String, _ arguments: [String]) throws {
-        let path = TestPaths.products.appendingPathComponent(name).path
+        pid = try Self.spawn([TestPaths.products.appendingPathComponent(name).path] + arguments, output: "/dev/null")
+    }
+
+    /// Starts `argv` with standard input from /dev/null and standard output and error to the file
+    /// `output` (not a pipe: a daemon it starts could hold a pipe open for good); returns its pid.
+    static func spawn(_ argv: [String], output: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
         guard spawned == 0 else { throw CocoaError(.executableNotLoadable) }
-        self.pid = pid
+        return pid
     }
 
     /// Whether it is still running (not yet exited).
