@@ -3,7 +3,7 @@
 /// Messages read `FILE: column X: what` (or `FILE: what` when no column is involved).
 public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable {
     private enum Code: Sendable, Equatable {
-        case notParquet, corrupt, unsupported, io, invalidValue
+        case notParquet, corrupt, unsupported, io, invalidValue, schema
     }
 
     private let code: Code
@@ -31,7 +31,7 @@ public struct ParquetError: Error, CustomStringConvertible, Sendable, Equatable 
     public static func io(_ detail: String) -> ParquetError { ParquetError(.io, detail) }
     /// The schema lacks what a reader of it needs (a column, a shape).
     public static func schema(column: String, _ detail: String) -> ParquetError {
-        var e = ParquetError(.invalidValue, detail)
+        var e = ParquetError(.schema, detail)
         e.column = column
         return e
     }
