@@ -201,13 +201,14 @@ public final class BatchJob: Sendable {
                     c.failed += 1
                     if c.problems.count < 5 { c.problems.append("\(key.prefix(12))…: \(why)") }
                 case .answer(let body):
-                    if cache.lookup(key, count: n) != nil {
+                    if try await offload({ cache.lookup(key, count: n) }) != nil {
                         c.alreadyCached += 1
                         continue
                     }
                     switch Self.verdict(body, ids: n, style: style) {
                     case .success(let verdict):
-                        try cache.store(key, verdict: verdict, judge: entry.judge, identityDigest: entry.identity)
+                        let (judge, identity) = (entry.judge, entry.identity)
+                        try await offload { try cache.store(key, verdict: verdict, judge: judge, identityDigest: identity) }
                         c.stored += 1
                     case .failure(let problem):
                         c.invalid += 1

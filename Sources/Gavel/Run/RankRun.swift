@@ -171,7 +171,8 @@ public final class RankRun: Sendable {
         if let cache {
             let stats = cache.statistics
             summary.cache = stats
-            cache.recordRun(hits: stats.hits, misses: stats.misses)
+            // File or database IO: off the cooperative pool.
+            _ = try? await offload { cache.recordRun(hits: stats.hits, misses: stats.misses) }
         }
         summary.connections = transport.statistics.connections
         return summary
