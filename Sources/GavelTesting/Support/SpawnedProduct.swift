@@ -4,11 +4,11 @@ import Foundation
 /// posix_spawn and reaped with waitpid, so how it ended is known for certain.
 public final class SpawnedProduct: @unchecked Sendable {
     public let pid: pid_t
-    private var reaped: Int32?
+    private var reaped = false
 
-    /// Starts product `name` with `arguments`; its output goes to /dev/null.
-    public init(_ name: String, _ arguments: [String]) throws {
-        pid = try Self.spawn([TestPaths.products.appendingPathComponent(name).path] + arguments, output: "/dev/null")
+    /// Starts product `name` with `arguments`; its output goes to the file `output`.
+    public init(_ name: String, _ arguments: [String], output: String = "/dev/null") throws {
+        pid = try Self.spawn([TestPaths.products.appendingPathComponent(name).path] + arguments, output: output)
     }
 
     /// Starts `argv` with standard input from /dev/null and standard output and error to the file
@@ -28,29 +28,29 @@ public final class SpawnedProduct: @unchecked Sendable {
         return pid
     }
 
-    /// Whether it is still running (not yet exited).
+    /// Whether it is still running: neither gone nor a zombie. Read from /proc, not from `waitpid`:
+    /// in a test process that also runs Foundation's `Process`, the exit status may be reaped by
+    /// someone else first.
     public var isRunning: Bool {
-        guard reaped == nil else { return false }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid {
-            reaped = status
-            return false
-        }
-        return true
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != nil && state != "Z" && state != "X"
     }
 
-    /// Sends SIGKILL and waits; true when the signal is what ended it (it was still running).
+    /// Sends SIGKILL and waits for it to be gone; true when it was still running when killed.
     public func killAndWait() -> Bool {
-        guard isRunning else { return false }
+        let wasRunning = isRunning
         kill(pid, SIGKILL)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        reaped = status
-        return (status & 0x7F) == SIGKILL
+        _ = waitpid(pid, &status, 0)  // may find it reaped already (ECHILD): the state above is what counts
+        reaped = true
+        return wasRunning
     }
 
     deinit {
-        if reaped == nil {
+        if !reaped {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             waitpid(pid, &status, 0)

@@ -61,11 +61,15 @@ struct BatchCommandTests {
         // A batch long enough that the kill lands while submit waits, even on a loaded machine.
         try await withSimulator(.init(batchDelay: 6)) { sim in
             let flags = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-dir", dir.path("cache")]
-            let submit = try SpawnedProduct("gavel", ["batch", "submit", Self.example, "--wait", "--poll-interval", "0.1"] + flags)
+            let log = dir.path("submit.log")
+            let submit = try SpawnedProduct(
+                "gavel", ["batch", "submit", Self.example, "--wait", "--poll-interval", "0.1"] + flags, output: log)
             let manifest = dir.path("cache/batches.json")
             for _ in 0..<400 where !FileManager.default.fileExists(atPath: manifest) { try await Task.sleep(for: .milliseconds(25)) }
             #expect(FileManager.default.fileExists(atPath: manifest), "submit wrote no manifest")
-            #expect(submit.killAndWait(), "submit was no longer running when it was to be killed")
+            #expect(
+                submit.killAndWait(),
+                "submit was no longer running when it was to be killed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             let place = ["--cache-dir", dir.path("cache")]
             let collect = try await runProduct("gavel", ["batch", "collect", "--wait", "--poll-interval", "0.1"] + place)
             #expect(collect.status == 0, "\(collect.stderr)")
