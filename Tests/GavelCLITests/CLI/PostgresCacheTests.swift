@@ -94,8 +94,9 @@ struct PostgresCacheTests {
         let dir = try TempDir()
         let db = try await PostgresServer()
         let input = try Self.input(dir, groups: 40)
-        try await withSimulator(.init(latencyMs: 100)) { sim in
-            let common = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-url", db.url(), "--concurrency", "4"]
+        // ~6 s of judging (40 calls, 2 at a time, 300 ms each): the stop lands mid-run even on a loaded machine.
+        try await withSimulator(.init(latencyMs: 300)) { sim in
+            let common = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-url", db.url(), "--concurrency", "2"]
             try await db.stop()
             let down = try await runProduct("gavel", ["rank", input, "-o", dir.path("a.jsonl")] + common)
             #expect(down.status == 3)
@@ -105,7 +106,7 @@ struct PostgresCacheTests {
             #expect(!FileManager.default.fileExists(atPath: dir.path("a.jsonl")))
             try await db.start()
             let stopper = Task {
-                while sim.stats.snapshot.requests < 8 { try await Task.sleep(for: .milliseconds(10)) }
+                while sim.stats.snapshot.requests < 4 { try await Task.sleep(for: .milliseconds(10)) }
                 try await db.stop()
             }
             let mid = try await runProduct("gavel", ["rank", input, "-o", dir.path("b.jsonl")] + common)
