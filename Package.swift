@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Targets, lowest first; a target depends only on targets above it in this list, so the compiler
@@ -11,8 +11,8 @@ import PackageDescription
 //        ↓                        ↓           ↓
 //   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
 //        ↓
-//   GavelTesting  (judge simulator, stub judge, stub transport)
-//        ↓
+//   GavelTesting  (judge simulator, stub judge, stub transport)   GavelServe  (gavel serve: HTTP service on Hummingbird)
+//        ↓                                                            ↓
 //   gavel, gavel-judge-sim, gavel-bench  (thin executables)
 //
 // Linux only: the transport, the process pool and the output sink use Glibc calls.
@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // No traits: gavel serve needs neither swift-configuration support nor the full-Foundation extras.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "GavelSupport"),
@@ -72,10 +76,21 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .target(
+            name: "GavelServe",
+            dependencies: [
+                "Gavel", "GavelSupport", "GavelJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "gavel",
             dependencies: [
-                "Gavel", "GavelSupport",
+                "Gavel", "GavelSupport", "GavelServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -61,27 +61,11 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
 
+    @OptionGroup(title: "Scoring") var scoring: ScoringOptions
+
     @OptionGroup(title: "Cache") var cacheOptions: CacheOptions
 
     @OptionGroup(title: "Score stage") var poolOptions: PoolOptions
-
-    @Option(
-        help: ArgumentHelp(
-            "Judge each group K times, each in a different order; the score is the mean, gavel.score_spread the spread (default: the "
-                + "rubric's samples, else 1).",
-            valueName: "K"))
-    var samples: Int?
-
-    @Option(
-        help: ArgumentHelp(
-            "Judge groups larger than N in overlapping windows of N, fused with a Bradley–Terry fit (default: the rubric's, else 16).",
-            valueName: "N"))
-    var window: Int?
-
-    @Option(
-        help: ArgumentHelp(
-            "Judge a group in windows when its prompt would exceed T tokens (estimated as --dry-run does).", valueName: "T"))
-    var maxPromptTokens: Int?
 
     @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
     var groupBy: String?
@@ -100,22 +84,8 @@ struct RankCommand: AsyncParsableCommand {
         ))
     var onError: RankOptions.OnError = .fail
 
-    @Option(help: "Judge calls in flight at once.")
-    var concurrency = 32
-
-    @Option(help: ArgumentHelp("Advantage per trajectory: grpo ((r-mean)/(std+1e-6)), mean (r-mean), rloo, or none.", valueName: "MODE"))
-    var advantage: AdvantageMode = .grpo
-
     @Option(help: ArgumentHelp("Longest input line accepted, in bytes.", valueName: "BYTES"))
     var maxLineBytes = 64 << 20
-
-    @Option(
-        help: ArgumentHelp(
-            "Rubric name (a file in ./Rubrics or a bundled one; see gavel rubric list) or path to a rubric file.", valueName: "NAME|PATH"))
-    var rubric: String?
-
-    @Option(help: ArgumentHelp("Rubric text for this run, instead of a rubric file.", valueName: "TEXT"))
-    var rubricText: String?
 
     @Option(help: ArgumentHelp("At the end, also write an HTML report of the output here (see gavel report); needs -o.", valueName: "HTML"))
     var report: String?
@@ -148,15 +118,7 @@ struct RankCommand: AsyncParsableCommand {
     func validate() throws {
         if let n = groupSize, n < 1 { throw ValidationError("--group-size must be at least 1") }
         if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
-        if concurrency < 1 || concurrency > 4096 { throw ValidationError("--concurrency must be between 1 and 4096") }
-        if let k = samples, k < 1 || k > 32 { throw ValidationError("--samples must be between 1 and 32") }
-        if let w = window, w < 3 || w > 256 { throw ValidationError("--window must be between 3 and 256") }
-        if let t = maxPromptTokens, t < 1000 { throw ValidationError("--max-prompt-tokens must be at least 1000") }
-        if rubric != nil, rubricText != nil { throw ValidationError("use either --rubric or --rubric-text, not both") }
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
-        if let text = rubricText, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw ValidationError("--rubric-text is empty")
-        }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         if batch, !dryRun { throw ValidationError("--batch prices a --dry-run; to judge through batch APIs, use gavel batch submit") }
         if output != nil, outputDir != nil { throw ValidationError("use either -o or --output-dir, not both") }
@@ -173,6 +135,7 @@ struct RankCommand: AsyncParsableCommand {
             throw ValidationError("--report reads the ranked output back: give it a file with -o")
         }
         try judgeOptions.validate()
+        try scoring.validate()
     }
 
     /// The shard to run, from `--shard` (and the scheduler's environment for `auto`).
@@ -212,16 +175,11 @@ struct RankCommand: AsyncParsableCommand {
         c.pipeline.shard = try resolvedShard()
         c.pipeline.grouping = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
         c.pipeline.skipInvalid = onInvalid == .skip
-        c.pipeline.concurrency = concurrency
-        c.pipeline.advantage = advantage
         c.pipeline.onError = onError
         c.pipeline.maxLineBytes = maxLineBytes
-        c.samples = samples
-        c.window = window
-        c.pipeline.maxPromptTokens = maxPromptTokens
-        c.rubric = rubricText.map { .text($0) } ?? rubric.map { .named($0) } ?? .standard
         c.priceFile = prices
         judgeOptions.apply(to: &c)
+        scoring.apply(to: &c)
         cacheOptions.apply(to: &c)
         poolOptions.apply(to: &c)
         return c

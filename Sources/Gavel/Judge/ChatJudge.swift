@@ -94,13 +94,15 @@ public final class ChatJudge: Judge {
             try await limiter.acquire(tokens: estimate)
             let retryDelay: Duration?
             do {
+                let sent = ContinuousClock.now
                 let response = try await send(request)
+                let took = ContinuousClock.now - sent
                 calls += 1
                 // Parse a successful body once; answer and usage both come from it.
                 let json = response.status < 300 ? try? JSONParser.parse(response.body) : nil
                 let callUsage = Self.usage(of: json, style: endpoint.style)
                 usage += callUsage
-                statistics.call(usage: callUsage)
+                statistics.call(usage: callUsage, took: took)
                 await limiter.settle(estimated: estimate, actual: callUsage.prompt + callUsage.completion)
                 switch response.status {
                 case 200..<300:
@@ -177,7 +179,9 @@ public final class ChatJudge: Judge {
                     throw JudgeError.unreachable(
                         "cannot reach the judge at \(URLText.redacted(endpoint.baseURL)): connection refused after \(failures) attempts")
                 }
-                throw JudgeError.gaveUp("gave up after \(failures) attempts; last problem: \(lastCause)")
+                let message = "gave up after \(failures) attempts; last problem: \(lastCause)"
+                if lastCause == .transport(.timeout) || lastCause == .requestTimeout { throw JudgeError.timedOut(message) }
+                throw JudgeError.gaveUp(message)
             }
             statistics.retry(lastCause)
             if let delay = retryDelay, delay > .zero {

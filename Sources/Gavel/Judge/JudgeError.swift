@@ -7,6 +7,7 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
         case gaveUp
         case cancelled
         case contextTooLong
+        case timedOut
     }
 
     private let code: Code
@@ -33,6 +34,7 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
     /// Retries ran out for this group.
     static func gaveUp(_ d: String) -> JudgeError { .init(.gaveUp, d) }
     static func cancelled(_ d: String) -> JudgeError { .init(.cancelled, d) }
+    static func timedOut(_ d: String) -> JudgeError { .init(.timedOut, d) }
 
     /// Whether the run must stop: every other group would fail the same way.
     public var isFatal: Bool { code == .unauthorized || code == .badRequest || code == .unreachable }
@@ -41,4 +43,6 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
     public var isCancellation: Bool { code == .cancelled }
     /// Whether the judge refused the prompt as too long for its context (not fatal: smaller windows fit).
     public var isContextTooLong: Bool { code == .contextTooLong }
+    /// The judge kept timing out (the transport's timeout or HTTP 408) until the retries ran out.
+    public var isTimeout: Bool { code == .timedOut }
 }

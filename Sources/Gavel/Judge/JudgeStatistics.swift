@@ -17,11 +17,16 @@ public final class JudgeStatistics: Sendable {
 
     private let state = Mutex(Snapshot())
 
-    public init() {}
+    /// Told how long each exchange with the judge took (answered or not by HTTP status; not the
+    /// ones the transport failed), for a latency histogram.
+    private let onExchange: (@Sendable (Duration) -> Void)?
+
+    public init(onExchange: (@Sendable (Duration) -> Void)? = nil) { self.onExchange = onExchange }
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func call(usage: TokenUsage) {
+    func call(usage: TokenUsage, took duration: Duration? = nil) {
+        if let duration { onExchange?(duration) }
         state.withLock {
             $0.calls += 1; $0.usage += usage
         }

@@ -219,24 +219,32 @@ public final class RankPipeline: Sendable {
     }
 
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
+        let (outcome, error) = await judgeShrinkingWindows(key: index.groups[g].key, members: index.groups[g].count) { window in
+            try await offload { try self.calls(forGroup: g, index: index, inputs: inputs, window: window) }
+        }
+        return (g, outcome, error)
+    }
+
+    /// Judges one group with the calls `makeCalls` renders for a window size (nil: the run's choice);
+    /// a judge that cannot read a window at once gets windows half the size it refused, down to 3.
+    func judgeShrinkingWindows(
+        key: String, members n: Int, makeCalls: @Sendable (Int?) async throws -> GroupCalls
+    ) async -> (GroupOutcome, JudgeError?) {
         var window: Int?
         while true {
             do {
-                let size = window
-                let calls = try await offload { try self.calls(forGroup: g, index: index, inputs: inputs, window: size) }
-                return (g, try await judge(calls, members: index.groups[g].count), nil)
+                return (try await judge(try await makeCalls(window), members: n), nil)
             } catch let error as JudgeError where error.isContextTooLong {
-                // The judge cannot read the group at once: judge it in windows half the size it refused.
-                let refused = window ?? index.groups[g].count
-                guard refused > 3 else { return (g, .failed(.judgeFailed(error.description)), error) }
+                let refused = window ?? n
+                guard refused > 3 else { return (.failed(.judgeFailed(error.description)), error) }
                 window = max(3, refused / 2)
-                logger.warning("group \(index.groups[g].key) is too long for the judge's context; judging it in windows of \(window ?? 3)")
+                logger.warning("group \(key) is too long for the judge's context; judging it in windows of \(window ?? 3)")
             } catch let error as JudgeError {
-                return (g, .failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
+                return (.failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
             } catch is CancellationError {
-                return (g, .failed(.interrupted), JudgeError.cancelled("cancelled"))
+                return (.failed(.interrupted), JudgeError.cancelled("cancelled"))
             } catch {
-                return (g, .failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
+                return (.failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
             }
         }
     }

@@ -62,11 +62,18 @@ extension RankPipeline {
     /// allows), each window with one prompt per sample.
     func calls(forGroup g: Int, index: InputIndex, inputs: InputSet, window: Int? = nil) throws -> GroupCalls {
         let trajectories = try index.loadGroup(g, from: inputs)
+        return calls(
+            for: trajectories, rubric: options.rubric, samples: options.samples, window: window ?? options.window, fitting: window == nil)
+    }
+
+    /// How `trajectories` are put to the judge: whole, or in windows of `window` (smaller if `fitting`
+    /// and the whole prompt would exceed `maxPromptTokens`), each window with one prompt per sample.
+    func calls(for trajectories: [Trajectory], rubric: Rubric, samples: Int, window: Int, fitting: Bool) -> GroupCalls {
         let hashes = trajectories.map(CanonicalOrder.hash)
         let canonical = CanonicalOrder.order(hashes: hashes)
-        let builder = PromptBuilder(rubric: options.rubric.text)
-        var size = window ?? options.window
-        if window == nil, let limit = options.maxPromptTokens {
+        let builder = PromptBuilder(rubric: rubric.text)
+        var size = window
+        if fitting, let limit = options.maxPromptTokens {
             let whole = builder.build(trajectories, order: canonical)
             let tokens = TokenEstimator.estimate(whole.system) + TokenEstimator.estimate(whole.user)
             if tokens > limit { size = min(size, WindowPlan.size(forTokens: tokens, members: trajectories.count, maxTokens: limit)) }
@@ -79,7 +86,7 @@ extension RankPipeline {
             let subset = members.map { trajectories[$0] }, subHashes = members.map { hashes[$0] }
             let subCanonical = CanonicalOrder.order(hashes: subHashes)
             let groupHash = CanonicalOrder.groupHash(hashes: subHashes)
-            let orders = (0..<max(1, options.samples)).map {
+            let orders = (0..<max(1, samples)).map {
                 CanonicalOrder.permutation(canonical: subCanonical, groupHash: groupHash, sample: $0)
             }
             var prompts = builder.build(subset, orders: orders)

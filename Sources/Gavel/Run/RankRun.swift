@@ -4,6 +4,7 @@ import GavelHTTP
 import GavelPool
 import GavelSupport
 import Logging
+import Synchronization
 
 /// One ranking run, built from a `RankConfiguration`: resolves the rubric, the judge endpoint and
 /// its key, the TLS trust, the descriptor budget, the transport, the cache and the score stage,
@@ -22,13 +23,21 @@ public final class RankRun: Sendable {
     let transport: CurlTransport
     private let statistics: JudgeStatistics
     let cache: (any JudgeCacheStore)?
+    /// The judge's name as outputs carry it (`gavel.judge`): PROVIDER/MODEL, or a panel's.
+    public var judgeName: String { pipeline.judge.name }
+    /// Judge calls, retries by cause and tokens so far, over every judge of the run.
+    public var judgeStatistics: JudgeStatistics.Snapshot { statistics.snapshot }
+    /// The cache's hits and misses so far (nil without a cache).
+    public var cacheStatistics: JudgeCache.Statistics? { cache?.statistics }
     /// Each judge's (or panel member's) own chat client, in `endpoints` order.
     let chats: [ChatJudge]
+    /// Rubrics requests named, by name.
+    private let requestRubrics = Mutex<[String: Rubric]>([:])
 
     /// Builds the run. `callsJudge` false (a dry run, a prompt preview) needs no API key.
     public init(
         configuration: RankConfiguration, callsJudge: Bool = true, observer: (any RankObserver)? = nil,
-        logger: Logger = Logger(label: "gavel")
+        logger: Logger = Logger(label: "gavel"), onJudgeExchange: (@Sendable (Duration) -> Void)? = nil
     ) throws(RankFailure) {
         self.configuration = configuration
         let env = configuration.environment
@@ -98,7 +107,7 @@ public final class RankRun: Sendable {
             throw .configuration("cannot start the HTTP transport: \(error)", nil)
         }
         // Each judge has its own rate limits; all count into one set of statistics.
-        let shared = JudgeStatistics()
+        let shared = JudgeStatistics(onExchange: onJudgeExchange)
         let transport = self.transport, endpoints = self.endpoints
         let chats = endpoints.map { member in
             ChatJudge(
@@ -176,6 +185,57 @@ public final class RankRun: Sendable {
         }
         summary.connections = transport.statistics.connections
         return summary
+    }
+
+    /// Judges and scores one group given in memory, sharing this run's judge, cache, concurrency
+    /// and rate limits with every other call (a service ranks all its requests through one run).
+    ///
+    /// - Parameters:
+    ///   - rubric: a rubric name (a file in the search path or a bundled one; never a path), else the run's.
+    ///   - samples: judge samples (1–32), else the rubric's, else the run's.
+    ///   - advantage: the advantage mode, else the run's.
+    public func rankGroup(
+        _ trajectories: [Trajectory], rubric name: String? = nil, samples: Int? = nil, advantage: AdvantageMode? = nil
+    ) async throws(GroupRankFailure) -> GroupRanking {
+        var rubric = self.rubric
+        if let name { rubric = try requestRubric(named: name) }
+        if let samples, !(1...32).contains(samples) { throw .setting("samples must be between 1 and 32, got \(samples)") }
+        let options = pipeline.options
+        let settings = RankPipeline.GroupSettings(
+            rubric: rubric,
+            samples: samples ?? (name != nil ? rubric.samples : nil) ?? options.samples,
+            window: configuration.window ?? (name != nil ? rubric.window : nil) ?? options.window,
+            advantage: advantage ?? options.advantage)
+        do {
+            return try await pipeline.rank(trajectories, settings: settings)
+        } catch {
+            throw .judge(error)
+        }
+    }
+
+    /// A rubric a request names: by name only (a request never reads a file by path), loaded once.
+    private func requestRubric(named name: String) throws(GroupRankFailure) -> Rubric {
+        if name == rubric.name { return rubric }
+        if let known = requestRubrics.withLock({ $0[name] }) { return known }
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."), name.utf8.count <= 200 else {
+            throw .rubric("rubric must be a rubric's name (see gavel rubric list), not a path: \(name)")
+        }
+        let entry: RubricLibrary.Entry
+        do {
+            entry = try RubricLibrary(searchPath: configuration.rubricSearchPath).load(name)
+        } catch {
+            throw .rubric("\(error)")
+        }
+        requestRubrics.withLock { $0[name] = entry.rubric }
+        return entry.rubric
+    }
+
+    /// Ends a run that ranked groups given in memory: records its cache hits and misses in the
+    /// cache's run log (off the cooperative pool: a file or a database write).
+    public func finish() async {
+        guard let cache else { return }
+        let stats = cache.statistics
+        _ = try? await offload { cache.recordRun(hits: stats.hits, misses: stats.misses) }
     }
 
     /// What the run would do, calling no judge and writing nothing.

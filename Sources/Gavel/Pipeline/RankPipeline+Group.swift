@@ -1,0 +1,38 @@
+import Synchronization
+
+extension RankPipeline {
+    /// How one group given in memory is judged: the run's prompt, cache, concurrency gate and rate
+    /// limits, with a rubric, samples and advantage of its own.
+    public struct GroupSettings: Sendable {
+        public var rubric: Rubric
+        public var samples: Int
+        public var window: Int
+        public var advantage: AdvantageMode
+
+        public init(rubric: Rubric, samples: Int, window: Int, advantage: AdvantageMode) {
+            self.rubric = rubric
+            self.samples = samples
+            self.window = window
+            self.advantage = advantage
+        }
+    }
+
+    /// Judges `trajectories` as one group, exactly as a run judges a group read from a file
+    /// (same prompts, so the same cache entries), and scores it.
+    public func rank(_ trajectories: [Trajectory], settings: GroupSettings) async throws(JudgeError) -> GroupRanking {
+        let calls = Mutex(0)
+        let (outcome, error) = await judgeShrinkingWindows(key: "request", members: trajectories.count) { window in
+            let made = self.calls(
+                for: trajectories, rubric: settings.rubric, samples: settings.samples, window: window ?? settings.window,
+                fitting: window == nil)
+            calls.withLock { $0 = made.prompts.reduce(0) { $0 + $1.count } }
+            return made
+        }
+        if let error { throw error }
+        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: outcome.samples), mode: settings.advantage)
+        return GroupRanking(
+            scores: scores.scores, spread: scores.spread, ranks: scores.ranks, advantages: scores.advantages,
+            explanations: outcome.explanations, zeroVariance: scores.zeroVariance, cached: outcome.cached,
+            calls: calls.withLock { $0 })
+    }
+}

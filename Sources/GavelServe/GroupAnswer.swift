@@ -1,0 +1,32 @@
+import Gavel
+import GavelJSON
+
+/// The answer to one group: per trajectory in the order given, `score`, `rank`, `advantage` and
+/// `explanation` (`score_spread` with several samples), and the group's `zero_variance`, `cached`
+/// and `judge`.
+struct GroupAnswer: Sendable {
+    var ranking: GroupRanking
+    var judge: String
+    var advantage: AdvantageMode
+
+    var json: JSONValue {
+        let r = ranking
+        let scores: [JSONValue] = r.scores.indices.map { i in
+            var o = JSONObject()
+            o["score"] = .double(r.scores[i])
+            o["rank"] = .int(r.ranks[i])
+            o["advantage"] = i < r.advantages.count ? .double(r.advantages[i]) : .null
+            if r.spread.contains(where: { $0 != 0 }) { o["score_spread"] = .double(r.spread[i]) }
+            o["explanation"] = .string(i < r.explanations.count ? r.explanations[i] : "")
+            return .object(o)
+        }
+        var o = JSONObject()
+        o["scores"] = .array(scores)
+        o["zero_variance"] = .bool(r.zeroVariance)
+        o["cached"] = .bool(r.cached)
+        o["judge"] = .string(judge)
+        o["advantage_mode"] = .string(advantage.rawValue)
+        o["calls"] = .int(r.calls)
+        return .object(o)
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Gavel
+import GavelServe
+import Logging
+
+/// `gavel serve`: the ranking service rollout workers share (one judge, cache and rate budget).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Rank groups over HTTP: one judge, cache, concurrency limit and rate budget for every rollout worker.",
+        discussion: """
+            Routes (JSON in and out):
+              POST /v1/rank       {"trajectories": [...], "rubric"?: NAME, "samples"?: K, "advantage"?: MODE}
+                                  -> {"scores": [{"score", "rank", "advantage", "explanation"}], "zero_variance", "cached", "judge"}
+              POST /v1/rank/many  {"groups": [{"trajectories": [...]}, ...], "stream"?: true, ...defaults}
+                                  -> {"results": [...]} at the end, or JSON Lines as each group finishes ("stream": true)
+              GET  /healthz, GET /metrics (Prometheus text: requests, groups, judge calls, retries, tokens, cache, latency)
+            Trajectories are ART's ("messages_and_choices") or OpenAI chat ("messages"); scores come back in the order \
+            given. Errors are {"error": {"code", "message", "path"?}}: 400 invalid_json, invalid_request, \
+            missing_trajectories, empty_group, invalid_trajectory, unknown_rubric, invalid_setting; 401 unauthorized; \
+            413 body_too_large; 429 queue_full; 502 judge_failed; 504 judge_timeout.
+
+            Off loopback every request needs Authorization: Bearer TOKEN, the token read from --auth-token-env; \
+            gavel serve refuses to start there without one. SIGTERM or SIGINT stops taking connections, answers \
+            the requests in flight, writes the cache's run log and exits 0.
+
+            Examples:
+              gavel serve --judge openai/gpt-4.1-mini --port 8080 --rpm 3000
+              gavel serve --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128 --cache-url postgres://gavel@db/gavel
+              GAVEL_TOKEN=$(openssl rand -hex 16) gavel serve --host 0.0.0.0 --auth-token-env GAVEL_TOKEN
+              curl -s localhost:8080/v1/rank -d @group.json
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on; anything but loopback needs --auth-token-env.", valueName: "HOST"))
+    var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one (printed on standard error).", valueName: "PORT"))
+    var port = 8080
+
+    @Option(help: ArgumentHelp("Largest request body accepted (413 above it), in bytes or with K/M/G (MiB) suffix.", valueName: "SIZE"))
+    var maxBody = "64M"
+
+    @Option(help: ArgumentHelp("Groups queued or being judged, over all requests, before the service answers 429.", valueName: "N"))
+    var maxQueue = 1024
+
+    @Option(help: ArgumentHelp("Environment variable holding the bearer token every request must carry.", valueName: "NAME"))
+    var authTokenEnv: String?
+
+    @OptionGroup(title: "Judge") var judgeOptions: JudgeOptions
+
+    @OptionGroup(title: "Scoring") var scoring: ScoringOptions
+
+    @OptionGroup(title: "Cache") var cacheOptions: CacheOptions
+
+    @Flag(help: "Log each judge call's details (never headers or keys).")
+    var debug = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard try Self.bytes(maxBody) >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes") }
+        guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
+        try judgeOptions.validate()
+        try scoring.validate()
+    }
+
+    /// Parses a size: bytes, or a number with K, M or G (powers of 1024), with or without "iB"/"B".
+    static func bytes(_ text: String) throws -> Int {
+        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
+        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) { digits.removeLast(suffix.count) }
+        var shift = 0
+        if let last = digits.last, let s = ["K": 10, "M": 20, "G": 30][String(last)] {
+            shift = s
+            digits.removeLast()
+        }
+        guard let n = Int(digits), n >= 0, n <= Int.max >> shift else {
+            throw ValidationError("--max-body takes a size such as 67108864, 64M or 512K, got \(text)")
+        }
+        return n << shift
+    }
+
+    /// The service's configuration, from the flags and the environment.
+    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeConfiguration {
+        var rank = RankConfiguration(inputs: [], environment: environment)
+        judgeOptions.apply(to: &rank)
+        scoring.apply(to: &rank)
+        cacheOptions.apply(to: &rank)
+        var c = ServeConfiguration(rank: rank)
+        c.host = host
+        c.port = port
+        c.maxBodyBytes = try Self.bytes(maxBody)
+        c.maxQueuedGroups = maxQueue
+        if let name = authTokenEnv {
+            guard let token = environment[name], !token.isEmpty else {
+                throw ValidationError("--auth-token-env \(name): the environment variable \(name) is not set or empty")
+            }
+            c.authToken = token
+        }
+        return c
+    }
+
+    func run() async throws {
+        let level: Logger.Level = debug ? .debug : .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gavel.serve")
+        do {
+            let service = try GavelService(configuration: try configuration(), logger: logger)
+            let judge = service.judgeName
+            try await service.serve { host, port in
+                let shown = host.contains(":") ? "[\(host)]" : host
+                FileHandle.standardError.write(Data("gavel serve: listening on http://\(shown):\(port) (judge \(judge))\n".utf8))
+            }
+            FileHandle.standardError.write(Data("gavel serve: stopped\n".utf8))
+        } catch let failure as ServeFailure {
+            if case .run(let f) = failure {
+                printError(f.description + RankCommand.hint(for: f))
+            } else {
+                printError(failure.description)
+            }
+            throw ExitCode(failure.exitStatus.rawValue)
+        }
+    }
+}
