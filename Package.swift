@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "GavelTesting",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP",
+                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,7 +113,7 @@ let package = Package(
             name: "GavelIntegrationTests",
             dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]
         ),
-        .testTarget(name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelTesting"]),
+        .testTarget(name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,6 +49,7 @@ public final class GavelService: Sendable {
 
     /// Serves until SIGTERM or SIGINT; `onListening` gets the address and port once connections are accepted.
     public func serve(onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }) async throws(ServeFailure) {
+        do { try await run.start() } catch { throw .run(error) }
         let host = configuration.host
         let app = Application(
             router: makeRouter(),

@@ -2,7 +2,7 @@ import Gavel
 import GavelJSON
 
 /// The answer to one group: per trajectory in the order given, `score`, `rank`, `advantage` and
-/// `explanation` (`score_spread` with several samples), and the group's `zero_variance`, `cached`
+/// `explanation` (`score_spread` with several samples, as `gavel rank` writes it), and the group's `zero_variance`, `cached`
 /// and `judge`.
 struct GroupAnswer: Sendable {
     var ranking: GroupRanking
@@ -16,7 +16,7 @@ struct GroupAnswer: Sendable {
             o["score"] = .double(r.scores[i])
             o["rank"] = .int(r.ranks[i])
             o["advantage"] = i < r.advantages.count ? .double(r.advantages[i]) : .null
-            if r.spread.contains(where: { $0 != 0 }) { o["score_spread"] = .double(r.spread[i]) }
+            if r.samples > 1 { o["score_spread"] = .double(r.spread[i]) }
             o["explanation"] = .string(i < r.explanations.count ? r.explanations[i] : "")
             return .object(o)
         }

@@ -14,12 +14,14 @@ public struct GroupRanking: Sendable, Equatable {
     public var zeroVariance: Bool
     /// Whether every judge answer came from the cache.
     public var cached: Bool
+    /// Samples the scores combine (1 for a group judged in windows: its fused scores are one sample).
+    public var samples: Int
     /// Judge calls (windows × samples) the group was judged with, cached ones included.
     public var calls: Int
 
     public init(
         scores: [Double], spread: [Double], ranks: [Int], advantages: [Double], explanations: [String], zeroVariance: Bool,
-        cached: Bool, calls: Int
+        cached: Bool, samples: Int, calls: Int
     ) {
         self.scores = scores
         self.spread = spread
@@ -28,6 +30,7 @@ public struct GroupRanking: Sendable, Equatable {
         self.explanations = explanations
         self.zeroVariance = zeroVariance
         self.cached = cached
+        self.samples = samples
         self.calls = calls
     }
 }

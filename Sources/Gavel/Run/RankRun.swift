@@ -230,6 +230,12 @@ public final class RankRun: Sendable {
         return entry.rubric
     }
 
+    /// Readies a run that ranks groups given in memory (`rankGroup`): connects and migrates a
+    /// database cache, so a service finds an unreachable one before it takes requests.
+    public func start() async throws(RankFailure) {
+        do { try await cache?.prepare() } catch { throw RankFailure(error) }
+    }
+
     /// Ends a run that ranked groups given in memory: records its cache hits and misses in the
     /// cache's run log (off the cooperative pool: a file or a database write).
     public func finish() async {
