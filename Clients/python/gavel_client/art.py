@@ -1,0 +1,86 @@
+"""A drop-in for ART's ``ruler_score_group`` that scores through ``gavel serve``.
+
+    from gavel_client import gavel_score_group
+    groups = await art.gather_trajectory_groups(
+        (art.TrajectoryGroup(rollout(model, s) for _ in range(8)) for s in scenarios),
+        after_each=lambda g: gavel_score_group(g, swallow_exceptions=True),
+    )
+
+The returned group is new (the input is not changed) and carries what ``ruler_score_group`` sets:
+``reward`` = the score, ``metrics["ruler_score"]`` = the score, ``metrics["independent_reward"]`` =
+the reward the trajectory had, and ``"RULER explanation: ..."`` appended to ``logs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from typing import Any, Optional
+
+from .client import AsyncGavelClient, DEFAULT_URL
+
+_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, Optional[str]], AsyncGavelClient]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client(base_url: str, token: Optional[str]) -> AsyncGavelClient:
+    # One connection pool per service and event loop (an httpx client belongs to the loop it was made on).
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    key = (base_url, token)
+    if key not in per_loop:
+        per_loop[key] = AsyncGavelClient(base_url, token)
+    return per_loop[key]
+
+
+async def gavel_score_group(
+    group: Any,
+    base_url: Optional[str] = None,
+    *,
+    token: Optional[str] = None,
+    rubric: Optional[str] = None,
+    samples: Optional[int] = None,
+    swallow_exceptions: bool = False,
+    debug: bool = False,
+    client: Optional[AsyncGavelClient] = None,
+) -> Any:
+    """Scores an ``art.TrajectoryGroup`` through ``gavel serve``; a new group with rewards set as
+    ART's ``ruler_score_group`` sets them, or None on error with ``swallow_exceptions``.
+
+    ``base_url`` defaults to ``$GAVEL_URL``, else http://127.0.0.1:8080; ``token`` to ``$GAVEL_TOKEN``.
+    """
+    import art  # the adapter is for ART users; the client itself does not need ART
+
+    for t in group.trajectories:
+        if len(getattr(t, "additional_histories", []) or []) > 0:
+            raise ValueError("Additional histories are not supported by RULER yet.")
+    copies = [
+        t.__class__(
+            messages_and_choices=t.messages_and_choices.copy(),
+            tools=t.tools.copy() if t.tools else None,
+            additional_histories=[h.model_copy(deep=True) for h in t.additional_histories],
+            reward=t.reward,
+            metrics=t.metrics.copy(),
+            metadata=t.metadata.copy(),
+            logs=t.logs.copy(),
+        )
+        for t in group.trajectories
+    ]
+    for t in copies:
+        t.metrics["independent_reward"] = t.reward
+    service = client or _client(base_url or os.environ.get("GAVEL_URL", DEFAULT_URL), token or os.environ.get("GAVEL_TOKEN"))
+    try:
+        scores = await service.score_group(copies, rubric=rubric, samples=samples)
+    except Exception as e:
+        if swallow_exceptions:
+            print(f"[gavel] Swallowed exception: {e}")
+            return None
+        raise
+    for t, s in zip(copies, scores):
+        t.metrics["ruler_score"] = s.score
+        t.reward = s.score
+        t.log(f"RULER explanation: {s.explanation}")
+        if debug:
+            print(f"[gavel] score {s.score:.3f} rank {s.rank}: {s.explanation}")
+    return art.TrajectoryGroup(copies)
