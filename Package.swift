@@ -35,6 +35,7 @@ let package = Package(
         // No traits: gavel serve needs neither swift-configuration support nor the full-Foundation extras.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -81,6 +82,7 @@ let package = Package(
             dependencies: [
                 "Gavel", "GavelSupport", "GavelJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "gavel-bench",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelPool", "GavelTesting",
+                "Gavel", "GavelSupport", "GavelJSON", "GavelPool", "GavelHTTP", "GavelCurl", "GavelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,8 @@
+import Foundation
 import Gavel
 import GavelJSON
 import GavelSupport
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -87,12 +89,19 @@ public final class GavelService: Sendable {
     // MARK: Routes
 
     private func rankOne(_ request: Request) async throws(ServiceError) -> Response {
+        let start = ContinuousClock.now
         let object = try await parsedBody(of: request)
         let group = try GroupRequest.group(object, path: "$")
         try admit(1)
         defer { leave(1) }
         switch await rank(group) {
-        case .success(let ranking): return Self.json(ranking)
+        case .success(let answer):
+            var response = Self.json(answer.json)
+            // What the judge took and what the whole request took in here: the service's own share is the difference.
+            let total = (ContinuousClock.now - start).seconds
+            response.headers[Self.serverTiming] = String(
+                format: "judge;dur=%.3f, total;dur=%.3f", answer.ranking.judgeSeconds * 1000, total * 1000)
+            return response
         case .failure(let error): throw error
         }
     }
@@ -211,8 +220,6 @@ public final class GavelService: Sendable {
 
     // MARK: JSON
 
-    static func json(_ answer: GroupAnswer) -> Response { json(answer.json) }
-
     static func json(_ value: JSONValue) -> Response {
         var body = JSONWriter.encode(value)
         body.append(UInt8(ascii: "\n"))
@@ -232,6 +239,12 @@ public final class GavelService: Sendable {
             return .object(o)
         }
     }
+
+    /// `Server-Timing` (W3C): durations in milliseconds that clients and browsers read.
+    static let serverTiming: HTTPField.Name = {
+        guard let name = HTTPField.Name("Server-Timing") else { preconditionFailure("Server-Timing is a valid field name") }
+        return name
+    }()
 
     static func nanoseconds(_ d: Duration) -> Int64 {
         let (s, atto) = d.components

@@ -9,7 +9,7 @@ struct GavelBench: AsyncParsableCommand {
         abstract: "Gavel's benchmarks (run them through Benchmarks/run).",
         subcommands: [
             TransportBench.self, CacheBench.self, ScoreBench.self, PeerBench.self, ScaleBench.self, RateLimitBench.self, ReportBench.self,
-            LargeGroupBench.self, ParquetBench.self, ScaleOutBench.self,
+            LargeGroupBench.self, ParquetBench.self, ScaleOutBench.self, ServeBench.self,
         ]
     )
 }

@@ -123,7 +123,7 @@ public enum ScoreParser {
             let rawID = o["trajectory_id"] ?? o["id"]
             let id: String
             switch rawID {
-            case .string(let s)?: id = s.trimmingCharacters(in: [" "])
+            case .string(let s)?: id = String(Self.trimmed(s[...]))
             case .number(let n)?: id = n
             default: throw .badItem(index: i, reason: "has no \"trajectory_id\"")
             }
@@ -166,11 +166,11 @@ public enum ScoreParser {
         switch value {
         case .number(let n): return Double(n).map { ($0, false) }
         case .string(let raw):
-            let s = raw.trimmingCharacters(in: [" "])
-            if s.hasSuffix("%"), let v = Double(s.dropLast().trimmingCharacters(in: [" "])) { return (v / 100, true) }
+            let s = trimmed(raw[...])
+            if s.hasSuffix("%"), let v = Double(trimmed(s.dropLast())) { return (v / 100, true) }
             if let slash = s.firstIndex(of: "/") {
-                guard let a = Double(s[..<slash].trimmingCharacters(in: [" "])),
-                    let b = Double(s[s.index(after: slash)...].trimmingCharacters(in: [" "])), b > 0
+                guard let a = Double(trimmed(s[..<slash])),
+                    let b = Double(trimmed(s[s.index(after: slash)...])), b > 0
                 else { return nil }
                 return (a / b, true)
             }
@@ -213,7 +213,7 @@ public enum ScoreParser {
     /// Every JSON object or array in an answer, in order: the whole text, or each balanced
     /// `{…}` / `[…]` that parses (fenced or in prose), after reasoning blocks are dropped.
     static func candidates(_ text: String) -> [JSONValue] {
-        let cleaned = droppingReasoning(text).trimmingCharacters(in: [" ", "\n", "\r", "\t"])
+        let cleaned = String(trimmed(droppingReasoning(text)[...], [" ", "\n", "\r", "\t"]))
         if let v = try? JSONParser.parse(cleaned), v.objectValue != nil || v.arrayValue != nil { return [v] }
         let bytes = Array(cleaned.utf8)
         var found: [JSONValue] = []
@@ -255,5 +255,16 @@ public enum ScoreParser {
             i += 1
         }
         return nil
+    }
+
+    /// `text` without leading and trailing `scalars` (by default spaces). Swift-native: Foundation's
+    /// `trimmingCharacters(in:)` builds a CharacterSet and bridges on every call, a measurable share
+    /// of a judge answer's parse.
+    static func trimmed(_ text: Substring, _ scalars: [Unicode.Scalar] = [" "]) -> Substring {
+        let u = text.unicodeScalars
+        var start = u.startIndex, end = u.endIndex
+        while start < end, scalars.contains(u[start]) { u.formIndex(after: &start) }
+        while end > start, scalars.contains(u[u.index(before: end)]) { u.formIndex(before: &end) }
+        return Substring(u[start..<end])
     }
 }

@@ -16,6 +16,9 @@ struct GroupOutcome: Sendable {
     var failure: GroupFailure?
     /// Whether every judge answer for the group came from the cache.
     var cached = false
+    /// Wall-clock seconds from the group's first judge call to its last answer (waits for the
+    /// concurrency gate and the rate limiter included).
+    var judgeSeconds = 0.0
 
     static func failed(_ why: GroupFailure) -> GroupOutcome { GroupOutcome(failure: why) }
 

@@ -16,12 +16,15 @@ public struct GroupRanking: Sendable, Equatable {
     public var cached: Bool
     /// Samples the scores combine (1 for a group judged in windows: its fused scores are one sample).
     public var samples: Int
+    /// Wall-clock seconds the group spent in judge calls, from the first call to the last answer
+    /// (waits for the concurrency gate and the rate limiter included): what a service adds is the rest.
+    public var judgeSeconds: Double
     /// Judge calls (windows × samples) the group was judged with, cached ones included.
     public var calls: Int
 
     public init(
         scores: [Double], spread: [Double], ranks: [Int], advantages: [Double], explanations: [String], zeroVariance: Bool,
-        cached: Bool, samples: Int, calls: Int
+        cached: Bool, samples: Int, judgeSeconds: Double, calls: Int
     ) {
         self.scores = scores
         self.spread = spread
@@ -31,6 +34,7 @@ public struct GroupRanking: Sendable, Equatable {
         self.zeroVariance = zeroVariance
         self.cached = cached
         self.samples = samples
+        self.judgeSeconds = judgeSeconds
         self.calls = calls
     }
 }

@@ -33,6 +33,6 @@ extension RankPipeline {
         return GroupRanking(
             scores: scores.scores, spread: scores.spread, ranks: scores.ranks, advantages: scores.advantages,
             explanations: outcome.explanations, zeroVariance: scores.zeroVariance, cached: outcome.cached,
-            samples: outcome.samples.count, calls: calls.withLock { $0 })
+            samples: outcome.samples.count, judgeSeconds: outcome.judgeSeconds, calls: calls.withLock { $0 })
     }
 }

@@ -252,6 +252,7 @@ public final class RankPipeline: Sendable {
     /// Makes a group's calls (at most `concurrency` in flight run-wide) and turns the verdicts into
     /// its outcome: per-sample scores for a group judged whole, Bradley–Terry scores for windows.
     private func judge(_ calls: GroupCalls, members n: Int) async throws -> GroupOutcome {
+        let started = ContinuousClock.now
         let verdicts = try await withThrowingTaskGroup(of: (Int, Int, JudgeVerdict).self) { group in
             for (w, prompts) in calls.prompts.enumerated() {
                 for prompt in prompts {
@@ -273,6 +274,7 @@ public final class RankPipeline: Sendable {
             return all.map { $0.compactMap { $0 } }
         }
         var outcome = GroupOutcome()
+        outcome.judgeSeconds = (ContinuousClock.now - started).seconds
         outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
         (outcome.panel, outcome.panelMissing) = Self.panelScores(calls, verdicts, members: n)
         if calls.windows.count == 1 {

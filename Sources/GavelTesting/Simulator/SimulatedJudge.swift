@@ -84,7 +84,7 @@ final class SimulatedJudge: Sendable {
         stats.update {
             $0.requests += 1
             ordinal = $0.requests
-            if $0.arrivals.count < 1000 {
+            if $0.arrivals.count < SimulatorStats.arrivalsKept {
                 $0.arrivals.append(Double(arrival.components.seconds) + Double(arrival.components.attoseconds) / 1e18)
             }
             if api == .openAI { $0.openAIRequests += 1 } else { $0.anthropicRequests += 1 }

@@ -20,7 +20,7 @@ public final class SimulatorStats: Sendable {
         /// Prompt and completion tokens reported in `usage`.
         public var promptTokens = 0
         public var completionTokens = 0
-        /// Arrival times of judge requests (monotonic seconds), first 1000.
+        /// Arrival times of judge requests (monotonic seconds), the first `SimulatorStats.arrivalsKept`.
         public var arrivals: [Double] = []
         /// Batches created (OpenAI and Anthropic), and the requests answered inside them (not in `requests`).
         public var batches = 0
@@ -35,6 +35,9 @@ public final class SimulatorStats: Sendable {
     }
 
     private let state = Mutex(State())
+
+    /// How many arrival times are kept (8 bytes each): enough for a rate-limit benchmark of minutes.
+    public static let arrivalsKept = 20_000
 
     public init() {}
 

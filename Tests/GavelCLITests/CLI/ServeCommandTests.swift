@@ -71,6 +71,8 @@ struct ServeCommandTests {
                     if samples != "1" { #expect(got["score_spread"]?.doubleValue == want["score_spread"]?.doubleValue) }
                 }
                 #expect(answer["cached"] == .bool(false))
+                let timing = first.header("server-timing") ?? ""
+                #expect(timing.hasPrefix("judge;dur=") && timing.contains(", total;dur="), "Server-Timing: \(timing)")
                 #expect(answer["judge"]?.stringValue == "openai/sim-judge")
                 #expect(sim.stats.snapshot.requests - before == Int(samples))
 
