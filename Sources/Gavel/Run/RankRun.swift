@@ -192,7 +192,7 @@ public final class RankRun: Sendable {
     ///
     /// - Parameters:
     ///   - rubric: a rubric name (a file in the search path or a bundled one; never a path), else the run's.
-    ///   - samples: judge samples (1–32), else the rubric's, else the run's.
+    ///   - samples: judge samples (1–32), else the run's `--samples`, else the rubric's, else 1.
     ///   - advantage: the advantage mode, else the run's.
     public func rankGroup(
         _ trajectories: [Trajectory], rubric name: String? = nil, samples: Int? = nil, advantage: AdvantageMode? = nil
@@ -200,11 +200,14 @@ public final class RankRun: Sendable {
         var rubric = self.rubric
         if let name { rubric = try requestRubric(named: name) }
         if let samples, !(1...32).contains(samples) { throw .setting("samples must be between 1 and 32, got \(samples)") }
+        // The request's own setting, else the service's flag, else the rubric's (the request's rubric
+        // if it named one), else the default: as `gavel rank --rubric NAME` would choose.
         let options = pipeline.options
+        let named = name != nil
         let settings = RankPipeline.GroupSettings(
             rubric: rubric,
-            samples: samples ?? (name != nil ? rubric.samples : nil) ?? options.samples,
-            window: configuration.window ?? (name != nil ? rubric.window : nil) ?? options.window,
+            samples: samples ?? configuration.samples ?? (named ? rubric.samples ?? 1 : options.samples),
+            window: configuration.window ?? (named ? rubric.window ?? RankOptions(inputs: []).window : options.window),
             advantage: advantage ?? options.advantage)
         do {
             return try await pipeline.rank(trajectories, settings: settings)

@@ -208,6 +208,21 @@ struct ServeCommandTests {
             #expect(results.map { $0["index"]?.intValue } == [0, 1, 2])
             #expect(results.allSatisfy { $0["advantage_mode"]?.stringValue == "mean" && $0["scores"]?.arrayValue?.count == 4 })
 
+            // A request's rubric brings its samples (math-reasoning: 3) unless the request says otherwise.
+            var named = try #require(JSONParser.parse(Self.variant(9)).objectValue)
+            named["rubric"] = .string("math-reasoning")
+            let before = sim.stats.snapshot.requests
+            let byRubric = try Self.json(try await serve.request("/v1/rank", body: JSONWriter.encode(.object(named))))
+            #expect(byRubric["calls"]?.intValue == 3, "\(byRubric)")
+            #expect(byRubric["scores"]?.arrayValue?.first?["score_spread"] != nil)
+            #expect(sim.stats.snapshot.requests - before == 3)
+            #expect(sim.stats.snapshot.recentBodies.last?.contains("final answer") == true, "the judge did not get the math rubric")
+            named["samples"] = .int(1)
+            named["rubric"] = .string("coding")
+            let one = try Self.json(try await serve.request("/v1/rank", body: JSONWriter.encode(.object(named))))
+            #expect(one["calls"]?.intValue == 1)
+            #expect(one["scores"]?.arrayValue?.first?["score_spread"] == nil)
+
             request["stream"] = .bool(true)
             let streamed = try await serve.request("/v1/rank/many", body: JSONWriter.encode(.object(request)))
             #expect(streamed.status == 200)
