@@ -8,7 +8,7 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Rank groups over HTTP: one judge, cache, concurrency limit and rate budget for every rollout worker.",
+        abstract: "Rank groups over HTTP: one judge, cache, concurrency limit and rate budget shared by every client.",
         discussion: """
             Routes (JSON in and out):
               POST /v1/rank       {"trajectories": [...], "rubric"?: NAME, "samples"?: K, "advantage"?: MODE}

@@ -59,7 +59,7 @@ struct BatchCommandTests {
     func killAndCollect() async throws {
         let dir = try TempDir()
         // A batch long enough that the kill lands while submit waits, even on a loaded machine.
-        try await withSimulator(.init(batchDelay: 6)) { sim in
+        try await withSimulator(.init(batchDelay: 10)) { sim in
             let flags = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-dir", dir.path("cache")]
             let log = dir.path("submit.log")
             let submit = try SpawnedProduct(

@@ -110,7 +110,7 @@ struct DryRunAndProgressTests {
     @Test("every command's help has examples; shell completion scripts generate")
     func help() async throws {
         for args in [
-            ["--help"], ["rank", "--help"], ["cache", "--help"], ["cache", "prune", "--help"], ["rubric", "--help"],
+            ["--help"], ["rank", "--help"], ["serve", "--help"], ["cache", "--help"], ["cache", "prune", "--help"], ["rubric", "--help"],
             ["rubric", "check", "--help"],
         ] {
             let r = try await runProduct("gavel", args)

@@ -239,12 +239,11 @@ struct ServeCommandTests {
     @Test("the queue answers 429 when full; a failing judge gives 502, a judge that times out 504")
     func queueAndJudgeFailures() async throws {
         let dir = try TempDir()
-        try await withSimulator(.init(latencyMs: 3000)) { sim in
+        try await withSimulator(.init(latencyMs: 4000)) { sim in
+            // One place in the queue, taken by a group the judge holds for 4 s: a second group finds it full.
             let serve = try await ServeProcess(
-                Self.judgeFlags(sim) + ["--cache", "off", "--max-queue", "1", "--timeout", "1", "--max-retries", "0"],
-                log: dir.path("serve.log"))
+                Self.judgeFlags(sim) + ["--cache", "off", "--max-queue", "1", "--max-retries", "0"], log: dir.path("serve.log"))
             async let slow = serve.request("/v1/rank", body: try Self.variant(1))
-            // Wait until the first group is queued, then a second finds the queue full.
             let deadline = ContinuousClock.now + .seconds(20)
             while ContinuousClock.now < deadline, !(try await serve.request("/metrics").bodyText.contains("gavel_groups_in_flight 1.0")) {
                 try await Task.sleep(for: .milliseconds(20))
@@ -253,7 +252,11 @@ struct ServeCommandTests {
             #expect(full.status == 429, "\(full.bodyText)")
             #expect(try Self.code(full) == "queue_full")
             #expect(full.header("retry-after") == "1")
-            let timedOut = try await slow
+            #expect(try await slow.status == 200)
+            // A judge slower than --timeout, with no retries left: 504.
+            let impatient = try await ServeProcess(
+                Self.judgeFlags(sim) + ["--cache", "off", "--timeout", "1", "--max-retries", "0"], log: dir.path("serve-timeout.log"))
+            let timedOut = try await impatient.request("/v1/rank", body: try Self.variant(3))
             #expect(timedOut.status == 504, "\(timedOut.bodyText)")
             #expect(try Self.code(timedOut) == "judge_timeout")
         }
