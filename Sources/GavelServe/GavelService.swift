@@ -127,19 +127,23 @@ public final class GavelService: Sendable {
         try admit(groups.count)
         let count = groups.count, all = groups
         if defaults.stream {
-            // JSON Lines, one per group as it finishes, each with its index in the request.
-            let body = ResponseBody { writer in
-                defer { self.leave(count) }
-                try await withThrowingTaskGroup(of: (Int, Result<JSONValue, ServiceError>).self) { tasks in
+            // JSON Lines, one per group as it finishes, each with its index in the request. The groups are
+            // judged by a task of their own that holds the queue places until the last one is done, so a
+            // client that goes away mid-answer neither leaks places nor wastes calls (answers are cached).
+            let (lines, continuation) = AsyncStream<ByteBuffer>.makeStream()
+            Task {
+                await withTaskGroup(of: (Int, Result<JSONValue, ServiceError>).self) { tasks in
                     for (i, group) in all.enumerated() { tasks.addTask { (i, await self.rank(group).map(\.json)) } }
-                    for try await (i, result) in tasks {
+                    for await (i, result) in tasks {
                         var line = JSONWriter.encode(Self.indexed(i, result))
                         line.append(UInt8(ascii: "\n"))
-                        try await writer.write(ByteBuffer(bytes: line))
+                        continuation.yield(ByteBuffer(bytes: line))
                     }
                 }
-                try await writer.finish(nil)
+                self.leave(count)
+                continuation.finish()
             }
+            let body = ResponseBody(asyncSequence: lines)
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
         defer { leave(count) }
@@ -167,7 +171,7 @@ public final class GavelService: Sendable {
         } catch {
             let answer: ServiceError
             switch error {
-            case .rubric(let m): answer = .unknownRubric(m, path: "$.rubric")
+            case .rubric(let m): answer = .unknownRubric(m, path: group.rubricPath)
             case .setting(let m): answer = .invalidSetting(m, path: nil)
             case .judge(let e) where e.isTimeout: answer = .judgeTimeout("the judge timed out: \(e.description)")
             case .judge(let e): answer = .judgeFailed("the judge could not rank the group: \(e.description)")

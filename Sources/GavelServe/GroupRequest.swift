@@ -6,12 +6,15 @@ import GavelSupport
 struct GroupRequest: Sendable {
     var trajectories: [Trajectory]
     var rubric: String?
+    /// Where the rubric's name was given (`$.rubric`, `$.groups[2].rubric`), for an error about it.
+    var rubricPath: String?
     var samples: Int?
     var advantage: AdvantageMode?
 
     /// The settings a request may give for every group (`/v1/rank/many`'s top level) or for one.
     struct Settings: Sendable {
         var rubric: String?
+        var rubricPath: String?
         var samples: Int?
         var advantage: AdvantageMode?
         var stream = false
@@ -54,7 +57,9 @@ struct GroupRequest: Sendable {
             }
         }
         let settings = try self.settings(object, path: path, defaults: defaults)
-        return GroupRequest(trajectories: trajectories, rubric: settings.rubric, samples: settings.samples, advantage: settings.advantage)
+        return GroupRequest(
+            trajectories: trajectories, rubric: settings.rubric, rubricPath: settings.rubricPath, samples: settings.samples,
+            advantage: settings.advantage)
     }
 
     /// Reads `rubric`, `samples`, `advantage` and `stream` of an object, each over `defaults`.
@@ -65,6 +70,7 @@ struct GroupRequest: Sendable {
                 throw .invalidRequest("\"rubric\" must be a rubric's name, found \(v.typeName)", path: path + ".rubric")
             }
             s.rubric = name
+            s.rubricPath = path + ".rubric"
         }
         if let v = object["samples"], !v.isNull {
             guard let k = v.intValue, Double(k) == v.doubleValue, (1...32).contains(k) else {

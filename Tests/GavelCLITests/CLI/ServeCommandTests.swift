@@ -233,6 +233,19 @@ struct ServeCommandTests {
                 let i = try #require(line["index"]?.intValue)
                 #expect(line["scores"] == results[i]["scores"], "group \(i) differs between the two answers")
             }
+
+            // One group's error is its own line, with the path of its problem; the others are answered.
+            var second = try #require(groups[1].objectValue)
+            second["rubric"] = .string("no-such-rubric")
+            request["groups"] = .array([groups[0], .object(second)])
+            let mixed = try await serve.request("/v1/rank/many", body: JSONWriter.encode(.object(request)))
+            let mixedLines = try mixed.bodyText.split(separator: "\n").map { try #require(JSONParser.parse(String($0)).objectValue) }
+            let failed = try #require(mixedLines.first { $0["index"]?.intValue == 1 })
+            #expect(failed["error"]?["code"]?.stringValue == "unknown_rubric")
+            #expect(failed["error"]?["path"]?.stringValue == "$.groups[1].rubric")
+            #expect(mixedLines.first { $0["index"]?.intValue == 0 }?["scores"] == results[0]["scores"])
+            // Every queue place was given back.
+            #expect(try await serve.request("/metrics").bodyText.contains("gavel_groups_in_flight 0.0"))
         }
     }
 
