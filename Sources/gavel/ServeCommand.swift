@@ -39,8 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Port to listen on; 0 picks a free one (printed on standard error).", valueName: "PORT"))
     var port = 8080
 
-    @Option(help: ArgumentHelp("Largest request body accepted (413 above it), in bytes or with K/M/G (MiB) suffix.", valueName: "SIZE"))
-    var maxBody = "64M"
+    @Option(help: ArgumentHelp("Largest request body accepted (413 above it): 64MiB, 512KB, or bytes.", valueName: "SIZE"))
+    var maxBody = "64MiB"
 
     @Option(help: ArgumentHelp("Groups queued or being judged, over all requests, before the service answers 429.", valueName: "N"))
     var maxQueue = 1024
@@ -65,19 +65,12 @@ struct ServeCommand: AsyncParsableCommand {
         try scoring.validate()
     }
 
-    /// Parses a size: bytes, or a number with K, M or G (powers of 1024), with or without "iB"/"B".
+    /// `--max-body` in bytes (sizes as `gavel cache prune --max-size` reads them: 64MiB, 500KB, 1048576).
     static func bytes(_ text: String) throws -> Int {
-        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
-        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) { digits.removeLast(suffix.count) }
-        var shift = 0
-        if let last = digits.last, let s = ["K": 10, "M": 20, "G": 30][String(last)] {
-            shift = s
-            digits.removeLast()
+        guard let n = CacheMaintenance.parseSize(text) else {
+            throw ValidationError("--max-body takes a size such as 64MiB, 512KB or 67108864, got \(text)")
         }
-        guard let n = Int(digits), n >= 0, n <= Int.max >> shift else {
-            throw ValidationError("--max-body takes a size such as 67108864, 64M or 512K, got \(text)")
-        }
-        return n << shift
+        return n
     }
 
     /// The service's configuration, from the flags and the environment.

@@ -159,6 +159,26 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("--max-body takes a size as gavel cache prune reads it; a bad one is a usage error")
+    func maxBody() async throws {
+        let dir = try TempDir()
+        try await withSimulator { sim in
+            let serve = try await ServeProcess(
+                Self.judgeFlags(sim) + ["--cache", "off", "--max-body", "64KiB"], log: dir.path("serve.log"))
+            let small = try await serve.request("/v1/rank", body: Array(Self.groupLine.utf8))
+            #expect(small.status == 200, "\(small.bodyText)")
+            let body =
+                Array("{\"trajectories\": [{\"messages\": [{\"role\": \"user\", \"content\": \"".utf8)
+                + [UInt8](repeating: UInt8(ascii: "y"), count: 65 << 10) + Array("\"}]}]}".utf8)
+            let large = try await serve.request("/v1/rank", body: body)
+            #expect(large.status == 413)
+            #expect(try Self.json(large)["error"]?["message"]?.stringValue?.contains("65536 bytes") == true, "\(large.bodyText)")
+        }
+        let bad = try await runProduct("gavel", ["serve", "--port", "0", "--max-body", "lots"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--max-body"), "\(bad.stderr)")
+    }
+
     @Test("a bearer token guards every route; off loopback gavel serve refuses to start without one; the token is never printed")
     func token() async throws {
         let dir = try TempDir()
