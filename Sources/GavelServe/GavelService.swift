@@ -14,7 +14,7 @@ import Synchronization
 /// Routes: `POST /v1/rank` (one group), `POST /v1/rank/many` (several; JSON Lines as each finishes
 /// with `"stream": true`), `GET /healthz`, `GET /metrics` (Prometheus text). Errors are JSON with a
 /// stable `code` (see `ServiceError`). SIGTERM or SIGINT: no new connections, the requests in flight
-/// are answered, the cache's run log is written, and `run` returns.
+/// are answered, the cache's run log is written, and `serve` returns.
 public final class GavelService: Sendable {
     public let configuration: ServeConfiguration
     /// The ranking run all requests go through.
@@ -52,16 +52,22 @@ public final class GavelService: Sendable {
     /// Serves until SIGTERM or SIGINT; `onListening` gets the address and port once connections are accepted.
     public func serve(onListening: @escaping @Sendable (_ host: String, _ port: Int) -> Void = { _, _ in }) async throws(ServeFailure) {
         do { try await run.start() } catch { throw .run(error) }
-        let host = configuration.host
+        let host = configuration.host, port = configuration.port
+        let listening = Atomic<Bool>(false)
         let app = Application(
             router: makeRouter(),
-            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "gavel"),
-            onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? 0) },
+            configuration: .init(address: .hostname(host, port: port), serverName: "gavel"),
+            onServerRunning: { channel in
+                listening.store(true, ordering: .relaxed)
+                onListening(host, channel.localAddress?.port ?? 0)
+            },
             logger: logger)
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch {
             await run.finish()
+            // Never listening is a setting to change (the port is taken, the address is not this machine's).
+            guard listening.load(ordering: .relaxed) else { throw .configuration("cannot listen on \(host):\(port): \(error)") }
             throw .server("the server stopped: \(error)")
         }
         await run.finish()

@@ -159,7 +159,7 @@ struct ServeCommandTests {
         }
     }
 
-    @Test("--max-body takes a size as gavel cache prune reads it; a bad one is a usage error")
+    @Test("--max-body takes a size as gavel cache prune reads it; a bad one, or a port in use, is a usage error")
     func maxBody() async throws {
         let dir = try TempDir()
         try await withSimulator { sim in
@@ -173,6 +173,10 @@ struct ServeCommandTests {
             let large = try await serve.request("/v1/rank", body: body)
             #expect(large.status == 413)
             #expect(try Self.json(large)["error"]?["message"]?.stringValue?.contains("65536 bytes") == true, "\(large.bodyText)")
+            // A port already taken is a usage error that says so.
+            let taken = try await runProduct("gavel", ["serve", "--port", String(serve.port)] + Self.judgeFlags(sim))
+            #expect(taken.status == 2)
+            #expect(taken.stderr.contains("cannot listen on 127.0.0.1:\(serve.port)"), "\(taken.stderr)")
         }
         let bad = try await runProduct("gavel", ["serve", "--port", "0", "--max-body", "lots"])
         #expect(bad.status == 2)
