@@ -10,7 +10,9 @@ import Testing
 struct CurlTransportTests {
     @Test("256 concurrent requests are all answered")
     func concurrentRequests() async throws {
-        try await withSimulator(.init(latencyMs: 50)) { sim in
+        // Each answer takes 500 ms, so requests overlap at the simulator even when a loaded machine opens
+        // the connections slowly (at 50 ms a fresh-clone CI run once saw only 32 at once).
+        try await withSimulator(.init(latencyMs: 500)) { sim in
             let transport = try CurlTransport()
             let url = sim.baseURL + "/chat/completions"
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
