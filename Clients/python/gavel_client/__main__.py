@@ -80,12 +80,14 @@ def _annotate(t: dict[str, Any], result: GroupResult | GavelError, member: int, 
         t["gavel"] = {"group": key, "error": f"{result.code}: {result.message}"}
         return
     s = result.scores[member]
-    metrics = t.get("metrics") if isinstance(t.get("metrics"), dict) else {}
+    given_metrics = t.get("metrics")
+    metrics: dict[str, Any] = given_metrics if isinstance(given_metrics, dict) else {}
     metrics["independent_reward"] = t.get("reward")
     metrics["ruler_score"] = s.score
     t["metrics"] = metrics
     t["reward"] = s.score
-    logs = t.get("logs") if isinstance(t.get("logs"), list) else []
+    given_logs = t.get("logs")
+    logs: list[Any] = given_logs if isinstance(given_logs, list) else []
     logs.append(f"RULER explanation: {s.explanation}")
     t["logs"] = logs
     gavel: dict[str, Any] = {"group": key, "score": s.score, "rank": s.rank}

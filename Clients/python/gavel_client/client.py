@@ -84,9 +84,10 @@ class GavelError(Exception):
 def trajectory_payload(t: TrajectoryLike) -> dict[str, Any]:
     """The JSON the service takes for one trajectory."""
     if hasattr(t, "messages_and_choices"):  # art.Trajectory, without importing ART
-        out: dict[str, Any] = {"messages_and_choices": [_message_dict(m) for m in t.messages_and_choices]}
-        if getattr(t, "tools", None):
-            out["tools"] = list(t.tools)
+        out: dict[str, Any] = {"messages_and_choices": [_message_dict(m) for m in getattr(t, "messages_and_choices")]}
+        tools = getattr(t, "tools", None)
+        if tools:
+            out["tools"] = list(tools)
         return out
     if isinstance(t, Mapping):
         if "messages_and_choices" in t or "messages" in t:
@@ -132,7 +133,7 @@ def _retry_delay(response: httpx.Response, attempt: int) -> float:
     try:
         return max(0.05, float(response.headers.get("retry-after", "")))
     except ValueError:
-        return min(5.0, 0.25 * 2**attempt)
+        return min(5.0, 0.25 * (1 << attempt))
 
 
 class GavelClient:
@@ -211,7 +212,8 @@ class GavelClient:
         response = self._client.get(self.base_url + "/healthz")
         if response.status_code != 200:
             raise GavelError.from_response(response)
-        return response.json()
+        health: dict[str, Any] = response.json()
+        return health
 
 
 class AsyncGavelClient:
@@ -284,7 +286,8 @@ class AsyncGavelClient:
         response = await self._client.get(self.base_url + "/healthz")
         if response.status_code != 200:
             raise GavelError.from_response(response)
-        return response.json()
+        health: dict[str, Any] = response.json()
+        return health
 
 
 def _many_item(o: Mapping[str, Any]) -> tuple[int, Union[GroupResult, GavelError]]:

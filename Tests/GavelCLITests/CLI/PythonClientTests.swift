@@ -9,8 +9,8 @@ struct PythonClientTests {
     static let python = ProcessInfo.processInfo.environment["GAVEL_CLIENT_PYTHON"]
 
     @Test(
-        "the client's pytest suite passes: sync and async clients, errors, streaming, the CLI, the ART adapter beside ruler_score_group",
-        .enabled(if: python != nil, "set GAVEL_CLIENT_PYTHON to a Python with httpx, pytest and openpipe-art (.ci/run does)"))
+        "the client's pytest suite passes: both clients, errors, streaming, the CLI, the ART adapter beside ruler_score_group, mypy",
+        .enabled(if: python != nil, "set GAVEL_CLIENT_PYTHON to a Python with httpx, pytest, mypy and openpipe-art (.ci/run does)"))
     func pytestSuite() async throws {
         let python = try #require(Self.python)
         let client = TestPaths.repo.appendingPathComponent("Clients/python")
