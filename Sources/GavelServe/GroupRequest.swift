@@ -51,7 +51,7 @@ struct GroupRequest: Sendable {
             let at = "\(path).trajectories[\(i)]"
             guard case .object(let t) = item else { throw .invalidTrajectory("expected an object, found \(item.typeName)", path: at) }
             do {
-                trajectories.append(try TrajectoryDecoder.trajectory(t, path: at, line: 0, context: ""))
+                trajectories.append(try TrajectoryDecoder.member(t, path: at, line: 0, context: ""))
             } catch {
                 throw .invalidTrajectory(error.message, path: at)
             }

@@ -53,14 +53,26 @@ public enum TrajectoryDecoder {
                 guard case .object(let t) = item else {
                     throw .invalidLine(path: path, line: line, "trajectories[\(i)] must be an object, found \(item.typeName)")
                 }
-                let context = "trajectories[\(i)]: "
-                if validate { try checkDuplicates(t, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: context) }
-                trajectories.append(try trajectory(t, path: path, line: line, context: context, canonical: canonical))
+                trajectories.append(
+                    try member(
+                        t, path: path, line: line, context: "trajectories[\(i)]: ", keyPaths: keyPaths, validate: validate,
+                        canonical: canonical))
             }
             return .group(object, trajectories)
         }
-        if validate { try checkDuplicates(object, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: "") }
-        return .trajectory(object, try trajectory(object, path: path, line: line, context: "", canonical: canonical))
+        return .trajectory(
+            object, try member(object, path: path, line: line, context: "", keyPaths: keyPaths, validate: validate, canonical: canonical))
+    }
+
+    /// One trajectory object of a group (or a trajectory line), checked as every reader checks it:
+    /// no field Gavel reads or rewrites given twice (unless `validate` is false: read again after a
+    /// check), then its judge view. A service's request goes through here too.
+    public static func member(
+        _ object: JSONObject, path: String, line: Int, context: String, keyPaths: [[String]] = [], validate: Bool = true,
+        canonical: Bool = true
+    ) throws(InputError) -> Trajectory {
+        if validate { try checkDuplicates(object, fields: watchedFields, keyPaths: keyPaths, path: path, line: line, context: context) }
+        return try trajectory(object, path: path, line: line, context: context, canonical: canonical)
     }
 
     /// Throws `duplicate key "NAME"` if `object` holds one of `fields` twice, or a member along one of `keyPaths` twice.

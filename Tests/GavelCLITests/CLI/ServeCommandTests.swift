@@ -111,6 +111,10 @@ struct ServeCommandTests {
                     "$.trajectories[1]"
                 ),
                 (
+                    "{\"trajectories\": [{\"messages\": [{\"role\": \"user\", \"content\": \"a\"}], \"messages\": []}]}", 400,
+                    "invalid_trajectory", "$.trajectories[0]"
+                ),
+                (
                     "{\"trajectories\": [{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}], \"samples\": 0}", 400,
                     "invalid_setting",
                     "$.samples"
