@@ -40,7 +40,7 @@ public final class GavelService: Sendable {
         do {
             run = try RankRun(
                 configuration: configuration.rank, logger: logger,
-                onJudgeExchange: { metrics.judgeLatency.recordNanoseconds(Self.nanoseconds($0)) })
+                onJudgeExchange: { metrics.judgeLatency.recordSeconds($0.seconds) })
         } catch {
             throw .run(error)
         }
@@ -165,15 +165,12 @@ public final class GavelService: Sendable {
     /// Ranks one group through the run, timing it and counting how it ended.
     private func rank(_ group: GroupRequest) async -> Result<GroupAnswer, ServiceError> {
         let start = ContinuousClock.now
-        defer { metrics.groupLatency.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
+        defer { metrics.groupLatency.recordSeconds((ContinuousClock.now - start).seconds) }
         do {
             let ranking = try await run.rankGroup(
                 group.trajectories, rubric: group.rubric, samples: group.samples, advantage: group.advantage)
             metrics.group(result: ranking.cached ? "cached" : "ranked")
-            return .success(
-                GroupAnswer(
-                    ranking: ranking, judge: run.judgeName,
-                    advantage: group.advantage ?? run.configuration.pipeline.advantage))
+            return .success(GroupAnswer(ranking: ranking, judge: run.judgeName))
         } catch {
             let answer: ServiceError
             switch error {
@@ -255,11 +252,6 @@ public final class GavelService: Sendable {
         guard let name = HTTPField.Name("Server-Timing") else { preconditionFailure("Server-Timing is a valid field name") }
         return name
     }()
-
-    static func nanoseconds(_ d: Duration) -> Int64 {
-        let (s, atto) = d.components
-        return s * 1_000_000_000 + atto / 1_000_000_000
-    }
 }
 
 extension Atomic where Value == Int {

@@ -7,7 +7,6 @@ import GavelJSON
 struct GroupAnswer: Sendable {
     var ranking: GroupRanking
     var judge: String
-    var advantage: AdvantageMode
 
     var json: JSONValue {
         let r = ranking
@@ -25,7 +24,7 @@ struct GroupAnswer: Sendable {
         o["zero_variance"] = .bool(r.zeroVariance)
         o["cached"] = .bool(r.cached)
         o["judge"] = .string(judge)
-        o["advantage_mode"] = .string(advantage.rawValue)
+        o["advantage_mode"] = .string(r.advantageMode.rawValue)
         o["calls"] = .int(r.calls)
         return .object(o)
     }

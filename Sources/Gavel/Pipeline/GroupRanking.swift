@@ -8,6 +8,8 @@ public struct GroupRanking: Sendable, Equatable {
     public var ranks: [Int]
     /// One per trajectory; empty for `AdvantageMode.none`.
     public var advantages: [Double]
+    /// How `advantages` were computed (the request's mode, else the run's).
+    public var advantageMode: AdvantageMode
     /// The judge's explanation per trajectory (its first sample's).
     public var explanations: [String]
     /// Whether every score is the same (no learning signal).
@@ -23,13 +25,15 @@ public struct GroupRanking: Sendable, Equatable {
     public var calls: Int
 
     public init(
-        scores: [Double], spread: [Double], ranks: [Int], advantages: [Double], explanations: [String], zeroVariance: Bool,
+        scores: [Double], spread: [Double], ranks: [Int], advantages: [Double], advantageMode: AdvantageMode, explanations: [String],
+        zeroVariance: Bool,
         cached: Bool, samples: Int, judgeSeconds: Double, calls: Int
     ) {
         self.scores = scores
         self.spread = spread
         self.ranks = ranks
         self.advantages = advantages
+        self.advantageMode = advantageMode
         self.explanations = explanations
         self.zeroVariance = zeroVariance
         self.cached = cached

@@ -32,6 +32,7 @@ extension RankPipeline {
         let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: outcome.samples), mode: settings.advantage)
         return GroupRanking(
             scores: scores.scores, spread: scores.spread, ranks: scores.ranks, advantages: scores.advantages,
+            advantageMode: settings.advantage,
             explanations: outcome.explanations, zeroVariance: scores.zeroVariance, cached: outcome.cached,
             samples: outcome.samples.count, judgeSeconds: outcome.judgeSeconds, calls: calls.withLock { $0 })
     }

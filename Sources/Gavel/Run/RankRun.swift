@@ -170,19 +170,11 @@ public final class RankRun: Sendable {
 
     /// Runs the pipeline. Judge failures are in the summary (see `RankSummary.exitStatus`).
     public func run() async throws(RankFailure) -> RankSummary {
+        try await start()
         var summary: RankSummary
-        do {
-            try await cache?.prepare()
-            summary = try await pipeline.run()
-        } catch {
-            throw RankFailure(error)
-        }
-        if let cache {
-            let stats = cache.statistics
-            summary.cache = stats
-            // File or database IO: off the cooperative pool.
-            _ = try? await offload { cache.recordRun(hits: stats.hits, misses: stats.misses) }
-        }
+        do { summary = try await pipeline.run() } catch { throw RankFailure(error) }
+        summary.cache = cache?.statistics
+        await finish()
         summary.connections = transport.statistics.connections
         return summary
     }
@@ -233,14 +225,14 @@ public final class RankRun: Sendable {
         return entry.rubric
     }
 
-    /// Readies a run that ranks groups given in memory (`rankGroup`): connects and migrates a
-    /// database cache, so a service finds an unreachable one before it takes requests.
+    /// Readies the run: connects and migrates a database cache, so an unreachable one stops a run,
+    /// a plan or a service before any judge call.
     public func start() async throws(RankFailure) {
         do { try await cache?.prepare() } catch { throw RankFailure(error) }
     }
 
-    /// Ends a run that ranked groups given in memory: records its cache hits and misses in the
-    /// cache's run log (off the cooperative pool: a file or a database write).
+    /// Ends the run: records its cache hits and misses in the cache's run log (off the cooperative
+    /// pool: a file or a database write). `run()` calls it; a service calls it when it stops.
     public func finish() async {
         guard let cache else { return }
         let stats = cache.statistics
@@ -249,12 +241,8 @@ public final class RankRun: Sendable {
 
     /// What the run would do, calling no judge and writing nothing.
     public func plan() async throws(RankFailure) -> RankPlan {
-        do {
-            try await cache?.prepare()
-            return try await pipeline.plan()
-        } catch {
-            throw RankFailure(error)
-        }
+        try await start()
+        do { return try await pipeline.plan() } catch { throw RankFailure(error) }
     }
 
     /// The exact prompts (one per sample) the group with this key would send.
