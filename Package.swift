@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "gavel-bench",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelJSON", "GavelPool", "GavelHTTP", "GavelCurl", "GavelTesting",
+                "Gavel", "GavelSupport", "GavelPool", "GavelHTTP", "GavelCurl", "GavelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import GavelCurl
 import GavelHTTP
-import GavelJSON
 import GavelTesting
 
 /// `gavel serve` under load: many rollout workers at once against a 200 ms judge.
@@ -35,12 +34,7 @@ struct ServeBench: AsyncParsableCommand {
         let data = SyntheticTrajectories(groups: total, groupSize: 8, toolTurns: 3, toolResultChars: 300).items()
         let bodies = data.map { Array(#"{"trajectories":[\#($0.map(\.json).joined(separator: ","))]}"#.utf8) }
         // The baseline's request: one chat call carrying the group's trajectories, as the judge call does.
-        let direct = data.map { group in
-            let text = group.enumerated().map { "<trajectory id=\"\($0.offset + 1)\">\n\($0.element.json)\n</trajectory>" }
-                .joined(separator: "\n\n")
-            let message = JSONValue.object(JSONObject(pairs: ["role": .string("user"), "content": .string(text)]))
-            return JSONWriter.encode(.object(JSONObject(pairs: ["model": .string("sim"), "messages": .array([message])])))
-        }
+        let direct = data.map { group in chatBody(blocks: group.map(\.json)) }
         print(
             "serve benchmark: \(clients) clients × \(groups) groups of 8 (\(total) requests, \(bodies[0].count / 1024) KiB each), "
                 + "simulator latency \(latencyMs) ms, one core pair for everything")

@@ -1,6 +1,7 @@
 import Foundation
 import Gavel
 import GavelCurl
+import GavelJSON
 
 /// Runs `body` against a fresh judge simulator on 127.0.0.1 and stops it afterwards.
 public func withSimulator<T>(
@@ -18,11 +19,11 @@ public func withSimulator<T>(
     }
 }
 
-/// A chat-completions request body with the given trajectory blocks.
+/// A chat-completions request body with the given trajectory blocks (any text: it is JSON-encoded).
 public func chatBody(blocks: [String]) -> [UInt8] {
-    let text = blocks.enumerated().map { "<trajectory id=\\\"\($0.offset + 1)\\\">\\n\($0.element)\\n</trajectory>" }.joined(
-        separator: "\\n\\n")
-    return Array(#"{"model":"sim","messages":[{"role":"user","content":"\#(text)"}]}"#.utf8)
+    let text = blocks.enumerated().map { "<trajectory id=\"\($0.offset + 1)\">\n\($0.element)\n</trajectory>" }.joined(separator: "\n\n")
+    let message = JSONValue.object(JSONObject(pairs: ["role": .string("user"), "content": .string(text)]))
+    return JSONWriter.encode(.object(JSONObject(pairs: ["model": .string("sim"), "messages": .array([message])])))
 }
 
 /// A `ChatJudge` for the simulator, over a fresh libcurl transport.
