@@ -51,14 +51,14 @@ struct ServeBench: AsyncParsableCommand {
             let flags = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache", "off", "--concurrency", String(clients)]
             let serve = try await ServeProcess(flags + ["--max-queue", String(4 * clients)], log: "\(work)/serve-bench.log")
             let callsBefore = sim.stats.snapshot.requests
-            let cpuBefore = processCPUSeconds(serve.process.pid)
+            let cpuBefore = serve.process.cpuSeconds
             let through = try await load(clients: clients, perClient: groups) { i in
                 HTTPRequest(url: serve.baseURL + "/v1/rank", headers: [("Content-Type", "application/json")], body: bodies[i])
             } send: {
                 try await transport.send($0)
             }
             let calls = sim.stats.snapshot.requests - callsBefore
-            let serveCPU = processCPUSeconds(serve.process.pid) - cpuBefore
+            let serveCPU = serve.process.cpuSeconds - cpuBefore
             serve.process.send(SIGTERM)
             _ = await serve.process.waitForExit(timeout: .seconds(60))
 
@@ -156,17 +156,6 @@ struct ServeBench: AsyncParsableCommand {
         guard let judge = d["judge"], let total = d["total"] else { return nil }
         return total - judge
     }
-}
-
-/// CPU seconds (user + system) process `pid` has used so far, from /proc (clock ticks of 1/100 s).
-func processCPUSeconds(_ pid: pid_t) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
-        return 0
-    }
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    // After the command: state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
-    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// One load phase's figures.

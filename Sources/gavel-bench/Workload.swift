@@ -68,7 +68,7 @@ func runChild(_ name: String, _ arguments: [String], environment: [String: Strin
         usleep(10_000)
     }
     let wall = now() - t0
-    let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    let exit = SpawnedProduct.exitCode(waitStatus: status)
     let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
     return ChildRun(wall: wall, cpu: childCPUSeconds() - cpu0, status: exit, stderr: stderr, peakRSSMB: Double(peakKB) / 1024)
 }

@@ -37,11 +37,29 @@ public final class SpawnedProduct: @unchecked Sendable {
     /// in a test process that also runs Foundation's `Process`, the exit status may be reaped by
     /// someone else first.
     public var isRunning: Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state != nil && state != "Z" && state != "X"
+        guard let state = Self.statFields(pid)?.first else { return false }
+        return state != "Z" && state != "X"
+    }
+
+    /// CPU seconds (user + system) it has used so far, from /proc.
+    public var cpuSeconds: Double {
+        // After the command: state is stat's field 3, so utime (14) and stime (15) are at 11 and 12 here.
+        guard let fields = Self.statFields(pid), fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12])
+        else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The fields of /proc/PID/stat after the command name (which may hold spaces and parentheses).
+    static func statFields(_ pid: pid_t) -> [Substring]? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return nil
+        }
+        return stat[stat.index(after: close)...].split(separator: " ")
+    }
+
+    /// A `waitpid` status as a shell shows it: the exit code, or 128 + the signal that ended it.
+    public static func exitCode(waitStatus status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Sends `signal` (SIGTERM, SIGINT, ...).
@@ -56,8 +74,7 @@ public final class SpawnedProduct: @unchecked Sendable {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid {
                 reaped = true
-                // WIFEXITED/WEXITSTATUS: the low 7 bits are the killing signal, the next 8 the exit code.
-                return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                return Self.exitCode(waitStatus: status)
             }
             if r < 0 {
                 reaped = true
