@@ -102,7 +102,7 @@ public final class GavelService: Sendable {
         defer { leave(1) }
         switch await rank(group) {
         case .success(let answer):
-            var response = Self.json(answer.json)
+            var response = Self.json(.object(answer.object))
             // What the judge took and what the whole request took in here: the service's own share is the difference.
             let total = (ContinuousClock.now - start).seconds
             response.headers[Self.serverTiming] = String(
@@ -138,28 +138,37 @@ public final class GavelService: Sendable {
             // client that goes away mid-answer neither leaks places nor wastes calls (answers are cached).
             let (lines, continuation) = AsyncStream<ByteBuffer>.makeStream()
             Task {
-                await withTaskGroup(of: (Int, Result<JSONValue, ServiceError>).self) { tasks in
-                    for (i, group) in all.enumerated() { tasks.addTask { (i, await self.rank(group).map(\.json)) } }
-                    for await (i, result) in tasks {
-                        var line = JSONWriter.encode(Self.indexed(i, result))
-                        line.append(UInt8(ascii: "\n"))
-                        continuation.yield(ByteBuffer(bytes: line))
-                    }
+                await self.rankAll(all) { _, result in
+                    var line = JSONWriter.encode(.object(result))
+                    line.append(UInt8(ascii: "\n"))
+                    continuation.yield(ByteBuffer(bytes: line))
                 }
                 self.leave(count)
                 continuation.finish()
             }
-            let body = ResponseBody(asyncSequence: lines)
-            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(asyncSequence: lines))
         }
         defer { leave(count) }
-        let results = await withTaskGroup(of: (Int, Result<JSONValue, ServiceError>).self) { tasks in
-            for (i, group) in all.enumerated() { tasks.addTask { (i, await self.rank(group).map(\.json)) } }
-            var all = [JSONValue](repeating: .null, count: count)
-            for await (i, result) in tasks { all[i] = Self.indexed(i, result) }
-            return all
-        }
+        var results = [JSONValue](repeating: .null, count: count)
+        await rankAll(all) { i, result in results[i] = .object(result) }
         return Self.json(.object(JSONObject(pairs: ["results": .array(results)])))
+    }
+
+    /// Ranks `groups` at once, handing each one's answer or error, with its `index` in the request
+    /// first, to `deliver` as it finishes.
+    private func rankAll(_ groups: [GroupRequest], deliver: (_ index: Int, _ answer: JSONObject) -> Void) async {
+        await withTaskGroup(of: (Int, Result<GroupAnswer, ServiceError>).self) { tasks in
+            for (i, group) in groups.enumerated() { tasks.addTask { (i, await self.rank(group)) } }
+            for await (i, result) in tasks {
+                var o: JSONObject
+                switch result {
+                case .success(let answer): o = answer.object
+                case .failure(let error): o = error.object
+                }
+                o.members.insert(.init("index", .int(i)), at: 0)
+                deliver(i, o)
+            }
+        }
     }
 
     /// Ranks one group through the run, timing it and counting how it ended.
@@ -231,20 +240,6 @@ public final class GavelService: Sendable {
         var body = JSONWriter.encode(value)
         body.append(UInt8(ascii: "\n"))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    /// A `/v1/rank/many` result: the group's answer or error, with its index in the request.
-    static func indexed(_ i: Int, _ result: Result<JSONValue, ServiceError>) -> JSONValue {
-        switch result {
-        case .success(.object(var o)):
-            o.members.insert(.init("index", .int(i)), at: 0)
-            return .object(o)
-        case .success(let v): return v
-        case .failure(let e):
-            var o = e.json.objectValue ?? JSONObject()
-            o.members.insert(.init("index", .int(i)), at: 0)
-            return .object(o)
-        }
     }
 
     /// `Server-Timing` (W3C): durations in milliseconds that clients and browsers read.

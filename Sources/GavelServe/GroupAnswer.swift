@@ -8,7 +8,7 @@ struct GroupAnswer: Sendable {
     var ranking: GroupRanking
     var judge: String
 
-    var json: JSONValue {
+    var object: JSONObject {
         let r = ranking
         let scores: [JSONValue] = r.scores.indices.map { i in
             var o = JSONObject()
@@ -26,6 +26,6 @@ struct GroupAnswer: Sendable {
         o["judge"] = .string(judge)
         o["advantage_mode"] = .string(r.advantageMode.rawValue)
         o["calls"] = .int(r.calls)
-        return .object(o)
+        return o
     }
 }

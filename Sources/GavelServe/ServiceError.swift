@@ -76,19 +76,19 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible, HTTPRespon
     public var description: String { "\(code): \(message)" + (path.map { " at \($0)" } ?? "") }
 
     /// The body of the error answer: `{"error": {"code", "message", "path"?}}`.
-    public var json: JSONValue {
+    public var object: JSONObject {
         var error = JSONObject()
         error["code"] = .string(code)
         error["message"] = .string(message)
         if let path { error["path"] = .string(path) }
-        return .object(JSONObject([.init("error", .object(error))]))
+        return JSONObject([.init("error", .object(error))])
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if kind == .queueFull { headers[.retryAfter] = "1" }
         if kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        var body = JSONWriter.encode(json)
+        var body = JSONWriter.encode(.object(object))
         body.append(UInt8(ascii: "\n"))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
