@@ -129,6 +129,22 @@ def _headers(token: Optional[str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+def _settle(response: httpx.Response, attempt: int, max_retries: int) -> Optional[float]:
+    """How long to wait before trying again (a full queue, retries left), or None for a final
+    answer; an error answer raises ``GavelError``."""
+    if response.status_code == 429 and attempt < max_retries:
+        return _retry_delay(response, attempt)
+    if response.status_code != 200:
+        raise GavelError.from_response(response)
+    return None
+
+
+def _many_body(groups: Iterable[Iterable[TrajectoryLike]], settings: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"groups": [_group_body(g, None, None, None) for g in groups], "stream": True}
+    body.update({k: v for k, v in settings.items() if v is not None})
+    return body
+
+
 def _retry_delay(response: httpx.Response, attempt: int) -> float:
     try:
         return max(0.05, float(response.headers.get("retry-after", "")))
@@ -171,12 +187,10 @@ class GavelClient:
                 response = self._client.post(self.base_url + path, json=body)
             except httpx.HTTPError as e:
                 raise GavelError(0, "unreachable", f"cannot reach gavel serve at {self.base_url}: {e}") from e
-            if response.status_code == 429 and attempt < self.max_retries:
-                time.sleep(_retry_delay(response, attempt))
-                continue
-            if response.status_code != 200:
-                raise GavelError.from_response(response)
-            return response
+            delay = _settle(response, attempt, self.max_retries)
+            if delay is None:
+                return response
+            time.sleep(delay)
         raise AssertionError("unreachable")
 
     def rank_group(
@@ -198,8 +212,7 @@ class GavelClient:
         self, groups: Iterable[Iterable[TrajectoryLike]], **settings: Any
     ) -> Iterator[tuple[int, Union[GroupResult, GavelError]]]:
         """Ranks several groups in one request, yielding ``(index, result or error)`` as each finishes."""
-        body: dict[str, Any] = {"groups": [_group_body(g, None, None, None) for g in groups], "stream": True}
-        body.update({k: v for k, v in settings.items() if v is not None})
+        body = _many_body(groups, settings)
         with self._client.stream("POST", self.base_url + "/v1/rank/many", json=body) as response:
             if response.status_code != 200:
                 response.read()
@@ -247,12 +260,10 @@ class AsyncGavelClient:
                 response = await self._client.post(self.base_url + path, json=body)
             except httpx.HTTPError as e:
                 raise GavelError(0, "unreachable", f"cannot reach gavel serve at {self.base_url}: {e}") from e
-            if response.status_code == 429 and attempt < self.max_retries:
-                await asyncio.sleep(_retry_delay(response, attempt))
-                continue
-            if response.status_code != 200:
-                raise GavelError.from_response(response)
-            return response
+            delay = _settle(response, attempt, self.max_retries)
+            if delay is None:
+                return response
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
     async def rank_group(
@@ -272,8 +283,7 @@ class AsyncGavelClient:
     async def rank_groups(
         self, groups: Iterable[Iterable[TrajectoryLike]], **settings: Any
     ) -> AsyncIterator[tuple[int, Union[GroupResult, GavelError]]]:
-        body: dict[str, Any] = {"groups": [_group_body(g, None, None, None) for g in groups], "stream": True}
-        body.update({k: v for k, v in settings.items() if v is not None})
+        body = _many_body(groups, settings)
         async with self._client.stream("POST", self.base_url + "/v1/rank/many", json=body) as response:
             if response.status_code != 200:
                 await response.aread()
