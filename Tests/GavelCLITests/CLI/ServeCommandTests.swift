@@ -280,12 +280,14 @@ struct ServeCommandTests {
     @Test("the queue answers 429 when full; a failing judge gives 502, a judge that times out 504")
     func queueAndJudgeFailures() async throws {
         let dir = try TempDir()
-        try await withSimulator(.init(latencyMs: 4000)) { sim in
-            // One place in the queue, taken by a group the judge holds for 4 s: a second group finds it full.
+        // The judge never answers the first call, so its group holds the one queue place however slow the
+        // machine is (no race against a latency): a second group finds the queue full.
+        try await withSimulator(.init(hangFirst: 1)) { sim in
             let serve = try await ServeProcess(
-                Self.judgeFlags(sim) + ["--cache", "off", "--max-queue", "1", "--max-retries", "0"], log: dir.path("serve.log"))
-            async let slow = serve.request("/v1/rank", body: try Self.variant(1))
-            let deadline = ContinuousClock.now + .seconds(20)
+                Self.judgeFlags(sim) + ["--cache", "off", "--max-queue", "1", "--max-retries", "0", "--timeout", "120"],
+                log: dir.path("serve.log"))
+            let held = Task { try? await serve.request("/v1/rank", body: try Self.variant(1)) }
+            let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline, !(try await serve.request("/metrics").bodyText.contains("gavel_groups_in_flight 1.0")) {
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -293,8 +295,11 @@ struct ServeCommandTests {
             #expect(full.status == 429, "\(full.bodyText)")
             #expect(try Self.code(full) == "queue_full")
             #expect(full.header("retry-after") == "1")
-            #expect(try await slow.status == 200)
-            // A judge slower than --timeout, with no retries left: 504.
+            #expect(serve.process.killAndWait(), "the service was gone before the held group was answered")
+            _ = await held.value
+        }
+        // A judge slower than --timeout, with no retries left: 504.
+        try await withSimulator(.init(latencyMs: 10_000)) { sim in
             let impatient = try await ServeProcess(
                 Self.judgeFlags(sim) + ["--cache", "off", "--timeout", "1", "--max-retries", "0"], log: dir.path("serve-timeout.log"))
             let timedOut = try await impatient.request("/v1/rank", body: try Self.variant(3))
