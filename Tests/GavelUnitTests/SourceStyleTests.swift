@@ -29,4 +29,20 @@ struct SourceStyleTests {
         }
         #expect(long.isEmpty, "\(long.joined(separator: "; "))")
     }
+
+    @Test("no closure builds a tuple around `.success(try await …)` (Swift 6.3.1 -O miscompiles it; see PanelJudge)")
+    func noTupleAroundAwaitedResult() throws {
+        // A tuple element, then `.success(` with an await inside: `(i, .success(try await f()))`.
+        let pattern = try Regex(#",\s*\.success\(\s*(try\s+)?await\b"#)
+        var found: [String] = []
+        for file in Self.swiftFiles() where file.path.contains("/Sources/") {
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            for (i, line) in lines.enumerated() {
+                let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                if code.contains(pattern) { found.append("\(file.lastPathComponent):\(i + 1)") }
+            }
+        }
+        #expect(found.isEmpty, "bind the Result to a local first: \(found.joined(separator: ", "))")
+        #expect(",  .success(try await x())".contains(pattern), "the pattern must match the form it refuses")
+    }
 }

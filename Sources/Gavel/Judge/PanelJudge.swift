@@ -57,7 +57,29 @@ public final class PanelJudge: Judge {
         let results = await withTaskGroup(of: (Int, Result<JudgeVerdict, any Error>).self) { group in
             for (i, member) in members.enumerated() where skip[i] == nil {
                 group.addTask {
-                    do { return (i, .success(try await member.judge(prompt))) } catch { return (i, .failure(error)) }
+                    // The Result is bound before the tuple is made: Swift 6.3.1 at -O miscompiles a closure
+                    // that returns `(i, .success(try await f()))` from a do/catch — the caller receives a
+                    // wrong `i` (0 or garbage), which crashed every panel in release builds as an index out
+                    // of range (debug builds are fine). Reduced, built with `swiftc -O`:
+                    //
+                    //     struct V { var a: [Double]; var b: String }
+                    //     struct Bad: Error {}
+                    //     func f(_ p: Int) async throws -> V {
+                    //         await Task.yield()
+                    //         if p < 0 { throw Bad() }
+                    //         return V(a: [Double(p)], b: "r")
+                    //     }
+                    //     let i = Int.random(in: 3...3)
+                    //     let t = Task { () -> (Int, Result<V, any Error>) in
+                    //         do { return (i, .success(try await f(i))) } catch { return (i, .failure(error)) }
+                    //     }
+                    //     print(await t.value.0)  // prints 0, not 3
+                    //
+                    // Binding the Result first (below), or `let v = try await f(i)` before the tuple, is
+                    // compiled correctly. SourceStyleTests refuses the pattern anywhere in Sources.
+                    let result: Result<JudgeVerdict, any Error>
+                    do { result = .success(try await member.judge(prompt)) } catch { result = .failure(error) }
+                    return (i, result)
                 }
             }
             var all: [(Int, Result<JudgeVerdict, any Error>)] = []
