@@ -54,7 +54,10 @@ public struct BradleyTerry: Sendable {
         var wins = [Double](repeating: priorGames, count: n)
         var edges: [(i: Int, j: Int, games: Double)] = []
         edges.reserveCapacity(c.pairs.count)
-        for (key, p) in c.pairs {
+        // In key order, not the dictionary's: its order changes with each process's hash seed, and so
+        // would the sums' last bits (two runs of the same input must write the same bytes).
+        for key in c.pairs.keys.sorted() {
+            guard let p = c.pairs[key] else { continue }
             let i = key / n, j = key % n
             wins[i] += p.winsOfFirst
             wins[j] += p.games - p.winsOfFirst
