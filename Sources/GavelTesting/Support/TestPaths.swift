@@ -6,8 +6,19 @@ public enum TestPaths {
         .deletingLastPathComponent().deletingLastPathComponent()
     public static let fixtures = repo.appendingPathComponent("Tests/Fixtures")
     public static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
-    /// The directory holding the built executables (next to the test bundle).
+
+    /// The directory holding the executables the tests run: `GAVEL_TEST_PRODUCTS` when set (`.ci/run`
+    /// points it at `.build/release` for a second run of the CLI suite, so the binaries users build are
+    /// the ones tested), else the build folder next to the test bundle.
     public static var products: URL {
+        if let named = ProcessInfo.processInfo.environment["GAVEL_TEST_PRODUCTS"], !named.isEmpty {
+            return URL(fileURLWithPath: named, isDirectory: true)
+        }
+        return bundleProducts
+    }
+
+    /// The build folder next to the test bundle (the configuration `swift test` built).
+    static var bundleProducts: URL {
         var dir = Bundle.main.bundleURL
         for _ in 0..<3 {
             if FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("gavel").path) { return dir }

@@ -99,4 +99,27 @@ struct RankCommandTests {
         #expect(r.stdout.contains("Examples:"))
         #expect(r.stdout.contains("gavel rank trajectories.jsonl"))
     }
+
+    @Test("--pool inline, thread and process write byte-identical output, with samples and windows")
+    func poolModes() async throws {
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", QualityGroups.lines(groups: 12, size: 5, shuffled: true))
+        try await withSimulator(.init(noise: 0.1)) { sim in
+            var outputs: [String: String] = [:]
+            for mode in ["inline", "thread", "process"] {
+                let r = try await runProduct(
+                    "gavel",
+                    ["rank", input, "-o", dir.path("\(mode).jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                        "--samples", "2", "--window", "4", "--pool", mode, "--workers", "2"])
+                #expect(r.status == 0, "\(mode): \(r.stderr)")
+                #expect(r.stderr.contains("score stage   \(mode)"), "\(mode): \(r.stderr)")
+                outputs[mode] = try dir.read("\(mode).jsonl")
+            }
+            let lines = try parseJSONL(outputs["inline"] ?? "")
+            #expect(lines.count == 60)
+            #expect(lines.allSatisfy { (($0["gavel"] as? [String: Any])?["windows"] as? Int ?? 0) > 0 })
+            #expect(outputs["thread"] == outputs["inline"])
+            #expect(outputs["process"] == outputs["inline"])
+        }
+    }
 }
