@@ -13,6 +13,7 @@ public final class JudgeSimulator: Sendable {
     public let stats = SimulatorStats()
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
+    private let batches: SimulatedBatches
     /// The port the simulator listens on.
     public let port: Int
 
@@ -26,6 +27,7 @@ public final class JudgeSimulator: Sendable {
         let judge = SimulatedJudge(configuration: configuration, stats: stats)
         let stats = self.stats
         let batches = SimulatedBatches(judge: judge, stats: stats)
+        self.batches = batches
         let sslContext: NIOSSLContext?
         do {
             sslContext = try configuration.tls.map { tls in
@@ -67,6 +69,9 @@ public final class JudgeSimulator: Sendable {
             throw error
         }
     }
+
+    /// Lets batches held by `holdBatches` end as their `batchDelay` says.
+    public func releaseBatches() { batches.release() }
 
     /// Stops listening and closes every connection.
     public func stop() async {

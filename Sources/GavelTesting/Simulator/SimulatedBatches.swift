@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// Time drives the states: a batch is `validating` for the first tenth of `batchDelay`,
 /// `in_progress` until `batchDelay`, `finalizing` for a tenth more, then `completed` (Anthropic:
-/// `in_progress`, then `ended`). A cancelled batch ends at once.
+/// `in_progress`, then `ended`). A cancelled batch ends at once. With `holdBatches`, every batch
+/// stays `in_progress` until `release()`.
 final class SimulatedBatches: Sendable {
     private struct Batch {
         var id: String
@@ -33,6 +34,8 @@ final class SimulatedBatches: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Whether batches are held in progress (`holdBatches`, until `release()`).
+    private let held: Mutex<Bool>
     private let judge: SimulatedJudge
     private let stats: SimulatorStats
     private var configuration: SimulatorConfiguration { judge.configuration }
@@ -40,6 +43,16 @@ final class SimulatedBatches: Sendable {
     init(judge: SimulatedJudge, stats: SimulatorStats) {
         self.judge = judge
         self.stats = stats
+        self.held = Mutex(judge.configuration.holdBatches)
+    }
+
+    /// Lets held batches end as time says.
+    func release() { held.withLock { $0 = false } }
+
+    /// Seconds since `batch` was created, or, while batches are held, a time within `in_progress`.
+    private func age(of batch: Batch) -> Double {
+        if held.withLock({ $0 }) { return configuration.batchDelay * 0.5 }
+        return (ContinuousClock.now - batch.created).simulatorSeconds
     }
 
     /// Answers a batch route, or nil when `path` is not one.
@@ -174,7 +187,7 @@ final class SimulatedBatches: Sendable {
 
     private func openAIStatus(_ id: String) -> SimulatedAnswer {
         guard let batch = state.withLock({ $0.batches[id] }) else { return Self.notFound("batch \(id)") }
-        let elapsed = (ContinuousClock.now - batch.created).simulatorSeconds
+        let elapsed = age(of: batch)
         let delay = configuration.batchDelay
         let status: String
         var outputID = "null", errorID = "null", completed = 0, failed = 0
@@ -240,7 +253,7 @@ final class SimulatedBatches: Sendable {
 
     private func anthropicStatus(_ id: String, baseURL: String) -> SimulatedAnswer {
         guard let batch = state.withLock({ $0.batches[id] }) else { return Self.notFound("batch \(id)") }
-        let elapsed = (ContinuousClock.now - batch.created).simulatorSeconds
+        let elapsed = age(of: batch)
         if windowOver(elapsed) { state.withLock { $0.batches[id]?.expired = true } }
         let ended = batch.cancelled || windowOver(elapsed) || elapsed >= configuration.batchDelay
         var counts = #""processing":\#(batch.requests.count),"succeeded":0,"errored":0,"canceled":0,"expired":0"#

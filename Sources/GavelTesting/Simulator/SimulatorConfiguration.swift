@@ -81,6 +81,9 @@ public struct SimulatorConfiguration: Sendable {
     /// Seconds after which a batch not yet ended expires whole (the provider's completion window);
     /// nil: never.
     public var batchWindow: Double?
+    /// Batches stay in progress, whatever the time, until `JudgeSimulator.releaseBatches()` (a test
+    /// that must act while a batch runs then races no clock).
+    public var holdBatches: Bool
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
@@ -89,7 +92,7 @@ public struct SimulatorConfiguration: Sendable {
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
         tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
         contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0,
-        batchWindow: Double? = nil
+        batchWindow: Double? = nil, holdBatches: Bool = false
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -119,5 +122,6 @@ public struct SimulatorConfiguration: Sendable {
         self.batchErrors = batchErrors
         self.batchExpired = batchExpired
         self.batchWindow = batchWindow
+        self.holdBatches = holdBatches
     }
 }

@@ -58,8 +58,9 @@ struct BatchCommandTests {
     @Test("killing gavel while it waits loses nothing: collect works from the manifest, and a second collect is a no-op")
     func killAndCollect() async throws {
         let dir = try TempDir()
-        // A batch long enough that the kill lands while submit waits, even on a loaded machine.
-        try await withSimulator(.init(batchDelay: 10)) { sim in
+        // The batch is held in progress until after the kill, so submit is still waiting however
+        // loaded the machine is (a 10 s batch once ended before a loaded run got to the kill).
+        try await withSimulator(.init(batchDelay: 0.2, holdBatches: true)) { sim in
             let flags = ["--judge", "openai/sim-judge", "--api-base", sim.baseURL, "--cache-dir", dir.path("cache")]
             let log = dir.path("submit.log")
             let submit = try SpawnedProduct(
@@ -70,6 +71,7 @@ struct BatchCommandTests {
             #expect(
                 submit.killAndWait(),
                 "submit was no longer running when it was to be killed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            sim.releaseBatches()
             let place = ["--cache-dir", dir.path("cache")]
             let collect = try await runProduct("gavel", ["batch", "collect", "--wait", "--poll-interval", "0.1"] + place)
             #expect(collect.status == 0, "\(collect.stderr)")
