@@ -147,18 +147,41 @@ final class SimulatorHandler: ChannelInboundHandler {
             stats.begin()
             let headers = head.headers.map { ($0.name, $0.value) }
             let answer = judge.answer(api: api, headers: headers, body: body)
-            let latency = judge.configuration.latencyMs
-            if latency > 0 {
-                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(latency))) {
-                    self.stats.end()
-                    self.write(context: context, head: head, answer: answer)
-                }
+            if let wanted = judge.configuration.holdUntilInFlight {
+                hold(context: context, head: head, answer: answer, until: wanted, deadline: .now() + .seconds(30))
             } else {
-                stats.end()
-                write(context: context, head: head, answer: answer)
+                answerAfterLatency(context: context, head: head, answer: answer)
             }
         default:
             write(context: context, head: head, answer: SimulatedAnswer(status: 404, body: #"{"error":{"message":"not found"}}"#))
+        }
+    }
+
+    /// Answers after the configured latency, ending the request's in-flight count then.
+    private func answerAfterLatency(context: ChannelHandlerContext, head: HTTPRequestHead, answer: SimulatedAnswer) {
+        let latency = judge.configuration.latencyMs
+        if latency > 0 {
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(latency))) {
+                self.stats.end()
+                self.write(context: context, head: head, answer: answer)
+            }
+        } else {
+            stats.end()
+            write(context: context, head: head, answer: answer)
+        }
+    }
+
+    /// Holds an answer (checking every 10 ms) until `wanted` requests have been in flight at once or
+    /// `deadline` has passed, then answers it after the latency.
+    private func hold(
+        context: ChannelHandlerContext, head: HTTPRequestHead, answer: SimulatedAnswer, until wanted: Int, deadline: NIODeadline
+    ) {
+        if stats.snapshot.maxInFlight >= wanted || NIODeadline.now() >= deadline {
+            answerAfterLatency(context: context, head: head, answer: answer)
+            return
+        }
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) {
+            self.hold(context: context, head: head, answer: answer, until: wanted, deadline: deadline)
         }
     }
 

@@ -84,6 +84,10 @@ public struct SimulatorConfiguration: Sendable {
     /// Batches stay in progress, whatever the time, until `JudgeSimulator.releaseBatches()` (a test
     /// that must act while a batch runs then races no clock).
     public var holdBatches: Bool
+    /// Hold every judge answer until this many requests have been in flight at once (or 30 s have
+    /// passed), then answer after `latencyMs`: a test of concurrency sees its overlap for certain
+    /// instead of hoping a latency is long enough on a loaded machine.
+    public var holdUntilInFlight: Int?
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
@@ -92,7 +96,7 @@ public struct SimulatorConfiguration: Sendable {
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
         tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
         contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0,
-        batchWindow: Double? = nil, holdBatches: Bool = false
+        batchWindow: Double? = nil, holdBatches: Bool = false, holdUntilInFlight: Int? = nil
     ) {
         self.port = port
         self.latencyMs = latencyMs
@@ -123,5 +127,6 @@ public struct SimulatorConfiguration: Sendable {
         self.batchExpired = batchExpired
         self.batchWindow = batchWindow
         self.holdBatches = holdBatches
+        self.holdUntilInFlight = holdUntilInFlight
     }
 }
