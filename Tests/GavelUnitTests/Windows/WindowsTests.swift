@@ -46,6 +46,21 @@ struct WindowsTests {
         #expect(BradleyTerry().scores(flat) == [0.5, 0.5, 0.5, 0.5])
     }
 
+    @Test("disconnected comparisons (two windows that share no member, one unanimous) stay finite, ordered within each part")
+    func disconnected() {
+        var c = BradleyTerry.Comparisons(members: 6)
+        c.add(window: [0, 1, 2], scores: [0.9, 0.5, 0.1])
+        c.add(window: [3, 4, 5], scores: [1, 0, 0])  // a member that wins everything in its part
+        let strengths = BradleyTerry().strengths(c)
+        #expect(strengths.allSatisfy { $0.isFinite && $0 > 0 }, "\(strengths)")
+        // The prior's drawn games tie each part (and the unanimous winner) to the reference: bounded strengths.
+        #expect((strengths.max() ?? .infinity) / (strengths.min() ?? 0) < 1e3, "\(strengths)")
+        let scores = BradleyTerry().scores(c)
+        #expect(scores.allSatisfy { $0.isFinite && (0...1).contains($0) }, "\(scores)")
+        #expect(scores[0] > scores[1] && scores[1] > scores[2], "\(scores)")
+        #expect(scores[3] > scores[4] && abs(scores[4] - scores[5]) < 1e-9, "\(scores)")
+    }
+
     @Test("a group of 64 through the pipeline: 8 window calls, gavel.windows, order of the truth")
     func pipeline() async throws {
         let dir = try TempDir()
