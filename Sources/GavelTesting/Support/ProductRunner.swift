@@ -26,9 +26,7 @@ public func runProduct(
 private func runProductBlocking(
     _ name: String, _ arguments: [String], stdin: String?, environment: [String: String], removing: [String]
 ) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : TestPaths.products.appendingPathComponent(name)
-    process.arguments = arguments
+    let path = name.hasPrefix("/") ? name : TestPaths.products.appendingPathComponent(name).path
     var env = ProcessInfo.processInfo.environment
     // Each run gets its own cache folder unless the test names one, so runs never share answers by accident.
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gavel-cache-\(UUID().uuidString)").path
@@ -36,28 +34,12 @@ private func runProductBlocking(
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     for k in removing { env[k] = nil }
     for (k, v) in environment { env[k] = v }
-    process.environment = env
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    // Read both pipes concurrently so neither fills up.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return ProcessResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+    let child = try ChildProcess(path, arguments, environment: env, stdin: .pipe)
+    if let stdin { child.write(Array(stdin.utf8)) }
+    child.closeStdin()
+    let (out, err) = child.readOutputs()
+    let status = child.wait()
+    return ProcessResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
 }
 
 /// The group counts of a `gavel rank` summary on standard error: (groups, judged, failed, not judged).

@@ -31,16 +31,9 @@ public final class ThrowawayCA: @unchecked Sendable {
         self.folder = folder ?? owned?.url.path ?? NSTemporaryDirectory()
         let dir = self.folder
         func run(_ args: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: openssl)
-            process.arguments = args
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let message = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
+            let child = try ChildProcess(openssl, args, stdout: .null)
+            let (_, message) = child.readOutputs()
+            guard child.wait() == 0 else {
                 throw Failure(description: "openssl \(args.first ?? ""): \(String(decoding: message, as: UTF8.self))")
             }
         }

@@ -265,22 +265,18 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 500)) { sim in
-            let process = Process()
-            process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = [
-                "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
-                "--cache", "off",
-            ]
-            let err = Pipe()
-            process.standardError = err
-            try process.run()
+            let process = try ChildProcess(
+                TestPaths.products.appendingPathComponent("gavel").path,
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
+                    "--cache", "off",
+                ], stdout: .null)
             // 200 groups at 4 × 2 calls/s take 25 s, room for a loaded machine to deliver the
             // interrupt late; the simulator counts a request on arrival, so 12 counted means at least 8 answered.
             for _ in 0..<1000 where sim.stats.snapshot.scored < 12 { try await Task.sleep(for: .milliseconds(10)) }
-            process.interrupt()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 130)
+            process.send(SIGINT)
+            let stderr = String(decoding: process.readOutputs().stderr, as: UTF8.self)
+            #expect(process.wait() == 130)
             let counts = try #require(summaryGroups(stderr), "no summary in: \(stderr)")
             #expect(counts.groups == 200)
             #expect(counts.judged + counts.failed + counts.notJudged == 200, "stderr: \(stderr)")
@@ -319,18 +315,15 @@ struct RealWorldJudgeTests {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         try await withSimulator(.init(latencyMs: 400)) { sim in
-            let process = Process()
-            process.executableURL = TestPaths.products.appendingPathComponent("gavel")
-            process.arguments = [
-                "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
-                "--quiet", "--cache", "off",
-            ]
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(
+                TestPaths.products.appendingPathComponent("gavel").path,
+                [
+                    "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
+                    "--quiet", "--cache", "off",
+                ], stdout: .null, stderr: .null)
             for _ in 0..<500 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }
-            process.interrupt()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 130)
+            process.send(SIGINT)
+            #expect(process.wait() == 130)
             #expect(sim.stats.snapshot.requests < 300)
         }
         let out = try parseJSONL(try dir.read("out.jsonl"))

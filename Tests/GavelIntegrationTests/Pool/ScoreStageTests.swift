@@ -176,23 +176,16 @@ struct ScoreStageTests {
 
     @Test("a worker exits when its parent's end of the pipe closes")
     func workerExitsOnEOF() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.gavelPath)
-        process.arguments = ["worker"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
+        let process = try ChildProcess(Self.gavelPath, ["worker"], stdin: .pipe, stderr: .null)
         // One real request first, so the worker is known to be serving.
         var batch = EncodeBatch(groups: [EncodeBatch.Group(key: "g", failure: .notJudged, count: 1)])
         batch.appendLine(#"{"a":1}"#.utf8, slot: 0, member: 0)
         let request = ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .grpo))
-        #expect(FileDescriptorIO.writeFrame(input.fileHandleForWriting.fileDescriptor, request))
-        let reply = FileDescriptorIO.readFrame(output.fileHandleForReading.fileDescriptor)
+        #expect(FileDescriptorIO.writeFrame(process.stdinFD, request))
+        let reply = FileDescriptorIO.readFrame(process.stdoutFD)
         #expect(reply?.last == 0, "the reply should end with the ok status byte")
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        process.closeStdin()
+        #expect(process.wait() == 0)
     }
 
     @Test("--samples 3 makes 3 calls per group in 3 different, stable orders; 0 calls on a cached rerun")
