@@ -51,6 +51,8 @@ struct JudgeSimCommand: AsyncParsableCommand {
     @Option(help: "Add Gaussian noise with this standard deviation to each score (seeded by the request and --seed).")
     var noise = 0.0
     @Option(help: "Refuse requests longer than N tokens (bytes/4) with llama.cpp's context-size error.") var contextTokens: Int?
+    @Flag(help: "Ignore `logprobs: true` (a server that returns no token logprobs).") var noLogprobs = false
+    @Option(help: "How sure digit grades are: digit d has probability ∝ exp(−S·(d − 9·score)²).") var logprobSharpness = 2.0
 
     @Option(help: "Seconds a batch (Batch API, Message Batches) takes to end.") var batchDelay = 1.0
     @Option(help: "Rate of requests in a batch that fail.") var batchErrors = 0.0
@@ -68,6 +70,7 @@ struct JudgeSimCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard (-1...1).contains(positionBias) else { throw ValidationError("--position-bias must be between -1 and 1") }
         guard (0...1).contains(noise) else { throw ValidationError("--noise must be between 0 and 1") }
+        guard logprobSharpness > 0 else { throw ValidationError("--logprob-sharpness must be positive") }
     }
 
     func run() async throws {
@@ -79,7 +82,7 @@ struct JudgeSimCommand: AsyncParsableCommand {
             tls: tlsCert.map { .init(certificateChain: $0, privateKey: tlsKey ?? $0, clientCA: tlsClientCa) },
             limitRPM: limitRpm, hideLimitHeaders: hideLimitHeaders, positionBias: positionBias, noise: noise,
             contextTokens: contextTokens, batchDelay: batchDelay, batchErrors: batchErrors, batchExpired: batchExpired,
-            batchWindow: batchWindow)
+            batchWindow: batchWindow, logprobs: !noLogprobs, logprobSharpness: logprobSharpness)
         let sim = try await JudgeSimulator(configuration: config, threads: threads)
         FileHandle.standardOutput.write(Data("gavel-judge-sim listening on \(sim.baseURL)\n".utf8))
         try await sim.wait()

@@ -4,6 +4,8 @@ import Gavel
 
 extension ResponseFormatMode: ExpressibleByArgument {}
 extension PanelJudge.Combination: ExpressibleByArgument {}
+extension JudgeMode.Answer: ExpressibleByArgument {}
+extension JudgeMode.Grade: ExpressibleByArgument {}
 
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
@@ -35,6 +37,20 @@ struct JudgeOptions: ParsableArguments {
             "Structured output to ask for first: json_schema, json_object or text (Gavel steps down by itself when a server rejects one).",
             valueName: "MODE"))
     var responseFormat: ResponseFormatMode = .jsonSchema
+
+    @Option(
+        help: ArgumentHelp(
+            "What the judge writes: explained (a sentence per trajectory), brief (one sentence for the group) or scores "
+                + "(scores only; fewest output tokens). Default: the rubric's answer, else explained.",
+            valueName: "FORMAT"))
+    var answer: JudgeMode.Answer?
+
+    @Option(
+        help: ArgumentHelp(
+            "How a score is read: number (0-1 as written) or logprobs (a digit 0-9 per trajectory, weighted by the token "
+                + "probabilities the server returns; continuous scores, few ties). Default: the rubric's grade, else number.",
+            valueName: "MODE"))
+    var grade: JudgeMode.Grade?
 
     @Option(help: "Sampling temperature of the judge.")
     var temperature: Double?
@@ -103,6 +119,8 @@ struct JudgeOptions: ParsableArguments {
         c.apiBase = apiBase
         c.apiKeyEnv = apiKeyEnv
         c.responseFormat = responseFormat
+        c.answer = answer
+        c.grade = grade
         c.judgeSettings = JudgeSettings(
             temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
             extraParameters: judgeParams.compactMap(JudgeSettings.parameter), timeout: .milliseconds(Int(timeout * 1000)),

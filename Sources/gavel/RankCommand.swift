@@ -211,7 +211,7 @@ struct RankCommand: AsyncParsableCommand {
                 defer { reporter.end() }
                 summary = try await task.value
             }
-            if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage)) }
+            if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage), mode: run.mode) }
             if let report, let output {
                 let facts = HTMLReport.RunFacts(
                     rubricName: run.rubric.name, rubricHash: run.rubric.contentHash, cacheHits: summary.cache?.hits,
@@ -257,10 +257,11 @@ struct RankCommand: AsyncParsableCommand {
         case .maxLineBytes: return "--max-line-bytes"
         case .grouping: return "--group-by PATH or --group-size N"
         case .caCertificate: return "--ca-cert PATH"
+        case .grade: return "--grade"
         }
     }
 
-    private func printSummary(_ s: RankSummary, cost: Double?) {
+    private func printSummary(_ s: RankSummary, cost: Double?, mode: JudgeMode) {
         let retries = s.judge.retries.sorted { $0.key.description < $1.key.description }.map { "\($0.key): \($0.value)" }
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
@@ -277,6 +278,11 @@ struct RankCommand: AsyncParsableCommand {
             ("score stage", s.scoreExecutor),
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
         ]
+        var answer = mode.description
+        if mode.grade == .logprobs, s.judge.gradesWeighted + s.judge.gradesWritten > 0 {
+            answer += " (\(s.judge.gradesWeighted) grades weighted by logprobs, \(s.judge.gradesWritten) as written)"
+        }
+        rows.insert(("answer", answer), at: 3)
         if s.skippedLines > 0 { rows.insert(("skipped lines", "\(s.skippedLines)"), at: 2) }
         if let c = s.cache {
             rows.insert(
@@ -318,6 +324,7 @@ extension RankCommand {
         let cost = run.cost(plan.usage)
         let rows: [(String, String)] = [
             ("judge", run.endpoints.map(\.description).joined(separator: "; ")),
+            ("answer", run.mode.description),
             ("groups", "\(plan.groups)"),
             ("trajectories", "\(plan.trajectories)" + (plan.skippedLines > 0 ? " (\(plan.skippedLines) lines skipped)" : "")),
             ("judge calls", "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"),

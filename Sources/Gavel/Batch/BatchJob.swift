@@ -118,7 +118,7 @@ public final class BatchJob: Sendable {
                 manifest.entries.append(
                     BatchManifest.Entry(
                         id: id, api: providers[m].api, judge: chat.name, identity: digest, baseURL: run.endpoints[m].baseURL,
-                        inputFile: file,
+                        inputFile: file, mode: run.mode.description,
                         created: ISO8601DateFormatter().string(from: Date()), calls: chunk.map { ($0.customID, $0.ids) }, collected: false))
                 try manifest.write(to: manifestPath)
                 r.submitted += chunk.count
@@ -205,7 +205,7 @@ public final class BatchJob: Sendable {
                         c.alreadyCached += 1
                         continue
                     }
-                    switch Self.verdict(body, ids: n, style: style) {
+                    switch Self.verdict(body, ids: n, style: style, mode: JudgeMode(entry.mode) ?? .explained) {
                     case .success(let verdict):
                         let (judge, identity) = (entry.judge, entry.identity)
                         try await offload { try cache.store(key, verdict: verdict, judge: judge, identityDigest: identity) }
@@ -226,12 +226,14 @@ public final class BatchJob: Sendable {
     }
 
     /// The same validation as a live call's answer.
-    static func verdict(_ body: [UInt8], ids n: Int, style: JudgeEndpoint.Style) -> Result<JudgeVerdict, ScoreParser.Problem> {
+    static func verdict(
+        _ body: [UInt8], ids n: Int, style: JudgeEndpoint.Style, mode: JudgeMode = .explained
+    ) -> Result<JudgeVerdict, ScoreParser.Problem> {
         let json = try? JSONParser.parse(body)
         let (answer, value) = ChatJudge.answer(of: json, body: HTTPResponse(status: 200, body: body), style: style)
         let expected = (1...max(1, n)).map(String.init)
         do throws(ScoreParser.Problem) {
-            let parsed = try ScoreParser.parse(answer: answer, value: value, expectedIDs: expected)
+            let parsed = try ChatJudge.read(answer: answer, value: value, json: json, mode: mode, ids: expected)
             return .success(
                 JudgeVerdict(
                     scores: parsed.scores, explanations: parsed.explanations, usage: ChatJudge.usage(of: json, style: style), raw: answer,

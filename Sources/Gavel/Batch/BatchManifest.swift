@@ -16,6 +16,8 @@ public struct BatchManifest: Sendable {
         public var identity: String
         public var baseURL: String
         public var inputFile: String?
+        /// How the judge was asked to answer (`JudgeMode`'s text; `explained` in manifests older than modes).
+        public var mode: String = JudgeMode.explained.description
         public var created: String
         /// The requests: cache key and id count of each.
         public var calls: [(key: String, ids: Int)]
@@ -47,7 +49,8 @@ public struct BatchManifest: Sendable {
             m.entries.append(
                 Entry(
                     id: id, api: api, judge: judge, identity: item["identity"]?.stringValue ?? "", baseURL: baseURL,
-                    inputFile: item["input_file"]?.stringValue, created: item["created"]?.stringValue ?? "",
+                    inputFile: item["input_file"]?.stringValue, mode: item["mode"]?.stringValue ?? JudgeMode.explained.description,
+                    created: item["created"]?.stringValue ?? "",
                     calls: calls.compactMap { c in c[0]?.stringValue.flatMap { k in c[1]?.intValue.map { (k, $0) } } },
                     collected: item["collected"] == .bool(true)))
         }
@@ -65,6 +68,7 @@ public struct BatchManifest: Sendable {
             o["identity"] = .string(e.identity)
             o["base_url"] = .string(e.baseURL)
             o["input_file"] = e.inputFile.map(JSONValue.string) ?? .null
+            o["mode"] = .string(e.mode)
             o["created"] = .string(e.created)
             o["requests"] = .int(e.calls.count)
             o["collected"] = .bool(e.collected)

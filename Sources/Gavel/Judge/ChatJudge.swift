@@ -82,10 +82,11 @@ public final class ChatJudge: Judge {
         var failures = 0
         var correction: (answer: String, problem: String)?
         var lastCause = RetryCause.malformed
+        var budget = outputBudget(prompt)
         while true {
             if Task.isCancelled { throw JudgeError.cancelled("cancelled") }
             let currentMode = responseFormatMode
-            let body = requestBody(prompt, mode: currentMode, correction: correction)
+            let body = requestBody(prompt, mode: currentMode, correction: correction, budget: budget)
             let request = HTTPRequest(
                 url: endpoint.chatURL,
                 headers: [("Content-Type", "application/json")] + endpoint.authHeaders,
@@ -107,12 +108,18 @@ public final class ChatJudge: Judge {
                 switch response.status {
                 case 200..<300:
                     let (answer, value) = Self.answer(of: json, body: response, style: endpoint.style)
+                    if let cap = budget, Self.truncated(json, style: endpoint.style), cap < Self.maximumBudget {
+                        // Cut off by the cap Gavel chose: never parse half an answer; ask again with room.
+                        budget = min(Self.maximumBudget, cap * 2)
+                        statistics.retry(.truncated)
+                        logger.debug("answer cut off at the token cap", metadata: ["cap": "\(cap)", "next": "\(budget ?? 0)"])
+                        continue
+                    }
                     do throws(ScoreParser.Problem) {
-                        let parsed = try ScoreParser.parse(answer: answer, value: value, expectedIDs: prompt.ids)
-                        if let rescale = parsed.rescale { statistics.rescaled(rescale) }
+                        let verdict = try read(answer: answer, value: value, json: json, prompt: prompt)
                         logger.debug("judge answer", metadata: ["calls": "\(calls)", "answer": "\(answer)"])
                         return JudgeVerdict(
-                            scores: parsed.scores, explanations: parsed.explanations, usage: usage, raw: answer, calls: calls)
+                            scores: verdict.scores, explanations: verdict.explanations, usage: usage, raw: answer, calls: calls)
                     } catch {
                         lastCause = error.cause
                         if error.isCorrectable, correction == nil {
@@ -190,6 +197,66 @@ public final class ChatJudge: Judge {
         }
     }
 
+    /// The most output tokens Gavel asks for when it raises its own cap after a cut-off answer.
+    static let maximumBudget = 32768
+
+    /// The output-token cap Gavel sets when the user set none: the mode's budget for this many ids.
+    /// None for reasoning models (their thinking counts against it) unless the user set one.
+    func outputBudget(_ prompt: JudgePrompt) -> Int? {
+        guard settings.maxTokens == nil, settings.reasoningEffort == nil else { return nil }
+        return prompt.mode.outputBudget(ids: prompt.ids.count)
+    }
+
+    /// What an accepted answer says, read by the prompt's mode.
+    struct Reading {
+        var scores: [Double]
+        var explanations: [String]
+        var rescale: ScoreParser.Rescale?
+        /// Digit grades weighted by logprobs, and read as written.
+        var weighted = 0
+        var written = 0
+        /// Whether the response held logprobs at all.
+        var logprobsSent = false
+    }
+
+    /// Reads an answer (text, or a forced tool call's input) by `mode`: digit grades with their
+    /// logprobs, else the JSON scores. Live calls and collected batches both read answers here.
+    static func read(
+        answer: String, value: JSONValue?, json: JSONValue?, mode: JudgeMode, ids: [String]
+    ) throws(ScoreParser.Problem)
+        -> Reading
+    {
+        if mode.grade == .logprobs, value == nil {
+            let tokens = GradeParser.tokens(json?["choices"]?.arrayValue?.first?["logprobs"]?["content"])
+            let parsed = try GradeParser.parse(answer: answer, tokens: tokens, expectedIDs: ids)
+            return Reading(
+                scores: parsed.scores, explanations: parsed.explanations, weighted: parsed.weighted,
+                written: parsed.scores.count - parsed.weighted, logprobsSent: tokens != nil)
+        }
+        let parsed = try ScoreParser.parse(answer: answer, value: value, expectedIDs: ids)
+        return Reading(scores: parsed.scores, explanations: parsed.explanations, rescale: parsed.rescale)
+    }
+
+    /// Reads an accepted answer and counts how: rescaled scales, weighted and written grades
+    /// (warning once when grades had to be read as written).
+    private func read(answer: String, value: JSONValue?, json: JSONValue?, prompt: JudgePrompt) throws(ScoreParser.Problem) -> Reading {
+        let reading = try Self.read(answer: answer, value: value, json: json, mode: prompt.mode, ids: prompt.ids)
+        if let rescale = reading.rescale { statistics.rescaled(rescale) }
+        if prompt.mode.grade == .logprobs, statistics.grades(weighted: reading.weighted, written: reading.written) {
+            let why = reading.logprobsSent ? "a grade was not a token of its own in the judge's logprobs" : "the judge sent no logprobs"
+            logger.warning("\(why); such grades count as written (whole steps of 1/9, more ties). The summary counts them.")
+        }
+        return reading
+    }
+
+    /// Whether the answer stopped at the output-token cap (`finish_reason: length`, Anthropic's `max_tokens`).
+    static func truncated(_ json: JSONValue?, style: JudgeEndpoint.Style) -> Bool {
+        switch style {
+        case .openAI, .azure: return json?["choices"]?.arrayValue?.first?["finish_reason"]?.stringValue == "length"
+        case .anthropic: return json?["stop_reason"]?.stringValue == "max_tokens"
+        }
+    }
+
     /// Sends one request through the adaptive window, learning the judge's rate limits from the answer.
     private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let ticket = await window.acquire()
@@ -226,7 +293,9 @@ public final class ChatJudge: Judge {
     /// Parameters Gavel adds from its own flags, which a judge may refuse; `--judge-param` ones are the user's.
     private var addedParameters: [String] {
         let user = Set(settings.extraParameters.map(\.key))
-        return ["temperature", "max_tokens", "max_completion_tokens", "reasoning_effort"].filter { !user.contains($0) }
+        return ["temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "logprobs", "top_logprobs"].filter {
+            !user.contains($0)
+        }
     }
 
     /// After a 400 whose message names a parameter Gavel added: rename the token cap once, else
@@ -275,16 +344,20 @@ public final class ChatJudge: Judge {
 
     // MARK: Request
 
-    func requestBody(_ prompt: JudgePrompt, mode: ResponseFormatMode, correction: (answer: String, problem: String)?) -> [UInt8] {
+    func requestBody(
+        _ prompt: JudgePrompt, mode: ResponseFormatMode, correction: (answer: String, problem: String)?, budget: Int? = nil
+    ) -> [UInt8] {
+        let grades = prompt.mode.grade == .logprobs
+        let budget = budget ?? outputBudget(prompt)
         var body = JSONObject()
         var messages: [JSONValue] = []
         func message(_ role: String, _ content: String) -> JSONValue {
             .object(JSONObject(pairs: ["role": .string(role), "content": .string(content)]))
         }
         let fix = correction.map { c in
-            "Your answer could not be used: \(c.problem). Reply again with the complete JSON object, exactly one entry for each "
-                + "trajectory id: "
-                + prompt.ids.map { "\"\($0)\"" }.joined(separator: ", ") + "."
+            "Your answer could not be used: \(c.problem). Reply again with "
+                + (grades ? "one line `id: grade` for each " : "the complete JSON object, exactly one entry for each ")
+                + "trajectory id: " + prompt.ids.map { "\"\($0)\"" }.joined(separator: ", ") + "."
         }
         switch endpoint.style {
         case .openAI, .azure:
@@ -296,14 +369,16 @@ public final class ChatJudge: Judge {
                 messages.append(message("user", fix))
             }
             body["messages"] = .array(messages)
-            switch mode {
+            let dropped = adjustments.withLock { $0.dropped }
+            switch grades ? .text : mode {
             case .jsonSchema:
                 body["response_format"] = .object(
                     JSONObject(pairs: [
                         "type": .string("json_schema"),
                         "json_schema": .object(
                             JSONObject(pairs: [
-                                "name": .string("trajectory_scores"), "strict": .bool(true), "schema": ScoresSchema.schema(ids: prompt.ids),
+                                "name": .string("trajectory_scores"), "strict": .bool(true),
+                                "schema": ScoresSchema.schema(ids: prompt.ids, answer: prompt.mode.answer),
                             ])),
                     ]))
             case .jsonObject:
@@ -311,8 +386,12 @@ public final class ChatJudge: Judge {
             case .text:
                 break
             }
-            let (tokenName, dropped) = adjustments.withLock { ($0.tokenParameter, $0.dropped) }
-            if let t = settings.maxTokens, !dropped.contains(tokenName) { body[tokenName] = .int(t) }
+            if grades, !dropped.contains("logprobs") {
+                body["logprobs"] = .bool(true)
+                if !dropped.contains("top_logprobs") { body["top_logprobs"] = .int(10) }
+            }
+            let tokenName = adjustments.withLock { $0.tokenParameter }
+            if let t = settings.maxTokens ?? budget, !dropped.contains(tokenName) { body[tokenName] = .int(t) }
             if let r = settings.reasoningEffort, !dropped.contains("reasoning_effort") { body["reasoning_effort"] = .string(r) }
         case .anthropic:
             body["model"] = .string(endpoint.model)
@@ -323,14 +402,14 @@ public final class ChatJudge: Judge {
                 messages.append(message("user", fix))
             }
             body["messages"] = .array(messages)
-            body["max_tokens"] = .int(settings.maxTokens ?? 4096)
-            if mode == .jsonSchema {
+            body["max_tokens"] = .int(settings.maxTokens ?? budget ?? 4096)
+            if mode == .jsonSchema, !grades {
                 body["tools"] = .array([
                     .object(
                         JSONObject(pairs: [
                             "name": .string("submit_scores"),
                             "description": .string("Submit one score and explanation for every trajectory."),
-                            "input_schema": ScoresSchema.schema(ids: prompt.ids),
+                            "input_schema": ScoresSchema.schema(ids: prompt.ids, answer: prompt.mode.answer),
                         ]))
                 ])
                 body["tool_choice"] = .object(JSONObject(pairs: ["type": .string("tool"), "name": .string("submit_scores")]))

@@ -12,8 +12,11 @@ public struct JudgePrompt: Sendable, Equatable {
     /// Which window of a large group this is (0 for a group judged whole). Not part of the cache
     /// key: the window's members are (the prompt's text says which).
     public var window = 0
+    /// The answer asked for (the system message states it): how the judge reads the answer.
+    public var mode: JudgeMode
 
-    public init(system: String, user: String, ids: [String], members: [[Int]], sample: Int = 0) {
+    public init(system: String, user: String, ids: [String], members: [[Int]], sample: Int = 0, mode: JudgeMode = .explained) {
+        self.mode = mode
         self.system = system
         self.user = user
         self.ids = ids

@@ -10,6 +10,10 @@ public final class JudgeStatistics: Sendable {
         public var corrections = 0
         /// Answers brought to 0–1 from another scale, by why.
         public var rescales: [ScoreParser.Rescale: Int] = [:]
+        /// Digit grades weighted by their logprobs, and those read as written (no logprobs sent,
+        /// or the grade not a token of its own).
+        public var gradesWeighted = 0
+        public var gradesWritten = 0
         public init() {}
         public var rescaledAnswers: Int { rescales.values.reduce(0, +) }
         public var totalRetries: Int { retries.values.reduce(0, +) }
@@ -34,4 +38,13 @@ public final class JudgeStatistics: Sendable {
     func retry(_ cause: RetryCause) { state.withLock { $0.retries[cause, default: 0] += 1 } }
     func correction() { state.withLock { $0.corrections += 1 } }
     func rescaled(_ why: ScoreParser.Rescale) { state.withLock { $0.rescales[why, default: 0] += 1 } }
+    /// Counts one answer's grades; returns whether these are the run's first grades read as written.
+    func grades(weighted: Int, written: Int) -> Bool {
+        state.withLock {
+            let first = $0.gradesWritten == 0 && written > 0
+            $0.gradesWeighted += weighted
+            $0.gradesWritten += written
+            return first
+        }
+    }
 }

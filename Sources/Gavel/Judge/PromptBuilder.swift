@@ -11,8 +11,13 @@ import GavelJSON
 /// every group, so providers can cache it).
 public struct PromptBuilder: Sendable {
     public var rubric: String
+    /// The answer the judge is asked for.
+    public var mode: JudgeMode
 
-    public init(rubric: String = Rubric.defaultText) { self.rubric = rubric }
+    public init(rubric: String = Rubric.defaultText, mode: JudgeMode = .explained) {
+        self.rubric = rubric
+        self.mode = mode
+    }
 
     /// The task statement that opens the system message.
     public static let taskStatement = """
@@ -28,6 +33,53 @@ public struct PromptBuilder: Sendable {
         with exactly one entry for each trajectory id.
         """
 
+    /// The task statement with digit grades: the same, on a 0–9 scale.
+    public static let gradeTaskStatement = """
+        You are judging a group of agent trajectories. Every trajectory below was produced for the same goal. \
+        Read all of them first, then give each a grade from 0 to 9 that reflects how well it did compared with the others \
+        (9: reached the goal best; 0: failed it). If the goal is not stated outright, infer it from the conversation.
+        """
+
+    /// The closing instruction that states the answer format for `mode`. RULER's (explained, number)
+    /// is `answerFormat`, unchanged, so its cache entries stay valid.
+    public static func answerFormat(_ mode: JudgeMode) -> String {
+        switch (mode.grade, mode.answer) {
+        case (.number, .explained): return answerFormat
+        case (.number, .brief):
+            return """
+                Answer with a JSON object and nothing else, in this form: \
+                {"summary": "<one sentence: what separates the best from the worst>", "scores": [{"trajectory_id": "<id>", \
+                "score": <number from 0 to 1>}]}, with exactly one entry for each trajectory id.
+                """
+        case (.number, .scores):
+            return """
+                Answer with a JSON object and nothing else, in this form: \
+                {"scores": [{"trajectory_id": "<id>", "score": <number from 0 to 1>}]}, with exactly one entry for each trajectory id.
+                """
+        case (.logprobs, .scores):
+            return """
+                Answer with one line per trajectory, in id order, each the id, a colon and the grade as one digit (e.g. `1: 7`), \
+                and nothing else.
+                """
+        case (.logprobs, .brief):
+            return """
+                Answer with one line per trajectory, in id order, each the id, a colon and the grade as one digit (e.g. `1: 7`); \
+                then one last line `Summary:` and one sentence on what separates the best from the worst.
+                """
+        case (.logprobs, .explained):
+            return """
+                Answer with one line per trajectory, in id order, each the id, a colon, the grade as one digit and one sentence \
+                on why (e.g. `1: 7 reached the goal, with one wasted step`).
+                """
+        }
+    }
+
+    /// The system message: task statement, rubric, answer format.
+    public var system: String {
+        let task = mode.grade == .logprobs ? Self.gradeTaskStatement : Self.taskStatement
+        return task + "\n\nGrading rubric:\n" + rubric.trimmingTrailingWhitespace() + "\n\n" + Self.answerFormat(mode)
+    }
+
     /// Renders the prompt for `trajectories`, shown in `order` (positions into `trajectories`; default: as given).
     public func build(_ trajectories: [Trajectory], order: [Int]? = nil) -> JudgePrompt {
         build(trajectories, orders: [order ?? Array(trajectories.indices)])[0]
@@ -36,13 +88,15 @@ public struct PromptBuilder: Sendable {
     /// Renders one prompt per order (one per sample). Each trajectory's block is encoded once and
     /// shared by every order: only the ids and the order of the blocks differ between samples.
     public func build(_ trajectories: [Trajectory], orders: [[Int]]) -> [JudgePrompt] {
-        let system = Self.taskStatement + "\n\nGrading rubric:\n" + rubric.trimmingTrailingWhitespace() + "\n\n" + Self.answerFormat
+        let system = self.system, mode = self.mode
 
         // An identical group: one trajectory, shown whole, stands for all (whatever the order).
         if let first = trajectories.first, trajectories.count > 1, trajectories.allSatisfy({ $0 == first }) {
             var user = Self.toolsSection(trajectories)
-            user += "Trajectories:\n\n" + Self.block(id: "1", body: Self.encode(first.messages[...])) + Self.countLine(["1"])
-            return orders.map { _ in JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)]) }
+            user += "Trajectories:\n\n" + Self.block(id: "1", body: Self.encode(first.messages[...])) + Self.countLine(["1"], mode: mode)
+            return orders.map { _ in
+                JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)], mode: mode)
+            }
         }
 
         // The shared prefix is the same whatever the order (every trajectory has it).
@@ -61,8 +115,8 @@ public struct PromptBuilder: Sendable {
                 if i > 0 { user += "\n\n" }
                 user += Self.block(id: id, body: bodies[t])
             }
-            user += Self.countLine(ids)
-            return JudgePrompt(system: system, user: user, ids: ids, members: order.map { [$0] })
+            user += Self.countLine(ids, mode: mode)
+            return JudgePrompt(system: system, user: user, ids: ids, members: order.map { [$0] }, mode: mode)
         }
     }
 
@@ -101,11 +155,12 @@ public struct PromptBuilder: Sendable {
     static func encode(_ messages: ArraySlice<JSONValue>) -> String { JSONWriter.string(.array(Array(messages))) }
 
     /// The closing line: how many trajectories there are and their ids.
-    static func countLine(_ ids: [String]) -> String {
+    static func countLine(_ ids: [String], mode: JudgeMode = .explained) -> String {
         let list = ids.map { "\"\($0)\"" }.joined(separator: ", ")
+        let what = mode.grade == .logprobs ? "grade" : "score"
         return ids.count == 1
-            ? "\n\nThere is 1 trajectory, with id \(list). Give exactly one score for it."
-            : "\n\nThere are \(ids.count) trajectories, with ids \(list). Give exactly one score for each."
+            ? "\n\nThere is 1 trajectory, with id \(list). Give exactly one \(what) for it."
+            : "\n\nThere are \(ids.count) trajectories, with ids \(list). Give exactly one \(what) for each."
     }
 
     static func block(id: String, body: String) -> String {

@@ -20,6 +20,8 @@ public enum RetryCause: Hashable, Sendable, CustomStringConvertible {
     case schemaFallback
     /// The judge rejected a request parameter, so Gavel dropped or renamed it.
     case unsupportedParameter
+    /// The answer hit the output-token cap Gavel set; asked again with twice the cap.
+    case truncated
 
     /// The short name printed in the summary (`429`, `timeout`, `wrong_ids`, ...).
     public var description: String {
@@ -33,6 +35,7 @@ public enum RetryCause: Hashable, Sendable, CustomStringConvertible {
         case .transport(let error): return error.kind
         case .schemaFallback: return "schema_fallback"
         case .unsupportedParameter: return "unsupported_parameter"
+        case .truncated: return "truncated"
         }
     }
 }

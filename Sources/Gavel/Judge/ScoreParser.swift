@@ -35,6 +35,8 @@ public enum ScoreParser {
     /// Why an answer could not be used; the description is what a corrective turn tells the judge.
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case noJSON
+        /// A digit-grade answer without a single `id: grade` line.
+        case noGrades
         case noScoresList
         case badItem(index: Int, reason: String)
         case ids(missing: [String], duplicated: [String], unknown: [String], expected: [String])
@@ -44,6 +46,7 @@ public enum ScoreParser {
         public var description: String {
             switch self {
             case .noJSON: return "the answer holds no JSON object"
+            case .noGrades: return "the answer holds no line of the form `id: grade` (one digit from 0 to 9)"
             case .noScoresList: return "the JSON has no \"scores\" list"
             case .badItem(let i, let reason): return "scores[\(i)] \(reason)"
             case .ids(let missing, let duplicated, let unknown, let expected):
@@ -146,7 +149,9 @@ public enum ScoreParser {
             throw .ids(missing: missing, duplicated: duplicated, unknown: unknown, expected: expectedIDs)
         }
         let given = expectedIDs.compactMap { byID[$0] }
-        let explanations = given.map(\.explanation)
+        // A brief answer's one sentence for the group stands for each trajectory's explanation.
+        let summary = value["summary"]?.stringValue ?? ""
+        let explanations = given.map { $0.explanation.isEmpty ? summary : $0.explanation }
         let anyStated = given.contains { $0.stated }
         guard let outside = expectedIDs.first(where: { byID[$0].map { !(0...1).contains($0.score) } ?? false }), let culprit = byID[outside]
         else {

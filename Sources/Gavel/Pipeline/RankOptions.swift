@@ -29,6 +29,8 @@ public struct RankOptions: Sendable {
     public var batchLines: Int
     /// Groups larger than this are judged in overlapping windows of this size, fused by Bradley–Terry.
     public var window: Int
+    /// How the judge is asked to answer (the run's configuration fills it in).
+    public var mode: JudgeMode = .explained
     /// Groups whose estimated prompt is longer than this many tokens are judged in windows that fit.
     public var maxPromptTokens: Int?
     /// Judge and write only this shard's groups, each output line carrying its input position (for `gavel merge`).

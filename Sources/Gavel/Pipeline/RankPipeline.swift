@@ -398,7 +398,7 @@ public final class RankPipeline: Sendable {
             chunk.release()
             try sink.write(chunk: out)
         }
-        let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage)
+        let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage, answer: options.mode.description)
         let window = executor.batchesInFlight
         var pending: [Task<ByteChunk, any Error>] = []
 

@@ -31,7 +31,7 @@ extension RankPipeline {
                 plan.calls += 1
                 plan.usage += TokenUsage(
                     prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
-                    completion: TokenEstimator.answerEstimate(ids: prompt.ids.count))
+                    completion: TokenEstimator.answerEstimate(ids: prompt.ids.count, mode: prompt.mode))
             }
         }
         return plan
@@ -71,7 +71,7 @@ extension RankPipeline {
     func calls(for trajectories: [Trajectory], rubric: Rubric, samples: Int, window: Int, fitting: Bool) -> GroupCalls {
         let hashes = trajectories.map(CanonicalOrder.hash)
         let canonical = CanonicalOrder.order(hashes: hashes)
-        let builder = PromptBuilder(rubric: rubric.text)
+        let builder = PromptBuilder(rubric: rubric.text, mode: options.mode)
         var size = window
         if fitting, let limit = options.maxPromptTokens {
             let whole = builder.build(trajectories, order: canonical)

@@ -16,6 +16,9 @@ public struct Rubric: Sendable, Equatable {
     public var window: Int?
     /// A default panel of judges (PROVIDER/MODEL[@BASE_URL] each).
     public var panel: [String] = []
+    /// Default `--answer` and `--grade`: how the judge answers (e.g. written by `gavel tune`).
+    public var answer: JudgeMode.Answer?
+    public var grade: JudgeMode.Grade?
     /// Where it came from: a path, `bundled`, or `inline`.
     public var source: String
 

@@ -5,7 +5,7 @@ import Yams
 /// `judge`, `temperature`, `samples`) between `---` lines; the body is the rubric text.
 public enum RubricFile {
     /// The front-matter keys Gavel knows.
-    public static let knownKeys = ["name", "description", "judge", "panel", "temperature", "samples", "window"]
+    public static let knownKeys = ["name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade"]
 
     /// One problem in a rubric file, with its 1-based line number (0 for the whole file).
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -95,6 +95,18 @@ public enum RubricFile {
                                 problem(line, "window must be a whole number from 3 to 256"); continue
                             }
                             rubric.window = n
+                        case "answer":
+                            guard let a = value.string.flatMap(JudgeMode.Answer.init(rawValue:)) else {
+                                problem(line, "answer must be one of: " + JudgeMode.Answer.allCases.map(\.rawValue).joined(separator: ", "))
+                                continue
+                            }
+                            rubric.answer = a
+                        case "grade":
+                            guard let g = value.string.flatMap(JudgeMode.Grade.init(rawValue:)) else {
+                                problem(line, "grade must be one of: " + JudgeMode.Grade.allCases.map(\.rawValue).joined(separator: ", "))
+                                continue
+                            }
+                            rubric.grade = g
                         default:
                             problem(
                                 line, "unknown front-matter key \"\(key)\" (known: \(knownKeys.joined(separator: ", ")))", warning: true)

@@ -28,6 +28,12 @@ public struct RankConfiguration: Sendable {
     /// The judge used when neither the configuration nor the rubric names one.
     public static let defaultJudge = "openai/gpt-4o-mini"
 
+    /// The judge mode when neither flags nor rubric choose one (measured: README, "Getting the
+    /// most from a small judge"); with an Anthropic judge, which returns no logprobs, number grades.
+    public static func defaultMode(anthropic: Bool) -> JudgeMode {
+        anthropic ? JudgeMode(answer: .explained, grade: .number) : JudgeMode(answer: .explained, grade: .number)
+    }
+
     /// The pipeline's settings: inputs, output, grouping, concurrency, advantages, samples.
     /// `pipeline.rubric` and `pipeline.samples` are filled in from `rubric` and `samples`.
     public var pipeline: RankOptions
@@ -52,6 +58,10 @@ public struct RankConfiguration: Sendable {
     /// The environment variable holding the API key, instead of the provider's usual one.
     public var apiKeyEnv: String?
     public var responseFormat: ResponseFormatMode = .jsonSchema
+    /// What the judge writes and how a score is read; nil takes the rubric's, else the default
+    /// for the judge's provider (`RankConfiguration.defaultMode`).
+    public var answer: JudgeMode.Answer?
+    public var grade: JudgeMode.Grade?
     /// Request parameters and retries; a nil temperature takes the rubric's.
     public var judgeSettings = JudgeSettings()
     public var requestsPerMinute: Int?

@@ -25,6 +25,8 @@ public final class RankRun: Sendable {
     let cache: (any JudgeCacheStore)?
     /// The judge's name as outputs carry it (`gavel.judge`): PROVIDER/MODEL, or a panel's.
     public var judgeName: String { pipeline.judge.name }
+    /// How the judge is asked to answer in this run.
+    public var mode: JudgeMode { pipeline.options.mode }
     /// Judge calls, retries by cause and tokens so far, over every judge of the run.
     public var judgeStatistics: JudgeStatistics.Snapshot { statistics.snapshot }
     /// The cache's hits and misses so far (nil without a cache).
@@ -35,6 +37,19 @@ public final class RankRun: Sendable {
     private let requestRubrics = Mutex<[String: Rubric]>([:])
 
     /// Builds the run. `callsJudge` false (a dry run, a prompt preview) needs no API key.
+    /// The judge mode: the flags', else the rubric's, else the default — digit grades only where
+    /// every judge's API can return logprobs (Anthropic's cannot: asked for explicitly, that is an error).
+    static func mode(_ configuration: RankConfiguration, rubric: Rubric, endpoints: [JudgeEndpoint]) throws(RankFailure) -> JudgeMode {
+        let anthropic = endpoints.first { $0.style == .anthropic }
+        let fallback = RankConfiguration.defaultMode(anthropic: anthropic != nil)
+        let asked = configuration.grade ?? rubric.grade
+        if asked == .logprobs, let anthropic {
+            throw .configuration(
+                "grade logprobs needs token logprobs, which \(anthropic.name) (Anthropic's API) does not return; use grade number", .grade)
+        }
+        return JudgeMode(answer: configuration.answer ?? rubric.answer ?? fallback.answer, grade: asked ?? fallback.grade)
+    }
+
     public init(
         configuration: RankConfiguration, callsJudge: Bool = true, observer: (any RankObserver)? = nil,
         logger: Logger = Logger(label: "gavel"), onJudgeExchange: (@Sendable (Duration) -> Void)? = nil
@@ -77,6 +92,10 @@ public final class RankRun: Sendable {
         if settings.temperature == nil { settings.temperature = rubric.temperature }
         var options = configuration.pipeline
         options.rubric = rubric
+        options.mode = try Self.mode(configuration, rubric: rubric, endpoints: endpoints)
+        // Digit grades take their spread from the logprobs, not from sampling: decode greedily
+        // unless told otherwise, so the grade lines come out the same way every time.
+        if settings.temperature == nil, options.mode.grade == .logprobs { settings.temperature = 0 }
         options.samples = configuration.samples ?? rubric.samples ?? 1
         options.window = configuration.window ?? rubric.window ?? options.window
 

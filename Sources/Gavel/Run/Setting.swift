@@ -13,4 +13,6 @@ public enum Setting: String, Sendable, CaseIterable {
     case grouping
     /// The CA certificates trusted for an https judge.
     case caCertificate
+    /// How a score is read from the judge's answer (a number, or digit grades weighted by logprobs).
+    case grade
 }

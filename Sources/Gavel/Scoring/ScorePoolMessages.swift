@@ -29,6 +29,7 @@ public enum ScorePoolMessages {
         var w = FrameWriter(reservingCapacity: 256 + inline + batch.lines.count * 32 + batch.groups.count * 512)
         w.string(context.judgeName)
         w.string(context.advantage.rawValue)
+        w.string(context.answer)
         w.u32(UInt32(batch.groups.count))
         for g in batch.groups {
             w.string(g.key)
@@ -82,7 +83,7 @@ public enum ScorePoolMessages {
     /// Decodes an encode request.
     static func decodeRequest(_ request: [UInt8]) throws -> (EncodeBatch, ScoreStage.EncodeContext) {
         var r = FrameReader(request)
-        let judgeName = try r.string(), modeName = try r.string()
+        let judgeName = try r.string(), modeName = try r.string(), answer = try r.string()
         guard let advantage = AdvantageMode(rawValue: modeName) else {
             throw Malformed(description: "unknown advantage mode \"\(modeName)\"")
         }
@@ -98,6 +99,10 @@ public enum ScorePoolMessages {
                 batch.groups.append(EncodeBatch.Group(key: key, failure: try GroupFailure(from: &r), count: count))
             case scored:
                 let scores = try r.scores()
+                // One rank per score: annotations index both by member.
+                guard scores.ranks.count == scores.scores.count else {
+                    throw Malformed(description: "\(scores.ranks.count) ranks for \(scores.scores.count) scores")
+                }
                 var explanations: [String] = [], samples: [[Double]] = []
                 let e = Int(try r.u32())
                 for _ in 0..<e { explanations.append(try r.string()) }
@@ -150,7 +155,7 @@ public enum ScorePoolMessages {
             else { throw Malformed(description: "a line outside its batch") }
             batch.lines.append(line)
         }
-        return (batch, ScoreStage.EncodeContext(judgeName: judgeName, advantage: advantage))
+        return (batch, ScoreStage.EncodeContext(judgeName: judgeName, advantage: advantage, answer: answer))
     }
 
     /// Answers one encode request with its JSONL chunk, written into `reply` (whose memory it

@@ -53,9 +53,12 @@ public enum ScoreStage {
     public struct EncodeContext: Sendable, Equatable {
         public var judgeName: String
         public var advantage: AdvantageMode
-        public init(judgeName: String, advantage: AdvantageMode) {
+        /// How the judge was asked to answer (`JudgeMode`'s text): `gavel.answer`.
+        public var answer: String
+        public init(judgeName: String, advantage: AdvantageMode, answer: String = JudgeMode.explained.description) {
             self.judgeName = judgeName
             self.advantage = advantage
+            self.answer = answer
         }
     }
 
@@ -176,6 +179,7 @@ public enum ScoreStage {
         if !a.panelMissing.isEmpty { gavel["panel_missing"] = .array(a.panelMissing.map(JSONValue.string)) }
         gavel["explanation"] = .string(a.explanation)
         gavel["judge"] = .string(context.judgeName)
+        gavel["answer"] = .string(context.answer)
         gavel["cached"] = .bool(a.cached)
         return gavel
     }

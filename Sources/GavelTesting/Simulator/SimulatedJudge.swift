@@ -169,6 +169,9 @@ final class SimulatedJudge: Sendable {
 
         var content: String
         var quirk: String?
+        var logprobs: String?
+        // A request for digit grades (Gavel's `--grade logprobs` prompt).
+        let gradeLines = text.contains("the grade as one digit")
         if malformed {
             stats.update { $0.faults["malformed", default: 0] += 1 }
             content =
@@ -204,8 +207,16 @@ final class SimulatedJudge: Sendable {
                 default: quirk = "fraction_string"; asFraction = true
                 }
             }
-            content = Self.scoresJSON(scores, scale: scale, asFraction: asFraction)
-            if quirk == "fenced" || (quirk == nil && responseFormat == nil && api == .openAI) {
+            content = Self.scoresJSON(
+                scores, scale: scale, asFraction: asFraction, explained: text.contains(#""explanation""#),
+                summary: text.contains(#""summary""#))
+            if gradeLines {
+                // Digit grades, one line per id (in the prompt's order), with logprobs when asked.
+                (content, logprobs) = Self.gradeAnswer(
+                    scores, sharpness: c.logprobSharpness, withLogprobs: c.logprobs && object["logprobs"] as? Bool == true)
+                quirk = nil
+            }
+            if !gradeLines, quirk == "fenced" || (quirk == nil && responseFormat == nil && api == .openAI) {
                 content = "```json\n\(content)\n```"
             }
             if quirk == "prose" {
@@ -225,6 +236,14 @@ final class SimulatedJudge: Sendable {
         }
         if slow { stats.update { $0.faults["slow_body", default: 0] += 1 } }
 
+        var finish = "stop"
+        if let cap = (object["max_tokens"] as? Int) ?? (object["max_completion_tokens"] as? Int), Self.tokenCount(content) > cap {
+            // Cut off at the cap, as a real server does.
+            stats.update { $0.faults["truncated", default: 0] += 1 }
+            while !content.isEmpty, Self.tokenCount(content) > cap { content.removeLast(min(content.count, 4)) }
+            finish = "length"
+            logprobs = nil
+        }
         let promptTokens = Self.tokenCount(text)
         let completionTokens = Self.tokenCount(content)
         stats.update {
@@ -237,7 +256,8 @@ final class SimulatedJudge: Sendable {
         case .openAI:
             body = """
                 {"id":"chatcmpl-sim","object":"chat.completion","created":0,"model":\(Self.quote(model)),\
-                "choices":[{"index":0,"message":{"role":"assistant","content":\(Self.quote(content))},"finish_reason":"stop"}],\
+                "choices":[{"index":0,"message":{"role":"assistant","content":\(Self.quote(content))},\
+                \(logprobs.map { #""logprobs":{"content":\#($0)},"# } ?? "")"finish_reason":"\(finish)"}],\
                 "usage":{"prompt_tokens":\(promptTokens),"completion_tokens":\(completionTokens),\
                 "total_tokens":\(promptTokens + completionTokens)}}
                 """
@@ -250,7 +270,7 @@ final class SimulatedJudge: Sendable {
             }
             body = """
                 {"id":"msg_sim","type":"message","role":"assistant","model":\(Self.quote(model)),"content":[\(block)],\
-                "stop_reason":"\(forcedTool == nil ? "end_turn" : "tool_use")",\
+                "stop_reason":"\(finish == "length" ? "max_tokens" : forcedTool == nil ? "end_turn" : "tool_use")",\
                 "usage":{"input_tokens":\(promptTokens),"output_tokens":\(completionTokens)}}
                 """
         }
@@ -355,7 +375,35 @@ final class SimulatedJudge: Sendable {
         return scaled.contains { $0 > 1 } && !scaled.contains { $0 > 0 && $0 < 1 }
     }
 
-    static func scoresJSON(_ scores: [(id: String, score: Double)], scale: Double, asFraction: Bool) -> String {
+    /// A digit-grade answer (`id: grade` lines) and, if asked, its logprobs content as a JSON list:
+    /// tokens split as Qwen's tokenizer splits them (id, ":", " ", digit, newline), the digit's
+    /// alternatives every digit with probability ∝ exp(−sharpness·(d − 9·score)²).
+    static func gradeAnswer(_ scores: [(id: String, score: Double)], sharpness: Double, withLogprobs: Bool) -> (String, String?) {
+        var text = ""
+        var tokens: [String] = []
+        func token(_ t: String, _ alternatives: [(String, Double)]? = nil) {
+            text += t
+            let alts = (alternatives ?? [(t, 0)]).map { #"{"token":\#(quote($0.0)),"logprob":\#(format($0.1))}"# }
+            let lp = alternatives?.first(where: { $0.0 == t })?.1 ?? 0
+            tokens.append(#"{"token":\#(quote(t)),"logprob":\#(format(lp)),"top_logprobs":[\#(alts.joined(separator: ","))]}"#)
+        }
+        for (i, s) in scores.enumerated() {
+            let target = 9 * min(1, max(0, s.score))
+            let weights = (0...9).map { exp(-sharpness * (Double($0) - target) * (Double($0) - target)) }
+            let total = weights.reduce(0, +)
+            let ranked = (0...9).map { (String($0), Foundation.log(max(weights[$0] / total, 1e-300))) }.sorted { $0.1 > $1.1 }
+            if i > 0 { token("\n") }
+            token(s.id)
+            token(":")
+            token(" ")
+            token(ranked[0].0, ranked)
+        }
+        return (text, withLogprobs ? "[" + tokens.joined(separator: ",") + "]" : nil)
+    }
+
+    static func scoresJSON(
+        _ scores: [(id: String, score: Double)], scale: Double, asFraction: Bool, explained: Bool = true, summary: Bool = false
+    ) -> String {
         let items = scores.map { s -> String in
             let value: String
             if asFraction {
@@ -363,11 +411,11 @@ final class SimulatedJudge: Sendable {
             } else {
                 value = format(s.score * scale)
             }
-            return
-                #"{"trajectory_id":\#(quote(s.id)),"explanation":\#(quote("Simulated judgement of trajectory \(s.id).")),"#
-                + #""score":\#(value)}"#
+            let explanation = explained ? #""explanation":\#(quote("Simulated judgement of trajectory \(s.id).")),"# : ""
+            return #"{"trajectory_id":\#(quote(s.id)),\#(explanation)"score":\#(value)}"#
         }
-        return #"{"scores":[\#(items.joined(separator: ","))]}"#
+        let opening = summary ? #""summary":"Simulated summary of the group.","# : ""
+        return #"{\#(opening)"scores":[\#(items.joined(separator: ","))]}"#
     }
 
     /// Shortest round-trip text of a number, as Swift prints it, without a trailing ".0".

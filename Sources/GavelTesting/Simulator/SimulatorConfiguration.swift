@@ -88,6 +88,11 @@ public struct SimulatorConfiguration: Sendable {
     /// passed), then answer after `latencyMs`: a test of concurrency sees its overlap for certain
     /// instead of hoping a latency is long enough on a loaded machine.
     public var holdUntilInFlight: Int?
+    /// Whether answers carry `logprobs` when a request asks for them (`logprobs: true`); false
+    /// plays a server that ignores the parameter.
+    public var logprobs: Bool
+    /// How sure the simulated grades are: a digit d gets probability ∝ exp(−sharpness·(d − 9·score)²).
+    public var logprobSharpness: Double
 
     public init(
         port: Int = 0, latencyMs: Int = 0, fail429: Double = 0, fail500: Double = 0, malformed: Double = 0,
@@ -96,8 +101,11 @@ public struct SimulatorConfiguration: Sendable {
         failFirst: Int = 0, hangFirst: Int = 0, outOfRange: Double = 0, think: Double = 0, rejectParameters: [String] = [],
         tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
         contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0,
-        batchWindow: Double? = nil, holdBatches: Bool = false, holdUntilInFlight: Int? = nil
+        batchWindow: Double? = nil, holdBatches: Bool = false, holdUntilInFlight: Int? = nil, logprobs: Bool = true,
+        logprobSharpness: Double = 2
     ) {
+        self.logprobs = logprobs
+        self.logprobSharpness = logprobSharpness
         self.port = port
         self.latencyMs = latencyMs
         self.fail429 = fail429

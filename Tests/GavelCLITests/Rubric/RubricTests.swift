@@ -42,7 +42,7 @@ struct RubricTests {
         #expect(
             problems.map(\.description) == [
                 "r.md:7: warning: unknown front-matter key \"flavour\" (known: name, description, judge, panel, temperature, samples, "
-                    + "window)"
+                    + "window, answer, grade)"
             ])
 
         let broken = "---\nname: x\ndescription: [oops\n---\nbody\n"
