@@ -41,14 +41,16 @@ struct JudgeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "What the judge writes: explained (a sentence per trajectory), brief (one sentence for the group) or scores "
-                + "(scores only; fewest output tokens). Default: the rubric's answer, else explained.",
+                + "(scores only; fewest output tokens). Default: the rubric's answer, else scores "
+                + "(explained for Anthropic judges).",
             valueName: "FORMAT"))
     var answer: JudgeMode.Answer?
 
     @Option(
         help: ArgumentHelp(
             "How a score is read: number (0-1 as written) or logprobs (a digit 0-9 per trajectory, weighted by the token "
-                + "probabilities the server returns; continuous scores, few ties). Default: the rubric's grade, else number.",
+                + "probabilities the server returns; continuous scores, few ties). Default: the rubric's grade, else logprobs "
+                + "(number for Anthropic judges, which return no logprobs).",
             valueName: "MODE"))
     var grade: JudgeMode.Grade?
 

@@ -73,6 +73,8 @@ def start_serve(simulator: Started, workdir: Path, name: str, *extra: str, env: 
 
 @pytest.fixture(scope="session")
 def serve(simulator: Started, workdir: Path) -> Iterator[Started]:
-    s = start_serve(simulator, workdir, "main")
+    # RULER's own answer format (explanations, number scores), so the ART adapter's results can be
+    # compared with ART's ruler_score_group on the same simulator, score for score.
+    s = start_serve(simulator, workdir, "main", "--answer", "explained", "--grade", "number")
     yield s
     assert s.stop() == 0, s.log.read_text()

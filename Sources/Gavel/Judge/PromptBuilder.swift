@@ -58,18 +58,18 @@ public struct PromptBuilder: Sendable {
                 """
         case (.logprobs, .scores):
             return """
-                Answer with one line per trajectory, in id order, each the id, a colon and the grade as one digit (e.g. `1: 7`), \
+                Answer with one line per trajectory, in id order, each the id, a colon and the grade as one digit, \
                 and nothing else.
                 """
         case (.logprobs, .brief):
             return """
-                Answer with one line per trajectory, in id order, each the id, a colon and the grade as one digit (e.g. `1: 7`); \
+                Answer with one line per trajectory, in id order, each the id, a colon and the grade as one digit; \
                 then one last line `Summary:` and one sentence on what separates the best from the worst.
                 """
         case (.logprobs, .explained):
             return """
                 Answer with one line per trajectory, in id order, each the id, a colon, the grade as one digit and one sentence \
-                on why (e.g. `1: 7 reached the goal, with one wasted step`).
+                on why.
                 """
         }
     }
@@ -157,10 +157,17 @@ public struct PromptBuilder: Sendable {
     /// The closing line: how many trajectories there are and their ids.
     static func countLine(_ ids: [String], mode: JudgeMode = .explained) -> String {
         let list = ids.map { "\"\($0)\"" }.joined(separator: ", ")
-        let what = mode.grade == .logprobs ? "grade" : "score"
-        return ids.count == 1
-            ? "\n\nThere is 1 trajectory, with id \(list). Give exactly one \(what) for it."
-            : "\n\nThere are \(ids.count) trajectories, with ids \(list). Give exactly one \(what) for each."
+        guard mode.grade == .logprobs else {
+            return ids.count == 1
+                ? "\n\nThere is 1 trajectory, with id \(list). Give exactly one score for it."
+                : "\n\nThere are \(ids.count) trajectories, with ids \(list). Give exactly one score for each."
+        }
+        // Digit grades: the lines to write, ids spelled out (a small judge copies a template far
+        // more reliably than it follows a description of one).
+        let count = ids.count == 1 ? "There is 1 trajectory, with id \(list)" : "There are \(ids.count) trajectories, with ids \(list)"
+        let after = mode.answer == .scores ? "" : mode.answer == .brief ? ", then the Summary line" : ", each followed by its reason"
+        return "\n\n\(count). Answer with exactly these lines, each <digit> replaced by that trajectory's grade\(after):\n"
+            + ids.map { "\($0): <digit>" }.joined(separator: "\n")
     }
 
     static func block(id: String, body: String) -> String {

@@ -67,10 +67,11 @@ public enum ScoreParser {
         /// Whether the ids are wrong (the JSON is fine).
         public var isIdProblem: Bool { if case .ids = self { return true } else { return false } }
 
-        /// Whether a corrective follow-up turn could fix it: wrong ids or a score out of range.
+        /// Whether a corrective follow-up turn could fix it: wrong ids, a score out of range, or
+        /// digit grades not written as asked.
         public var isCorrectable: Bool {
             switch self {
-            case .ids, .outOfRange: return true
+            case .ids, .outOfRange, .noGrades: return true
             default: return false
             }
         }

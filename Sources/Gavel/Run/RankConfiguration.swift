@@ -29,9 +29,10 @@ public struct RankConfiguration: Sendable {
     public static let defaultJudge = "openai/gpt-4o-mini"
 
     /// The judge mode when neither flags nor rubric choose one (measured: README, "Getting the
-    /// most from a small judge"); with an Anthropic judge, which returns no logprobs, number grades.
+    /// most from a small judge"): digit grades weighted by logprobs, scores only. An Anthropic
+    /// judge, which returns no logprobs, keeps RULER's explained numbers.
     public static func defaultMode(anthropic: Bool) -> JudgeMode {
-        anthropic ? JudgeMode(answer: .explained, grade: .number) : JudgeMode(answer: .explained, grade: .number)
+        anthropic ? JudgeMode(answer: .explained, grade: .number) : JudgeMode(answer: .scores, grade: .logprobs)
     }
 
     /// The pipeline's settings: inputs, output, grouping, concurrency, advantages, samples.

@@ -208,8 +208,9 @@ final class SimulatedJudge: Sendable {
                 }
             }
             content = Self.scoresJSON(
-                scores, scale: scale, asFraction: asFraction, explained: text.contains(#""explanation""#),
-                summary: text.contains(#""summary""#))
+                scores, scale: scale, asFraction: asFraction,
+                // Gavel's scores-only and brief formats ask for items without an explanation.
+                explained: !text.contains(#""trajectory_id": "<id>", "score""#), summary: text.contains(#"{"summary": "#))
             if gradeLines {
                 // Digit grades, one line per id (in the prompt's order), with logprobs when asked.
                 (content, logprobs) = Self.gradeAnswer(

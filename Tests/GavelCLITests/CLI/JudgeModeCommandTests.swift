@@ -9,13 +9,16 @@ struct JudgeModeCommandTests {
     static func record(_ line: [String: Any]) -> [String: Any] { line["gavel"] as? [String: Any] ?? [:] }
 
     /// Ranks 8 groups of 4 of known quality with `flags`; returns the output lines and the run.
-    static func rank(_ flags: [String], simulator: SimulatorConfiguration = .init()) async throws -> ([[String: Any]], ProcessResult, Int) {
+    static func rank(_ flags: [String], judge: String = "openai/sim", simulator: SimulatorConfiguration = .init()) async throws -> (
+        [[String: Any]], ProcessResult, Int
+    ) {
         let dir = try TempDir()
         let input = try dir.write("in.jsonl", QualityGroups.lines(groups: 8, size: 4, shuffled: true))
         return try await withSimulator(simulator) { sim in
             let r = try await runProduct(
                 "gavel",
-                ["rank", input, "-o", dir.path("out.jsonl"), "--cache", "off", "--judge", "openai/sim", "--api-base", sim.baseURL] + flags)
+                ["rank", input, "-o", dir.path("out.jsonl"), "--cache", "off", "--judge", judge, "--api-base", sim.baseURL] + flags,
+                environment: ["ANTHROPIC_API_KEY": "sim-key"])
             let lines = r.status == 0 ? try parseJSONL(try dir.read("out.jsonl")) : []
             return (lines, r, sim.stats.snapshot.requests)
         }
@@ -46,23 +49,33 @@ struct JudgeModeCommandTests {
         #expect(!r.stderr.contains("warning"), "\(r.stderr)")
     }
 
-    @Test("a server without logprobs: the written digits count, with one warning and the count in the summary")
+    @Test("the default, from a server without logprobs: the written digits count, with one warning and the count in the summary")
     func noLogprobs() async throws {
-        let (lines, r, _) = try await Self.rank(["--grade", "logprobs"], simulator: .init(logprobs: false))
+        let (lines, r, _) = try await Self.rank([], simulator: .init(logprobs: false))
         #expect(r.status == 0, "\(r.stderr)")
         let scores = lines.compactMap { Self.record($0)["score"] as? Double }
         #expect(scores.count == 32 && scores.allSatisfy { abs($0 * 9 - ($0 * 9).rounded()) < 1e-9 }, "\(scores)")
         #expect(r.stderr.components(separatedBy: "the judge sent no logprobs").count == 2, "one warning: \(r.stderr)")
-        #expect(r.stderr.contains("explained+logprobs (0 grades weighted by logprobs, 32 as written)"), "\(r.stderr)")
+        #expect(r.stderr.contains("scores+logprobs (0 grades weighted by logprobs, 32 as written)"), "\(r.stderr)")
+        #expect(Self.ordered(lines), "whole grades still order the simulator's distinct qualities")
+    }
+
+    @Test("an Anthropic judge, which returns no logprobs, keeps explained number scores by default")
+    func anthropicDefault() async throws {
+        let (lines, r, _) = try await Self.rank([], judge: "anthropic/sim")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(lines.count == 32 && lines.allSatisfy { Self.record($0)["answer"] as? String == "explained" })
+        #expect(lines.allSatisfy { (Self.record($0)["explanation"] as? String ?? "").hasPrefix("Simulated judgement") })
+        #expect(Self.ordered(lines))
     }
 
     @Test("scores and brief: JSON answers without per-trajectory explanations; brief keeps its one sentence")
     func jsonFormats() async throws {
-        let (scores, r1, _) = try await Self.rank(["--answer", "scores"])
+        let (scores, r1, _) = try await Self.rank(["--answer", "scores", "--grade", "number"])
         #expect(r1.status == 0, "\(r1.stderr)")
         #expect(scores.allSatisfy { Self.record($0)["explanation"] as? String == "" && Self.record($0)["answer"] as? String == "scores" })
         #expect(Self.ordered(scores))
-        let (brief, r2, _) = try await Self.rank(["--answer", "brief"])
+        let (brief, r2, _) = try await Self.rank(["--answer", "brief", "--grade", "number"])
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(brief.allSatisfy { Self.record($0)["explanation"] as? String == "Simulated summary of the group." })
     }

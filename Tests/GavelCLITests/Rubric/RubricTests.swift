@@ -90,7 +90,7 @@ struct RubricTests {
                     "gavel",
                     [
                         "rank", input, "-o", dir.path("o.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--rubric", rubric,
-                        "--cache-dir", cache,
+                        "--cache-dir", cache, "--answer", "explained", "--grade", "number",
                     ])
             }
             #expect(try await rank().status == 0)

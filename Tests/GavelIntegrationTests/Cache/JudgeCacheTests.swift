@@ -13,7 +13,8 @@ struct JudgeCacheTests {
         try await runProduct(
             "gavel",
             ["rank", input, "-o", output, "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache-dir", cache, "--concurrency", "8"]
-                + extra, environment: env)
+                // Number scores: the simulator then answers each trajectory's exact quality, the truth these tests compare with.
+                + ["--answer", "explained", "--grade", "number"] + extra, environment: env)
     }
 
     static func requests(_ sim: JudgeSimulator) -> Int { sim.stats.snapshot.requests }

@@ -23,11 +23,16 @@ struct JudgeParameterTests {
     @Test("openai/ and azure/ get max_completion_tokens; other servers max_tokens; temperature only when asked")
     func tokenParameterNames() async throws {
         try await withSimulator { sim in
-            let openai = try await rank("openai/gpt-5-mini", sim, ["--max-tokens", "2000"])
+            let openai = try await rank("openai/gpt-5-mini", sim, ["--max-tokens", "2000", "--grade", "number"])
             #expect(openai.status == 0, "stderr: \(openai.stderr)")
             #expect(try body(sim)["max_completion_tokens"] == .number("2000"))
             #expect(try body(sim)["max_tokens"] == nil)
             #expect(try body(sim)["temperature"] == nil, "temperature sent though not asked for")
+            // The default digit grades decode greedily and ask for logprobs, under Gavel's own cap.
+            let grades = try await rank("openai/gpt-4o-mini", sim, [])
+            #expect(grades.status == 0, "stderr: \(grades.stderr)")
+            #expect(try body(sim)["temperature"] == .number("0") && body(sim)["logprobs"] == .bool(true))
+            #expect(try body(sim)["top_logprobs"] == .number("10") && body(sim)["max_completion_tokens"] != nil)
 
             let azureBase = sim.baseURL.replacingOccurrences(of: "/v1", with: "")
             let azure = try await runProduct(

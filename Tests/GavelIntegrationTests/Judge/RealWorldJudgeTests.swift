@@ -10,6 +10,10 @@ import Testing
 struct RealWorldJudgeTests {
     static let fast = JudgeSettings(maxRetries: 12, baseBackoff: .milliseconds(5), maxBackoff: .milliseconds(40))
 
+    /// RULER's answer (explanations, JSON number scores): the tests of schema fallback, rescaling and
+    /// out-of-range scores are about that format, not the default digit grades.
+    static let numberScores = ["--answer", "explained", "--grade", "number"]
+
     @Test("500 groups under 30% mixed faults and 30% quirks all end with the simulator's scores")
     func faultsAndQuirks() async throws {
         let data = SyntheticTrajectories(groups: 500, groupSize: 4, toolTurns: 1, toolResultChars: 40, seed: 11)
@@ -55,7 +59,8 @@ struct RealWorldJudgeTests {
         try await withSimulator(.init(rejectJSONSchema: true)) { sim in
             let r = try await runProduct(
                 "gavel",
-                ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"])
+                ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "8"]
+                    + Self.numberScores)
             #expect(r.status == 0, "stderr: \(r.stderr)")
             #expect(r.stderr.components(separatedBy: "rejected response_format json_schema").count - 1 == 1, "stderr: \(r.stderr)")
             #expect((sim.stats.snapshot.faults["schema_rejected"] ?? 0) >= 1)
@@ -154,7 +159,7 @@ struct RealWorldJudgeTests {
                 [
                     "rank", input, "-o", dir.path("skip.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--on-error", "skip",
                     "--max-retries", "1", "--concurrency", "4",
-                ])
+                ] + Self.numberScores)  // a JSON answer that is not JSON gets no corrective turn: 2 calls a group
             #expect(r.status == 1)
             #expect(r.stderr.contains("30 group(s) failed"), "stderr: \(r.stderr)")
             let skipped = try parseJSONL(try dir.read("skip.jsonl"))
@@ -213,7 +218,7 @@ struct RealWorldJudgeTests {
                 [
                     "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
                     "--max-retries", "1", "--concurrency", "1", "--cache", "off", "--on-error", "skip",
-                ])
+                ] + Self.numberScores)
             #expect(r.status == 1, "stderr: \(r.stderr)")
             #expect(r.stderr.contains("4 group(s) failed"), "stderr: \(r.stderr)")
             #expect(r.stderr.contains("out_of_range"), "stderr: \(r.stderr)")
@@ -244,7 +249,9 @@ struct RealWorldJudgeTests {
         let input = try dir.write("in.jsonl", lines.joined(separator: "\n"))
         try await withSimulator(.init(quirks: 1, seed: 7)) { sim in
             let r = try await runProduct(
-                "gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
+                "gavel",
+                ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"]
+                    + Self.numberScores)
             #expect(r.status == 0, "stderr: \(r.stderr)")
             let quirks = sim.stats.snapshot.quirks
             let scale10 = quirks["scale10"] ?? 0, fractions = quirks["fraction_string"] ?? 0

@@ -186,7 +186,8 @@ struct CurlTransportTests {
             let transport = try CurlTransport()
             let big = String(repeating: "lorem ipsum ", count: 120_000) + "QUALITY=0.75"
             let response = try await transport.send(
-                HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: [big]), timeout: .seconds(5)))
+                // 60 s: a debug simulator parses 1.4 MB slowly on a loaded machine (5 s timed out in a full run).
+                HTTPRequest(url: sim.baseURL + "/chat/completions", body: chatBody(blocks: [big]), timeout: .seconds(60)))
             #expect(response.status == 200)
             #expect(response.bodyText.contains("\\\"score\\\":0.75"))
         }

@@ -89,7 +89,7 @@ struct GradeParserTests {
         for notADigit in ["1: 10", "1: 7.5", "1: 8/10"] {
             #expect(throws: ScoreParser.Problem.noGrades) { try GradeParser.parse(answer: notADigit, tokens: nil, expectedIDs: ["1"]) }
         }
-        #expect(ScoreParser.Problem.noGrades.isCorrectable == false)
+        #expect(ScoreParser.Problem.noGrades.isCorrectable, "a corrective turn names the format")
     }
 
     @Test("logprobs content as servers send it is read; anything else is nil")
