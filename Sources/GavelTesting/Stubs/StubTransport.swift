@@ -29,16 +29,7 @@ public final class StubTransport: HTTPTransport {
     )
         -> HTTPResponse
     {
-        var quoted = "\""
-        for u in content.unicodeScalars {
-            switch u {
-            case "\"": quoted += "\\\""
-            case "\\": quoted += "\\\\"
-            case "\n": quoted += "\\n"
-            default: quoted.unicodeScalars.append(u)
-            }
-        }
-        quoted += "\""
+        let quoted = SimulatedJudge.quote(content)
         let lp = logprobs.map { #""logprobs":{"content":\#($0)},"# } ?? ""
         let body =
             #"{"choices":[{"index":0,"message":{"role":"assistant","content":\#(quoted)},\#(lp)"finish_reason":"\#(finish)"}],"#
