@@ -98,6 +98,7 @@ struct EvalCommand: ParsableCommand {
             ("Kendall τ-b", ci(e.truth.kendallTauB) + " mean over \(e.truth.tauGroups) groups"),
             ("top-1 accuracy", ci(e.truth.topOneAccuracy) + " over \(e.truth.topOneGroups) groups"),
         ]
+        if !e.answers.isEmpty { rows.insert(("answer", e.answers.joined(separator: ", ")), at: 0) }
         if let p = e.position {
             let slots = p.meanScoreBySlot.enumerated().map { "\($0.offset): \(f($0.element))" }.joined(separator: "  ")
             rows.append(("mean score by slot", slots))

@@ -59,6 +59,8 @@ public struct JudgeEvaluation: Sendable {
     public var trajectories: Int
     /// The most samples any judged group has.
     public var samples: Int
+    /// The judge modes the groups were scored in (`gavel.answer`; empty for output older than modes).
+    public var answers: [String]
     public var truth: Truth
     public var position: Position?
     /// Share of trajectory pairs whose order differs between samples of their group.
@@ -83,6 +85,7 @@ public struct JudgeEvaluation: Sendable {
         trajectories = groups.reduce(0) { $0 + $1.members.count }
         singleGroups = judged.filter { $0.members.count == 1 }.count
         samples = judged.map(\.sampleCount).max() ?? 0
+        answers = Set(judged.compactMap(\.answer)).sorted()
 
         // Agreement with the reference, over the members that have one.
         var pairItems: [(Double, Double)] = [], taus: [Double] = [], tops: [Double] = []

@@ -22,6 +22,7 @@ extension JudgeEvaluation {
         o["single_trajectory_groups"] = .int(singleGroups)
         o["trajectories"] = .int(trajectories)
         o["samples"] = .int(samples)
+        o["answers"] = .array(answers.map(JSONValue.string))
         o["truth"] = .object(
             JSONObject(pairs: [
                 "path": .string(truth.path),

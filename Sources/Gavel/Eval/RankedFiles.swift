@@ -59,6 +59,7 @@ public enum RankedFiles {
                             RankedGroup(
                                 key: key, file: f, members: [member], failure: gavel["error"]?.stringValue,
                                 judge: gavel["judge"]?.stringValue, cached: gavel["cached"] == .bool(true)))
+                        groups[groups.count - 1].answer = gavel["answer"]?.stringValue
                     }
                 }
                 return true

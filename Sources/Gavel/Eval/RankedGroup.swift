@@ -46,6 +46,8 @@ public struct RankedGroup: Sendable, Equatable {
     public var judge: String?
     /// Whether every answer for the group came from the cache (`gavel.cached`).
     public var cached: Bool
+    /// `gavel.answer`: the judge mode that produced its scores (nil in output older than modes).
+    public var answer: String?
 
     public init(key: String, file: Int = 0, members: [Member], failure: String? = nil, judge: String? = nil, cached: Bool = false) {
         self.key = key

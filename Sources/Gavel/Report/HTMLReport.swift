@@ -79,6 +79,7 @@ public struct HTMLReport: Sendable {
                 "rubric",
                 facts.rubricName.map { $0 + (facts.rubricHash.map { " (sha256 \($0))" } ?? "") } ?? "not recorded in the ranked file"
             ),
+            ("answer", e.answers.isEmpty ? "not recorded in the ranked file" : e.answers.joined(separator: ", ")),
             ("samples per group", e.samples > 0 ? "\(e.samples)" : "—"),
             ("groups", "\(e.groups) (\(e.judgedGroups) judged, \(e.failedGroups) failed or not judged)"),
             ("trajectories", "\(e.trajectories)"),

@@ -60,6 +60,25 @@ struct JudgeModeCommandTests {
         #expect(Self.ordered(lines), "whole grades still order the simulator's distinct qualities")
     }
 
+    @Test("gavel eval and gavel report name the mode the scores came from")
+    func evalAndReportShowTheMode() async throws {
+        let dir = try TempDir()
+        let input = try dir.write("in.jsonl", QualityGroups.lines(groups: 3, size: 3, shuffled: true))
+        try await withSimulator(.init()) { sim in
+            let r = try await runProduct(
+                "gavel", ["rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let eval = try await runProduct("gavel", ["eval", dir.path("out.jsonl"), "--json"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains(#""answers":["scores+logprobs"]"#), "\(eval.stdout)")
+        let text = try await runProduct("gavel", ["eval", dir.path("out.jsonl")])
+        #expect(text.stdout.contains("answer") && text.stdout.contains("scores+logprobs"), "\(text.stdout)")
+        let report = try await runProduct("gavel", ["report", dir.path("out.jsonl"), "-o", dir.path("r.html")])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try dir.read("r.html").contains("scores+logprobs"))
+    }
+
     @Test("an Anthropic judge, which returns no logprobs, keeps explained number scores by default")
     func anthropicDefault() async throws {
         let (lines, r, _) = try await Self.rank([], judge: "anthropic/sim")
