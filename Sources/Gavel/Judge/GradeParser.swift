@@ -61,7 +61,7 @@ public enum GradeParser {
     /// Parses `answer`; `tokens` are its logprobs, if the server sent them.
     public static func parse(answer: String, tokens: [Token]?, expectedIDs: [String]) throws(ScoreParser.Problem) -> Parsed {
         let bytes = Array(answer.utf8)
-        let (lines, summary) = gradeLines(bytes, from: answerStart(bytes))
+        let (lines, summary) = gradeLines(bytes, from: answerStart(answer))
         let expected = Set(expectedIDs)
         var byID: [String: Line] = [:]
         var duplicated: [String] = [], unknown: [String] = []
@@ -95,18 +95,10 @@ public enum GradeParser {
         return Parsed(scores: scores, explanations: explanations, weighted: weighted)
     }
 
-    /// Where the answer proper starts: after the last closing reasoning tag, if any.
-    static func answerStart(_ bytes: [UInt8]) -> Int {
-        var start = 0
-        for tag in ScoreParser.reasoningTags {
-            let close = Array("</\(tag)>".utf8)
-            var i = 0
-            while let f = find(close, in: bytes, from: i) {
-                start = max(start, f + close.count)
-                i = f + 1
-            }
-        }
-        return start
+    /// Where the answer proper starts (a byte offset): after the last closing reasoning tag, if any.
+    static func answerStart(_ answer: String) -> Int {
+        ScoreParser.reasoningTags.compactMap { answer.range(of: "</\($0)>", options: .backwards) }
+            .map { answer.utf8.distance(from: answer.startIndex, to: $0.upperBound) }.max() ?? 0
     }
 
     /// The `id: grade` lines from `start` on, and a `Summary:` line's text. A line is read as
@@ -123,9 +115,9 @@ public enum GradeParser {
                 lines.append(line)
             } else {
                 let text = String(decoding: bytes[i..<end], as: UTF8.self)
-                let trimmed = text.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "*#-`")))
+                let trimmed = ScoreParser.trimmed(text[...], [" ", "\t", "\r", "*", "#", "-", "`"])
                 if trimmed.lowercased().hasPrefix("summary:") {
-                    summary = String(trimmed.dropFirst("summary:".count)).trimmingCharacters(in: .whitespaces)
+                    summary = String(ScoreParser.trimmed(trimmed.dropFirst("summary:".count)))
                 }
             }
             i = end + 1
@@ -163,7 +155,7 @@ public enum GradeParser {
         if i < end, (0x30...0x39).contains(b[i]) || b[i] == UInt8(ascii: "/") { return nil }
         if i + 1 < end, b[i] == UInt8(ascii: "."), (0x30...0x39).contains(b[i + 1]) { return nil }
         skip("*\"'` \t.,;:-–—)")
-        let rest = String(decoding: b[i..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let rest = String(ScoreParser.trimmed(String(decoding: b[i..<end], as: UTF8.self)[...], [" ", "\t", "\r"]))
         return Line(id: id, digit: digit, offset: offset, rest: rest)
     }
 
@@ -207,16 +199,5 @@ public enum GradeParser {
         let core = token.utf8.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
         guard core.count == 1, let c = core.first, (0x30...0x39).contains(c) else { return nil }
         return Int(c - 0x30)
-    }
-
-    /// The first index of `needle` in `haystack` at or after `from`.
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
-        var i = from
-        while i + needle.count <= haystack.count {
-            if haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
-        }
-        return nil
     }
 }

@@ -49,17 +49,29 @@ public struct JudgeMode: Sendable, Hashable, CustomStringConvertible {
         self.init(answer: answer, grade: grade)
     }
 
-    /// Output tokens an answer for `ids` trajectories needs at most, with room to spare: the cap
-    /// sent when the user gave none (a cut-off answer is retried with twice the cap).
-    public func outputBudget(ids: Int) -> Int {
-        let n = max(1, ids)
+    /// Output tokens of an answer in this mode as `fixed + perTrajectory × ids`: what an answer
+    /// typically takes (`expected`, for estimates) and the cap Gavel sends when the user set none
+    /// (`cap`, with room to spare; a cut-off answer is retried with twice the cap).
+    var tokenShape: (expected: (fixed: Int, perTrajectory: Int), cap: (fixed: Int, perTrajectory: Int)) {
         switch (grade, answer) {
-        case (.logprobs, .scores): return 16 + 8 * n
-        case (.logprobs, .brief): return 80 + 8 * n
-        case (.logprobs, .explained): return 32 + 80 * n
-        case (.number, .scores): return 32 + 24 * n
-        case (.number, .brief): return 96 + 24 * n
-        case (.number, .explained): return 64 + 120 * n
+        case (.logprobs, .scores): return ((2, 4), (16, 8))
+        case (.logprobs, .brief): return ((24, 4), (80, 8))
+        case (.logprobs, .explained): return ((4, 20), (32, 80))
+        case (.number, .scores): return ((4, 14), (32, 24))
+        case (.number, .brief): return ((30, 14), (96, 24))
+        case (.number, .explained): return ((8, 30), (64, 120))
         }
+    }
+
+    /// The output-token cap for an answer on `ids` trajectories when the user set none.
+    public func outputBudget(ids: Int) -> Int {
+        let cap = tokenShape.cap
+        return cap.fixed + cap.perTrajectory * max(1, ids)
+    }
+
+    /// The output tokens an answer on `ids` trajectories typically takes (for `--dry-run`).
+    public func expectedAnswerTokens(ids: Int) -> Int {
+        let expected = tokenShape.expected
+        return expected.fixed + expected.perTrajectory * ids
     }
 }

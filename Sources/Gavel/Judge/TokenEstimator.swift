@@ -28,16 +28,6 @@ public enum TokenEstimator {
         return tokens + (word + 3) / 4 + (punct + 1) / 2
     }
 
-    /// Expected answer tokens for a prompt with `ids` trajectories in `mode`: a short explanation
-    /// and a score each; a score each; a sentence and a score each; or a grade line each.
-    public static func answerEstimate(ids: Int, mode: JudgeMode = .explained) -> Int {
-        switch (mode.grade, mode.answer) {
-        case (.number, .explained): return 8 + 30 * ids
-        case (.number, .brief): return 30 + 14 * ids
-        case (.number, .scores): return 4 + 14 * ids
-        case (.logprobs, .explained): return 4 + 20 * ids
-        case (.logprobs, .brief): return 24 + 4 * ids
-        case (.logprobs, .scores): return 2 + 4 * ids
-        }
-    }
+    /// Expected answer tokens for a prompt with `ids` trajectories in `mode`.
+    public static func answerEstimate(ids: Int, mode: JudgeMode = .explained) -> Int { mode.expectedAnswerTokens(ids: ids) }
 }
