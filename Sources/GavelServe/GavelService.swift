@@ -97,7 +97,7 @@ public final class GavelService: Sendable {
     private func rankOne(_ request: Request) async throws(ServiceError) -> Response {
         let start = ContinuousClock.now
         let object = try await parsedBody(of: request)
-        let group = try GroupRequest.group(object, path: "$")
+        let group = try GroupRequest.group(object, path: "$", referencePath: run.referencePath)
         try admit(1)
         defer { leave(1) }
         switch await rank(group) {
@@ -128,7 +128,7 @@ public final class GavelService: Sendable {
             guard case .object(let g) = item else {
                 throw .invalidRequest("expected a group object, found \(item.typeName)", path: "$.groups[\(i)]")
             }
-            groups.append(try GroupRequest.group(g, path: "$.groups[\(i)]", defaults: defaults))
+            groups.append(try GroupRequest.group(g, path: "$.groups[\(i)]", defaults: defaults, referencePath: run.referencePath))
         }
         try admit(groups.count)
         let count = groups.count, all = groups
@@ -177,7 +177,8 @@ public final class GavelService: Sendable {
         defer { metrics.groupLatency.recordSeconds((ContinuousClock.now - start).seconds) }
         do {
             let ranking = try await run.rankGroup(
-                group.trajectories, rubric: group.rubric, samples: group.samples, advantage: group.advantage)
+                group.trajectories, rubric: group.rubric, samples: group.samples, advantage: group.advantage,
+                references: group.references)
             metrics.group(result: ranking.cached ? "cached" : "ranked")
             return .success(GroupAnswer(ranking: ranking, judge: run.judgeName))
         } catch {

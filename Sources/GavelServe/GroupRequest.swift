@@ -10,6 +10,8 @@ struct GroupRequest: Sendable {
     var rubricPath: String?
     var samples: Int?
     var advantage: AdvantageMode?
+    /// The group's reference answers, read at the service's `--reference` path.
+    var references: [JSONValue] = []
 
     /// The settings a request may give for every group (`/v1/rank/many`'s top level) or for one.
     struct Settings: Sendable {
@@ -39,7 +41,10 @@ struct GroupRequest: Sendable {
 
     /// Reads one group at `path` (`$` for `/v1/rank`, `$.groups[i]` for `/v1/rank/many`), its own
     /// settings over `defaults`.
-    static func group(_ object: JSONObject, path: String, defaults: Settings = .init()) throws(ServiceError) -> GroupRequest {
+    /// `referencePath`: where the group's reference answer is (on the group object or its trajectories).
+    static func group(
+        _ object: JSONObject, path: String, defaults: Settings = .init(), referencePath: String? = nil
+    ) throws(ServiceError) -> GroupRequest {
         guard let list = object["trajectories"], !list.isNull else { throw .missingTrajectories(path: path + ".trajectories") }
         guard case .array(let items) = list else {
             throw .invalidRequest("\"trajectories\" must be an array, found \(list.typeName)", path: path + ".trajectories")
@@ -59,7 +64,8 @@ struct GroupRequest: Sendable {
         let settings = try self.settings(object, path: path, defaults: defaults)
         return GroupRequest(
             trajectories: trajectories, rubric: settings.rubric, rubricPath: settings.rubricPath, samples: settings.samples,
-            advantage: settings.advantage)
+            advantage: settings.advantage,
+            references: referencePath.map { ReferenceAnswers.find(at: $0, in: [object] + items.compactMap(\.objectValue)) } ?? [])
     }
 
     /// Reads `rubric`, `samples`, `advantage` and `stream` of an object, each over `defaults`.

@@ -258,6 +258,7 @@ struct RankCommand: AsyncParsableCommand {
         case .grouping: return "--group-by PATH or --group-size N"
         case .caCertificate: return "--ca-cert PATH"
         case .grade: return "--grade"
+        case .reference: return "--reference PATH"
         }
     }
 

@@ -37,7 +37,17 @@ struct ScoringOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Rubric text for this run, instead of a rubric file.", valueName: "TEXT"))
     var rubricText: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Show the judge each group's reference answer, read at this dotted path of its trajectories or group line "
+                + "(e.g. metadata.answer; default: the rubric's reference, else none).",
+            valueName: "PATH"))
+    var reference: String?
+
     func validate() throws {
+        if let r = reference, !ReferenceAnswers.isValidPath(r) {
+            throw ValidationError("--reference must be a dotted JSON path, e.g. metadata.answer")
+        }
         if concurrency < 1 || concurrency > 4096 { throw ValidationError("--concurrency must be between 1 and 4096") }
         if let k = samples, k < 1 || k > 32 { throw ValidationError("--samples must be between 1 and 32") }
         if let w = window, w < 3 || w > 256 { throw ValidationError("--window must be between 3 and 256") }
@@ -54,6 +64,7 @@ struct ScoringOptions: ParsableArguments {
         c.samples = samples
         c.window = window
         c.pipeline.maxPromptTokens = maxPromptTokens
+        c.reference = reference
         c.rubric = rubricText.map { .text($0) } ?? rubric.map { .named($0) } ?? .standard
     }
 }

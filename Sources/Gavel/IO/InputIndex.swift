@@ -1,3 +1,5 @@
+import GavelJSON
+
 /// Where every trajectory of a run lives and which group it belongs to, without keeping the text.
 ///
 /// Memory grows by a few words per line, not with the size of the lines: the pipeline
@@ -42,6 +44,8 @@ public struct InputIndex: Sendable {
     public var skipped: [InputError] = []
     /// For a shard's index: the records of the whole input (every shard's).
     public var unshardedRecords: Int?
+    /// With a reference path: for each group, whether it (its line or a member) has a value there.
+    public var hasReference: [Bool] = []
 
     /// Total trajectories over all groups.
     public var trajectoryCount: Int { groups.reduce(0) { $0 + $1.count } }
@@ -49,13 +53,19 @@ public struct InputIndex: Sendable {
 
 extension InputIndex {
     /// Reads every input once, validating and grouping each line.
-    public static func scan(_ inputs: InputSet, rule: GroupingRule, skipInvalid: Bool, maxLineBytes: Int) throws -> InputIndex {
+    /// With `referencePath`, notes which groups have a reference answer there (`hasReference`).
+    public static func scan(
+        _ inputs: InputSet, rule: GroupingRule, skipInvalid: Bool, maxLineBytes: Int, referencePath: String? = nil
+    ) throws -> InputIndex {
         var index = InputIndex()
         var groupsByKey: [String: Int] = [:]
         var members: [[Int]] = []  // for trajectory-line groups, parallel to `index.groups`
         var chunkCount = 0  // for `.size`: lines in the current chunk
         var chunkNumber = 0
         let keyPaths = rule.pathParts
+        func referenced(_ objects: JSONObject?...) -> Bool {
+            referencePath.map { ReferenceAnswers.present(at: $0, in: objects) } ?? false
+        }
         for file in inputs.names.indices {
             let name = inputs.names[file]
             if let lines = inputs.parquet[file]?.groupLines {
@@ -69,6 +79,7 @@ extension InputIndex {
                     let first = l.keyObject["trajectories"]?.arrayValue?.first?.objectValue
                     let key = rule.key(of: l.keyObject) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(l.line)"
                     index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: l.count)))
+                    index.hasReference.append(referenced(l.keyObject, first))
                     members.append([])
                     index.records.append(
                         Record(
@@ -91,6 +102,8 @@ extension InputIndex {
                         let key = rule.key(of: object) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(line.number)"
                         let g = index.groups.count
                         index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: trajectories.count)))
+                        let items = object["trajectories"]?.arrayValue ?? []
+                        index.hasReference.append(referenced(object) || items.contains { referenced($0.objectValue) })
                         members.append([])
                         index.records.append(
                             Record(
@@ -116,8 +129,10 @@ extension InputIndex {
                             g = index.groups.count
                             groupsByKey[key] = g
                             index.groups.append(Group(key: key, source: .lines([])))
+                            index.hasReference.append(false)
                             members.append([])
                         }
+                        if referencePath != nil, !index.hasReference[g], referenced(object) { index.hasReference[g] = true }
                         index.records.append(
                             Record(
                                 file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g),
@@ -137,17 +152,27 @@ extension InputIndex {
         return index
     }
 
-    /// Loads the judge's view of every trajectory in group `g`, in member order.
-    func loadGroup(_ g: Int, from inputs: InputSet) throws -> [Trajectory] {
+    /// Loads the judge's view of every trajectory in group `g`, in member order, and the group's
+    /// reference answers at `referencePath` (see `ReferenceAnswers`).
+    func loadGroup(
+        _ g: Int, from inputs: InputSet, referencePath: String? = nil
+    ) throws -> (
+        trajectories: [Trajectory], references: [JSONValue]
+    ) {
         switch groups[g].source {
         case .lines(let recordIndices):
-            return try recordIndices.map { r -> Trajectory in
-                guard case .trajectory(_, let t) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
+            var objects: [JSONObject] = []
+            let trajectories = try recordIndices.map { r -> Trajectory in
+                guard case .trajectory(let o, let t) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
+                if referencePath != nil { objects.append(o) }
                 return t
             }
+            return (trajectories, referencePath.map { ReferenceAnswers.find(at: $0, in: objects) } ?? [])
         case .groupLine(let r, _):
-            guard case .group(_, let ts) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
-            return ts
+            guard case .group(let o, let ts) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
+            guard let path = referencePath else { return (ts, []) }
+            let members = o["trajectories"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            return (ts, ReferenceAnswers.find(at: path, in: [o] + members))
         }
     }
 

@@ -81,18 +81,36 @@ public struct PromptBuilder: Sendable {
     }
 
     /// Renders the prompt for `trajectories`, shown in `order` (positions into `trajectories`; default: as given).
-    public func build(_ trajectories: [Trajectory], order: [Int]? = nil) -> JudgePrompt {
-        build(trajectories, orders: [order ?? Array(trajectories.indices)])[0]
+    public func build(_ trajectories: [Trajectory], order: [Int]? = nil, references: [JSONValue] = []) -> JudgePrompt {
+        build(trajectories, orders: [order ?? Array(trajectories.indices)], references: references)[0]
+    }
+
+    /// The `<reference_answer>` section: the group's reference answer(s) (`--reference`), as
+    /// compact JSON with `<`, `>` and `&` escaped like every other text, so a reference can no more
+    /// close a tag than a trajectory can; nothing without one.
+    static func referenceSection(_ references: [JSONValue]) -> String {
+        guard !references.isEmpty else { return "" }
+        let intro =
+            references.count == 1
+            ? "A reference answer for this goal, given with the task (use it to check each trajectory's result; "
+                + "a trajectory need not match its wording):"
+            : "Reference answers for this goal, given with the task (any of them is right; use them to check each "
+                + "trajectory's result; a trajectory need not match their wording):"
+        return intro + "\n<reference_answer>\n" + references.map { JSONWriter.string($0) }.joined(separator: "\n")
+            + "\n</reference_answer>\n\n"
     }
 
     /// Renders one prompt per order (one per sample). Each trajectory's block is encoded once and
     /// shared by every order: only the ids and the order of the blocks differ between samples.
-    public func build(_ trajectories: [Trajectory], orders: [[Int]]) -> [JudgePrompt] {
+    ///
+    /// `references`: the group's reference answers (`--reference`), shown before the trajectories.
+    public func build(_ trajectories: [Trajectory], orders: [[Int]], references: [JSONValue] = []) -> [JudgePrompt] {
         let system = self.system, mode = self.mode
+        let reference = Self.referenceSection(references)
 
         // An identical group: one trajectory, shown whole, stands for all (whatever the order).
         if let first = trajectories.first, trajectories.count > 1, trajectories.allSatisfy({ $0 == first }) {
-            var user = Self.toolsSection(trajectories)
+            var user = Self.toolsSection(trajectories) + reference
             user += "Trajectories:\n\n" + Self.block(id: "1", body: Self.encode(first.messages[...])) + Self.countLine(["1"], mode: mode)
             return orders.map { _ in
                 JudgePrompt(system: system, user: user, ids: ["1"], members: [Array(trajectories.indices)], mode: mode)
@@ -107,7 +125,7 @@ public struct PromptBuilder: Sendable {
         }
         let bodies = trajectories.map { Self.encode($0.messages[prefix...]) }
         return orders.map { order in
-            var user = context + Self.toolsSection(order.map { trajectories[$0] }) + "Trajectories:\n\n"
+            var user = context + Self.toolsSection(order.map { trajectories[$0] }) + reference + "Trajectories:\n\n"
             var ids: [String] = []
             for (i, t) in order.enumerated() {
                 let id = String(i + 1)

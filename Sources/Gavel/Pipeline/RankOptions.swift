@@ -31,6 +31,9 @@ public struct RankOptions: Sendable {
     public var window: Int
     /// How the judge is asked to answer (the run's configuration fills it in).
     public var mode: JudgeMode = .explained
+    /// A dotted JSON path (on the trajectory, or on an ART group line) to a reference answer the
+    /// judge is shown, e.g. `metadata.answer`; nil shows none.
+    public var reference: String?
     /// Groups whose estimated prompt is longer than this many tokens are judged in windows that fit.
     public var maxPromptTokens: Int?
     /// Judge and write only this shard's groups, each output line carrying its input position (for `gavel merge`).

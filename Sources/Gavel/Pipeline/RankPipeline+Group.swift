@@ -1,3 +1,4 @@
+import GavelJSON
 import Synchronization
 
 extension RankPipeline {
@@ -8,8 +9,11 @@ extension RankPipeline {
         public var samples: Int
         public var window: Int
         public var advantage: AdvantageMode
+        /// The group's reference answers, shown to the judge.
+        public var references: [JSONValue]
 
-        public init(rubric: Rubric, samples: Int, window: Int, advantage: AdvantageMode) {
+        public init(rubric: Rubric, samples: Int, window: Int, advantage: AdvantageMode, references: [JSONValue] = []) {
+            self.references = references
             self.rubric = rubric
             self.samples = samples
             self.window = window
@@ -24,7 +28,7 @@ extension RankPipeline {
         let (outcome, error) = await judgeShrinkingWindows(key: "request", members: trajectories.count) { window in
             let made = self.calls(
                 for: trajectories, rubric: settings.rubric, samples: settings.samples, window: window ?? settings.window,
-                fitting: window == nil)
+                fitting: window == nil, references: settings.references)
             calls.withLock { $0 = made.prompts.reduce(0) { $0 + $1.count } }
             return made
         }

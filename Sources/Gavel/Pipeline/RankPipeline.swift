@@ -141,11 +141,23 @@ public final class RankPipeline: Sendable {
     /// The input set and its index, scanned once (off the cooperative pool: it reads the whole input).
     func indexedInput() async throws -> (InputSet, InputIndex) {
         if let done = indexed.withLock({ $0 }) { return done }
-        let options = self.options
+        let options = self.options, logger = self.logger
         let result = try await offload { () throws -> (InputSet, InputIndex) in
             let inputs = try InputSet(paths: options.inputs)
             let index = try InputIndex.scan(
-                inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes)
+                inputs, rule: options.grouping, skipInvalid: options.skipInvalid, maxLineBytes: options.maxLineBytes,
+                referencePath: options.reference)
+            if let path = options.reference, !index.groups.isEmpty {
+                let missing = index.hasReference.count { !$0 }
+                if missing == index.groups.count {
+                    throw ConfigurationError(
+                        "no trajectory has a reference at \(path) (\(missing) groups looked at; the path is dotted, e.g. metadata.answer)",
+                        setting: .reference)
+                }
+                if missing > 0 {
+                    logger.warning("\(missing) of \(index.groups.count) groups have no reference at \(path); they are judged without one")
+                }
+            }
             guard let shard = options.shard else { return (inputs, index) }
             var part = index.restricted(to: shard)
             part.unshardedRecords = index.records.count

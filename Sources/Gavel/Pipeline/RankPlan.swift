@@ -1,3 +1,4 @@
+import GavelJSON
 import GavelSupport
 
 /// What a run would do, without calling the judge: for `--dry-run` and `--show-prompt`.
@@ -61,20 +62,24 @@ extension RankPipeline {
     /// How group `g` is put to the judge: whole, or in windows (`window`, else what `maxPromptTokens`
     /// allows), each window with one prompt per sample.
     func calls(forGroup g: Int, index: InputIndex, inputs: InputSet, window: Int? = nil) throws -> GroupCalls {
-        let trajectories = try index.loadGroup(g, from: inputs)
+        let (trajectories, references) = try index.loadGroup(g, from: inputs, referencePath: options.reference)
         return calls(
-            for: trajectories, rubric: options.rubric, samples: options.samples, window: window ?? options.window, fitting: window == nil)
+            for: trajectories, rubric: options.rubric, samples: options.samples, window: window ?? options.window, fitting: window == nil,
+            references: references)
     }
 
     /// How `trajectories` are put to the judge: whole, or in windows of `window` (smaller if `fitting`
-    /// and the whole prompt would exceed `maxPromptTokens`), each window with one prompt per sample.
-    func calls(for trajectories: [Trajectory], rubric: Rubric, samples: Int, window: Int, fitting: Bool) -> GroupCalls {
+    /// and the whole prompt would exceed `maxPromptTokens`), each window with one prompt per sample;
+    /// every prompt shows the group's `references`.
+    func calls(
+        for trajectories: [Trajectory], rubric: Rubric, samples: Int, window: Int, fitting: Bool, references: [JSONValue] = []
+    ) -> GroupCalls {
         let hashes = trajectories.map(CanonicalOrder.hash)
         let canonical = CanonicalOrder.order(hashes: hashes)
         let builder = PromptBuilder(rubric: rubric.text, mode: options.mode)
         var size = window
         if fitting, let limit = options.maxPromptTokens {
-            let whole = builder.build(trajectories, order: canonical)
+            let whole = builder.build(trajectories, order: canonical, references: references)
             let tokens = TokenEstimator.estimate(whole.system) + TokenEstimator.estimate(whole.user)
             if tokens > limit { size = min(size, WindowPlan.size(forTokens: tokens, members: trajectories.count, maxTokens: limit)) }
         }
@@ -89,7 +94,7 @@ extension RankPipeline {
             let orders = (0..<max(1, samples)).map {
                 CanonicalOrder.permutation(canonical: subCanonical, groupHash: groupHash, sample: $0)
             }
-            var prompts = builder.build(subset, orders: orders)
+            var prompts = builder.build(subset, orders: orders, references: references)
             for k in prompts.indices {
                 prompts[k].sample = k
                 prompts[k].window = calls.prompts.count

@@ -5,7 +5,7 @@ import Yams
 /// `judge`, `temperature`, `samples`) between `---` lines; the body is the rubric text.
 public enum RubricFile {
     /// The front-matter keys Gavel knows.
-    public static let knownKeys = ["name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade"]
+    public static let knownKeys = ["name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade", "reference"]
 
     /// One problem in a rubric file, with its 1-based line number (0 for the whole file).
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -107,6 +107,11 @@ public enum RubricFile {
                                 continue
                             }
                             rubric.grade = g
+                        case "reference":
+                            guard let path = value.string, ReferenceAnswers.isValidPath(path) else {
+                                problem(line, "reference must be a dotted JSON path, e.g. metadata.answer"); continue
+                            }
+                            rubric.reference = path
                         default:
                             problem(
                                 line, "unknown front-matter key \"\(key)\" (known: \(knownKeys.joined(separator: ", ")))", warning: true)

@@ -1,6 +1,7 @@
 import Foundation
 import GavelCurl
 import GavelHTTP
+import GavelJSON
 import GavelPool
 import GavelSupport
 import Logging
@@ -25,6 +26,8 @@ public final class RankRun: Sendable {
     let cache: (any JudgeCacheStore)?
     /// The judge's name as outputs carry it (`gavel.judge`): PROVIDER/MODEL, or a panel's.
     public var judgeName: String { pipeline.judge.name }
+    /// Where each group's reference answer is read from (`--reference`), if anywhere.
+    public var referencePath: String? { pipeline.options.reference }
     /// How the judge is asked to answer in this run.
     public var mode: JudgeMode { pipeline.options.mode }
     /// Judge calls, retries by cause and tokens so far, over every judge of the run.
@@ -97,6 +100,7 @@ public final class RankRun: Sendable {
         // unless told otherwise, so the grade lines come out the same way every time.
         if settings.temperature == nil, options.mode.grade == .logprobs { settings.temperature = 0 }
         options.samples = configuration.samples ?? rubric.samples ?? 1
+        options.reference = configuration.reference ?? rubric.reference
         options.window = configuration.window ?? rubric.window ?? options.window
 
         // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
@@ -205,8 +209,10 @@ public final class RankRun: Sendable {
     ///   - rubric: a rubric name (a file in the search path or a bundled one; never a path), else the run's.
     ///   - samples: judge samples (1–32), else the run's `--samples`, else the rubric's, else 1.
     ///   - advantage: the advantage mode, else the run's.
+    ///   - references: the group's reference answers (see `referencePath`), shown to the judge.
     public func rankGroup(
-        _ trajectories: [Trajectory], rubric name: String? = nil, samples: Int? = nil, advantage: AdvantageMode? = nil
+        _ trajectories: [Trajectory], rubric name: String? = nil, samples: Int? = nil, advantage: AdvantageMode? = nil,
+        references: [JSONValue] = []
     ) async throws(GroupRankFailure) -> GroupRanking {
         var rubric = self.rubric
         if let name { rubric = try requestRubric(named: name) }
@@ -219,7 +225,7 @@ public final class RankRun: Sendable {
             rubric: rubric,
             samples: samples ?? configuration.samples ?? (named ? rubric.samples ?? 1 : options.samples),
             window: configuration.window ?? (named ? rubric.window ?? RankOptions(inputs: []).window : options.window),
-            advantage: advantage ?? options.advantage)
+            advantage: advantage ?? options.advantage, references: references)
         do {
             return try await pipeline.rank(trajectories, settings: settings)
         } catch {

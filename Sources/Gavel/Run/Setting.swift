@@ -15,4 +15,6 @@ public enum Setting: String, Sendable, CaseIterable {
     case caCertificate
     /// How a score is read from the judge's answer (a number, or digit grades weighted by logprobs).
     case grade
+    /// Where a group's reference answer is read from (a dotted path).
+    case reference
 }
