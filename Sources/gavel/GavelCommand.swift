@@ -21,7 +21,8 @@ struct GavelCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            RankCommand.self, ServeCommand.self, BatchCommand.self, MergeCommand.self, EvalCommand.self, ReportCommand.self,
+            RankCommand.self, ServeCommand.self, BatchCommand.self, MergeCommand.self, EvalCommand.self, TuneCommand.self,
+            ReportCommand.self,
             RubricCommand.self,
             CacheCommand.self,
             WorkerCommand.self,

@@ -14,8 +14,11 @@ final class ProgressReporter: RankObserver {
     private let tty: Bool
     private let interval: Duration
     private let task = Mutex<Task<Void, Never>?>(nil)
+    /// Words put before the figures (`tune 2/6 scores+logprobs`).
+    private let label: String
 
-    init(interval: Duration) {
+    init(interval: Duration, label: String = "") {
+        self.label = label
         self.tty = isatty(2) == 1
         self.interval = tty ? .milliseconds(200) : interval
     }
@@ -61,7 +64,7 @@ final class ProgressReporter: RankObserver {
         if s.totalRetries > 0 { parts.append("\(s.totalRetries) retries") }
         parts.append(Self.tokens(s.usage.prompt + s.usage.completion) + " tokens")
         if let dollars = p?.cost { parts.append(String(format: "~$%.2f", dollars)) }
-        return "gavel: " + parts.joined(separator: " · ")
+        return "gavel: " + (label.isEmpty ? "" : label + " · ") + parts.joined(separator: " · ")
     }
 
     private func draw() {

@@ -259,6 +259,7 @@ struct RankCommand: AsyncParsableCommand {
         case .caCertificate: return "--ca-cert PATH"
         case .grade: return "--grade"
         case .reference: return "--reference PATH"
+        case .truth: return "--truth PATH"
         }
     }
 

@@ -131,8 +131,10 @@ public final class JudgeCache: Sendable {
         }
         let usage = TokenUsage(
             prompt: max(0, entry["usage"]?["prompt"]?.intValue ?? 0), completion: max(0, entry["usage"]?["completion"]?.intValue ?? 0))
-        return JudgeVerdict(
+        var verdict = JudgeVerdict(
             scores: scores, explanations: explanations, usage: usage, raw: entry["raw"]?.stringValue ?? "", calls: 0, cached: true)
+        verdict.seconds = max(0, entry["seconds"]?.doubleValue ?? 0)
+        return verdict
     }
 
     /// Whether `text` (the start of a file) begins as `store` writes an entry for `key`:
@@ -170,6 +172,7 @@ public final class JudgeCache: Sendable {
         entry["scores"] = .array(verdict.scores.map(JSONValue.double))
         entry["explanations"] = .array(verdict.explanations.map(JSONValue.string))
         entry["usage"] = .object(JSONObject(pairs: ["prompt": .int(verdict.usage.prompt), "completion": .int(verdict.usage.completion)]))
+        entry["seconds"] = .double((verdict.seconds * 1000).rounded() / 1000)
         entry["raw"] = .string(verdict.raw)
         var bytes = JSONWriter.encode(.object(entry))
         bytes.append(0x0A)

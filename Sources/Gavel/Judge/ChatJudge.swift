@@ -79,6 +79,7 @@ public final class ChatJudge: Judge {
     public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
         var usage = TokenUsage()
         var calls = 0
+        var seconds = 0.0
         var failures = 0
         var correction: (answer: String, problem: String)?
         var lastCause = RetryCause.malformed
@@ -99,6 +100,7 @@ public final class ChatJudge: Judge {
                 let response = try await send(request)
                 let took = ContinuousClock.now - sent
                 calls += 1
+                seconds += took.seconds
                 // Parse a successful body once; answer and usage both come from it.
                 let json = response.status < 300 ? try? JSONParser.parse(response.body) : nil
                 let callUsage = Self.usage(of: json, style: endpoint.style)
@@ -118,8 +120,10 @@ public final class ChatJudge: Judge {
                     do throws(ScoreParser.Problem) {
                         let verdict = try read(answer: answer, value: value, json: json, prompt: prompt)
                         logger.debug("judge answer", metadata: ["calls": "\(calls)", "answer": "\(answer)"])
-                        return JudgeVerdict(
+                        var accepted = JudgeVerdict(
                             scores: verdict.scores, explanations: verdict.explanations, usage: usage, raw: answer, calls: calls)
+                        accepted.seconds = seconds
+                        return accepted
                     } catch {
                         lastCause = error.cause
                         if error.isCorrectable, correction == nil {

@@ -44,6 +44,9 @@ public struct JudgeVerdict: Sendable, Equatable {
     public var raw: String
     /// HTTP calls this verdict took.
     public var calls: Int
+    /// Seconds the judge took to answer: its HTTP exchanges, retries included, waits between them
+    /// not (kept in the cache, so a cached answer still says what it cost).
+    public var seconds = 0.0
     /// Whether it came from the cache.
     public var cached: Bool
     /// From a panel: each member's scores (in the order of `prompt.ids`), by member name.

@@ -108,6 +108,8 @@ public final class PanelJudge: Judge {
                 var u = $0; u += $1.1.usage; return u
             },
             raw: answered[0].1.raw, calls: answered.reduce(0) { $0 + $1.1.calls }, cached: answered.allSatisfy(\.1.cached))
+        // Members answer side by side: the panel took as long as its slowest member.
+        verdict.seconds = answered.map(\.1.seconds).max() ?? 0
         verdict.panel = answered.map { PanelScores(member: members[$0.0].name, scores: $0.1.scores) }
         verdict.panelMissing = missing.sorted()
         return verdict

@@ -19,6 +19,10 @@ struct GroupOutcome: Sendable {
     /// Wall-clock seconds from the group's first judge call to its last answer (waits for the
     /// concurrency gate and the rate limiter included).
     var judgeSeconds = 0.0
+    /// Tokens and judge seconds of every answer the group got, cached ones included (what judging
+    /// it costs, whether or not this run paid).
+    var answerUsage = TokenUsage()
+    var answerSeconds = 0.0
 
     static func failed(_ why: GroupFailure) -> GroupOutcome { GroupOutcome(failure: why) }
 

@@ -210,6 +210,8 @@ public final class RankPipeline: Sendable {
                     }
                 } else if outcome.failure == nil {
                     summary.judgedGroups += 1
+                    summary.answerUsage += outcome.answerUsage
+                    summary.answerSeconds += outcome.answerSeconds
                 }
                 if Task.isCancelled { summary.interrupted = true }
                 if summary.fatalError != nil || summary.interrupted { stop = true }
@@ -288,6 +290,10 @@ public final class RankPipeline: Sendable {
         var outcome = GroupOutcome()
         outcome.judgeSeconds = (ContinuousClock.now - started).seconds
         outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
+        for v in verdicts.joined() {
+            outcome.answerUsage += v.usage
+            outcome.answerSeconds += v.seconds
+        }
         (outcome.panel, outcome.panelMissing) = Self.panelScores(calls, verdicts, members: n)
         if calls.windows.count == 1 {
             for (k, verdict) in verdicts[0].enumerated() {

@@ -10,6 +10,10 @@ public struct RankSummary: Sendable {
     public var judge = JudgeStatistics.Snapshot()
     /// Cache counters, when a cache was used.
     public var cache: JudgeCache.Statistics?
+    /// Tokens and judge seconds of every answer the judged groups got, cached ones included (the
+    /// cache keeps each answer's): what judging them costs, whether or not this run paid for it.
+    public var answerUsage = TokenUsage()
+    public var answerSeconds = 0.0
     /// Groups answered wholly from the cache.
     public var cachedGroups = 0
     /// Where the score stage ran (inline, thread, process).

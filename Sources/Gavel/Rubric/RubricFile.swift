@@ -1,11 +1,14 @@
 import Foundation
+import GavelJSON
 import Yams
 
 /// Parses rubric files: Markdown with optional YAML front matter (`name`, `description`,
 /// `judge`, `temperature`, `samples`) between `---` lines; the body is the rubric text.
 public enum RubricFile {
     /// The front-matter keys Gavel knows.
-    public static let knownKeys = ["name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade", "reference"]
+    public static let knownKeys = [
+        "name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade", "reference",
+    ]
 
     /// One problem in a rubric file, with its 1-based line number (0 for the whole file).
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -152,5 +155,25 @@ public enum RubricFile {
         default:
             return "\(error)"
         }
+    }
+}
+
+extension RubricFile {
+    /// The rubric as a file `parse` reads back to the same rubric: front matter with every setting
+    /// it has (values quoted as JSON strings, which YAML reads as they are), then the text.
+    public static func render(_ rubric: Rubric) -> String {
+        func quoted(_ s: String) -> String { JSONWriter.string(.string(s)) }
+        var lines = ["---", "name: \(quoted(rubric.name))"]
+        if !rubric.description.isEmpty { lines.append("description: \(quoted(rubric.description))") }
+        if let judge = rubric.judge { lines.append("judge: \(quoted(judge))") }
+        if !rubric.panel.isEmpty { lines.append("panel: \(quoted(rubric.panel.joined(separator: ", ")))") }
+        if let t = rubric.temperature { lines.append("temperature: \(t)") }
+        if let n = rubric.samples { lines.append("samples: \(n)") }
+        if let n = rubric.window { lines.append("window: \(n)") }
+        if let a = rubric.answer { lines.append("answer: \(a.rawValue)") }
+        if let g = rubric.grade { lines.append("grade: \(g.rawValue)") }
+        if let r = rubric.reference { lines.append("reference: \(quoted(r))") }
+        lines.append("---")
+        return lines.joined(separator: "\n") + "\n" + rubric.text.trimmingTrailingWhitespace() + "\n"
     }
 }

@@ -7,6 +7,11 @@ import Testing
 struct ReferenceCommandTests {
     static let holdout = TestPaths.repo.appendingPathComponent("Examples/labelled/holdout.jsonl").path
 
+    /// A trajectory answering "Capital of Norway?" with `answer`.
+    static func capital(_ answer: String) -> String {
+        #"{"messages":[{"role":"user","content":"Capital of Norway?"},{"role":"assistant","content":"\#(answer)"}]}"#
+    }
+
     @Test("the prompt shows the group's reference answer before the trajectories; --dry-run counts it")
     func shown() async throws {
         try await withSimulator { sim in
@@ -66,7 +71,7 @@ struct ReferenceCommandTests {
                 """
                 {"group_id":"a","messages":[{"role":"user","content":"2+2?"},{"role":"assistant","content":"4"}],"metadata":{"answer":"4"}}
                 {"group_id":"a","messages":[{"role":"user","content":"2+2?"},{"role":"assistant","content":"5"}]}
-                {"group_id":"b","answer":"Oslo","trajectories":[{"messages":[{"role":"user","content":"Capital of Norway?"},{"role":"assistant","content":"Oslo"}]},{"messages":[{"role":"user","content":"Capital of Norway?"},{"role":"assistant","content":"Bergen"}]}]}
+                {"group_id":"b","answer":"Oslo","trajectories":[\(Self.capital("Oslo")),\(Self.capital("Bergen"))]}
                 {"group_id":"c","messages":[{"role":"user","content":"3+3?"},{"role":"assistant","content":"6"}]}
                 {"group_id":"c","messages":[{"role":"user","content":"3+3?"},{"role":"assistant","content":"7"}]}
 
