@@ -6,6 +6,7 @@ extension ResponseFormatMode: ExpressibleByArgument {}
 extension PanelJudge.Combination: ExpressibleByArgument {}
 extension JudgeMode.Answer: ExpressibleByArgument {}
 extension JudgeMode.Grade: ExpressibleByArgument {}
+extension CompareMode: ExpressibleByArgument {}
 
 /// Flags that choose and tune the judge, shared by every command that calls one.
 struct JudgeOptions: ParsableArguments {
@@ -53,6 +54,13 @@ struct JudgeOptions: ParsableArguments {
                 + "(number for Anthropic judges, which return no logprobs).",
             valueName: "MODE"))
     var grade: JudgeMode.Grade?
+
+    @Option(
+        help: ArgumentHelp(
+            "listwise (the whole group in one prompt) or pairwise (a tournament of pairs, each shown in both orders, fused by "
+                + "Bradley–Terry; more calls, fewer tokens each). Default: the rubric's, else listwise.",
+            valueName: "MODE"))
+    var compare: CompareMode?
 
     @Option(help: "Sampling temperature of the judge.")
     var temperature: Double?
@@ -123,6 +131,7 @@ struct JudgeOptions: ParsableArguments {
         c.responseFormat = responseFormat
         c.answer = answer
         c.grade = grade
+        c.compare = compare
         c.judgeSettings = JudgeSettings(
             temperature: temperature, maxTokens: maxTokens, reasoningEffort: reasoningEffort,
             extraParameters: judgeParams.compactMap(JudgeSettings.parameter), timeout: .milliseconds(Int(timeout * 1000)),

@@ -211,7 +211,7 @@ struct RankCommand: AsyncParsableCommand {
                 defer { reporter.end() }
                 summary = try await task.value
             }
-            if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage), mode: run.mode) }
+            if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage), mode: run.mode, modeDescription: run.modeDescription) }
             if let report, let output {
                 let facts = HTMLReport.RunFacts(
                     rubricName: run.rubric.name, rubricHash: run.rubric.contentHash, cacheHits: summary.cache?.hits,
@@ -260,10 +260,11 @@ struct RankCommand: AsyncParsableCommand {
         case .grade: return "--grade"
         case .reference: return "--reference PATH"
         case .truth: return "--truth PATH"
+        case .compare: return "--compare"
         }
     }
 
-    private func printSummary(_ s: RankSummary, cost: Double?, mode: JudgeMode) {
+    private func printSummary(_ s: RankSummary, cost: Double?, mode: JudgeMode, modeDescription: String) {
         let retries = s.judge.retries.sorted { $0.key.description < $1.key.description }.map { "\($0.key): \($0.value)" }
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
@@ -280,7 +281,7 @@ struct RankCommand: AsyncParsableCommand {
             ("score stage", s.scoreExecutor),
             ("wall time", String(format: "%.2f s", s.wallSeconds)),
         ]
-        var answer = mode.description
+        var answer = modeDescription
         if mode.grade == .logprobs, s.judge.gradesWeighted + s.judge.gradesWritten > 0 {
             answer += " (\(s.judge.gradesWeighted) grades weighted by logprobs, \(s.judge.gradesWritten) as written)"
         }
@@ -326,10 +327,14 @@ extension RankCommand {
         let cost = run.cost(plan.usage)
         let rows: [(String, String)] = [
             ("judge", run.endpoints.map(\.description).joined(separator: "; ")),
-            ("answer", run.mode.description),
+            ("answer", run.modeDescription),
             ("groups", "\(plan.groups)"),
             ("trajectories", "\(plan.trajectories)" + (plan.skippedLines > 0 ? " (\(plan.skippedLines) lines skipped)" : "")),
-            ("judge calls", "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"),
+            (
+                "judge calls",
+                (plan.pairwise ? "at least " : "") + "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"
+                    + (plan.pairwise ? "; pairwise: ⌈log2 n⌉ rounds a group, more where the judge contradicts itself" : "")
+            ),
             ("input tokens", "~\(plan.usage.prompt)"),
             ("output tokens", "~\(plan.usage.completion)"),
             (

@@ -43,6 +43,9 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Grades to try, comma-separated: number, logprobs.", valueName: "LIST"))
     var grades = "number,logprobs"
 
+    @Option(help: ArgumentHelp("Comparisons to try, comma-separated: listwise, pairwise.", valueName: "LIST"))
+    var compares = "listwise"
+
     @Option(help: ArgumentHelp("Judge samples per group to try, comma-separated (e.g. 1,3).", valueName: "LIST"))
     var sampleCounts = "1"
 
@@ -112,17 +115,17 @@ struct TuneCommand: AsyncParsableCommand {
                 guard let c = TuneCandidate(item) else {
                     throw ValidationError(
                         "--modes: unknown \"\(item)\" (expected ANSWER or ANSWER+logprobs, ANSWER one of explained, brief, scores; "
-                            + "optionally \" xK\" for K samples)")
+                            + "then optionally \" pairwise\", or \" xK\" for K samples)")
                 }
                 return c
             }
         }
-        let (a, g, s) = try axes()
-        return TuneCandidate.grid(answers: a, grades: g, samples: s)
+        let (a, g, c, s) = try axes()
+        return TuneCandidate.grid(answers: a, grades: g, compares: c, samples: s)
     }
 
     /// The grid's axes, parsed.
-    func axes() throws -> (answers: [JudgeMode.Answer], grades: [JudgeMode.Grade], samples: [Int]) {
+    func axes() throws -> (answers: [JudgeMode.Answer], grades: [JudgeMode.Grade], compares: [CompareMode], samples: [Int]) {
         func list<T>(_ text: String, _ flag: String, _ parse: (String) -> T?, _ known: String) throws -> [T] {
             let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard !items.isEmpty else { throw ValidationError("\(flag) is empty (expected \(known))") }
@@ -133,15 +136,17 @@ struct TuneCommand: AsyncParsableCommand {
         }
         let a = try list(answers, "--answers", JudgeMode.Answer.init(rawValue:), "explained, brief or scores")
         let g = try list(grades, "--grades", JudgeMode.Grade.init(rawValue:), "number or logprobs")
+        let c = try list(compares, "--compares", CompareMode.init(rawValue:), "listwise or pairwise")
         let s = try list(sampleCounts, "--sample-counts", { Int($0).flatMap { (1...32).contains($0) ? $0 : nil } }, "whole numbers 1-32")
-        return (a, g, s)
+        return (a, g, c, s)
     }
 
     func validate() throws {
         if truth.isEmpty { throw ValidationError("--truth is empty") }
         _ = try candidates()
-        if judgeOptions.answer != nil || judgeOptions.grade != nil {
-            throw ValidationError("gavel tune tries modes: give them as --answers and --grades lists, not --answer or --grade")
+        if judgeOptions.answer != nil || judgeOptions.grade != nil || judgeOptions.compare != nil {
+            throw ValidationError(
+                "gavel tune tries modes: give them as --answers, --grades and --compares lists, not --answer, --grade or --compare")
         }
         if scoring.samples != nil { throw ValidationError("gavel tune tries sample counts: give them as --sample-counts, not --samples") }
         if let n = groups, n < 1 { throw ValidationError("--groups must be at least 1") }
@@ -280,6 +285,7 @@ struct TuneCommand: AsyncParsableCommand {
         if let best = r.chosen {
             out +=
                 "chosen: \(best.candidate) (answer: \(best.candidate.mode.answer.rawValue), grade: \(best.candidate.mode.grade.rawValue), "
+                + "compare: \(best.candidate.compare.rawValue), "
                 + "samples: \(best.candidate.samples))\n"
         }
         out += "* no other mode is as accurate for less (dollars where priced, else judge seconds)\n"

@@ -86,6 +86,11 @@ public final class BatchJob: Sendable {
             throw BatchError.manifest(
                 "batches deliver their answers into the cache folder: use --cache readwrite (the default), without --cache-url")
         }
+        guard run.compare == .listwise else {
+            throw BatchError.unsupported(
+                "a pairwise tournament chooses each round's pairs from the last round's answers, which a batch cannot wait for: "
+                    + "rank it live (gavel rank), or batch it listwise")
+        }
         let providers = try run.endpoints.map { try provider($0, transport: run.transport) }
         let prompts = try await run.pipeline.allPrompts()
         var manifest = FileManager.default.fileExists(atPath: manifestPath) ? try BatchManifest.read(manifestPath) : BatchManifest()
@@ -118,7 +123,7 @@ public final class BatchJob: Sendable {
                 manifest.entries.append(
                     BatchManifest.Entry(
                         id: id, api: providers[m].api, judge: chat.name, identity: digest, baseURL: run.endpoints[m].baseURL,
-                        inputFile: file, mode: run.mode.description,
+                        inputFile: file, mode: run.pipeline.options.modeDescription,
                         created: ISO8601DateFormatter().string(from: Date()), calls: chunk.map { ($0.customID, $0.ids) }, collected: false))
                 try manifest.write(to: manifestPath)
                 r.submitted += chunk.count

@@ -87,6 +87,7 @@ public struct TuneResult: Sendable {
             o["mode"] = .string(r.candidate.description)
             o["answer"] = .string(r.candidate.mode.answer.rawValue)
             o["grade"] = .string(r.candidate.mode.grade.rawValue)
+            o["compare"] = .string(r.candidate.compare.rawValue)
             o["samples"] = .int(r.candidate.samples)
             if let why = r.skipped {
                 o["skipped"] = .string(why)
@@ -128,6 +129,7 @@ public struct TuneResult: Sendable {
         tuned.answer = best.candidate.mode.answer
         tuned.grade = best.candidate.mode.grade
         tuned.samples = best.candidate.samples
+        tuned.compare = best.candidate.compare
         let was = rubric.description.isEmpty ? "" : rubric.description + " "
         tuned.description =
             was

@@ -31,6 +31,11 @@ public struct RankOptions: Sendable {
     public var window: Int
     /// How the judge is asked to answer (the run's configuration fills it in).
     public var mode: JudgeMode = .explained
+    /// Whole groups (listwise) or pairs (a pairwise tournament).
+    public var compare: CompareMode = .listwise
+
+    /// The mode as outputs name it (`gavel.answer`): `scores+logprobs`, `explained pairwise`.
+    public var modeDescription: String { mode.description + (compare == .pairwise ? " pairwise" : "") }
     /// A dotted JSON path (on the trajectory, or on an ART group line) to a reference answer the
     /// judge is shown, e.g. `metadata.answer`; nil shows none.
     public var reference: String?

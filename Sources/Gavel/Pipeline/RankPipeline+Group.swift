@@ -25,12 +25,23 @@ extension RankPipeline {
     /// (same prompts, so the same cache entries), and scores it.
     public func rank(_ trajectories: [Trajectory], settings: GroupSettings) async throws(JudgeError) -> GroupRanking {
         let calls = Mutex(0)
-        let (outcome, error) = await judgeShrinkingWindows(key: "request", members: trajectories.count) { window in
-            let made = self.calls(
-                for: trajectories, rubric: settings.rubric, samples: settings.samples, window: window ?? settings.window,
-                fitting: window == nil, references: settings.references)
-            calls.withLock { $0 = made.prompts.reduce(0) { $0 + $1.count } }
-            return made
+        let (outcome, error): (GroupOutcome, JudgeError?)
+        if options.compare == .pairwise {
+            do {
+                let judged = try await judgePairwise(trajectories, rubric: settings.rubric, references: settings.references)
+                (outcome, error) = (judged, nil)
+                calls.withLock { $0 = judged.windows.reduce(0, +) }  // each pair is counted by both members: 2 calls a pair
+            } catch let failure {
+                (outcome, error) = Self.failed(failure)
+            }
+        } else {
+            (outcome, error) = await judgeShrinkingWindows(key: "request", members: trajectories.count) { window in
+                let made = self.calls(
+                    for: trajectories, rubric: settings.rubric, samples: settings.samples, window: window ?? settings.window,
+                    fitting: window == nil, references: settings.references)
+                calls.withLock { $0 = made.prompts.reduce(0) { $0 + $1.count } }
+                return made
+            }
         }
         if let error { throw error }
         let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: outcome.samples), mode: settings.advantage)

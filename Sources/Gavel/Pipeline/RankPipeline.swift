@@ -233,6 +233,17 @@ public final class RankPipeline: Sendable {
     }
 
     private func judgeGroup(_ g: Int, index: InputIndex, inputs: InputSet) async -> (Int, GroupOutcome, JudgeError?) {
+        if options.compare == .pairwise {
+            do {
+                let (trajectories, references) = try await offload {
+                    try index.loadGroup(g, from: inputs, referencePath: self.options.reference)
+                }
+                return (g, try await judgePairwise(trajectories, rubric: options.rubric, references: references), nil)
+            } catch {
+                let (outcome, failure) = Self.failed(error)
+                return (g, outcome, failure)
+            }
+        }
         let (outcome, error) = await judgeShrinkingWindows(key: index.groups[g].key, members: index.groups[g].count) { window in
             try await offload { try self.calls(forGroup: g, index: index, inputs: inputs, window: window) }
         }
@@ -253,40 +264,26 @@ public final class RankPipeline: Sendable {
                 guard refused > 3 else { return (.failed(.judgeFailed(error.description)), error) }
                 window = max(3, refused / 2)
                 logger.warning("group \(key) is too long for the judge's context; judging it in windows of \(window ?? 3)")
-            } catch let error as JudgeError {
-                return (.failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
-            } catch is CancellationError {
-                return (.failed(.interrupted), JudgeError.cancelled("cancelled"))
             } catch {
-                return (.failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
+                return Self.failed(error)
             }
+        }
+    }
+
+    /// A group that could not be judged because of `error`, and the error as the run counts it.
+    static func failed(_ error: any Error) -> (GroupOutcome, JudgeError) {
+        switch error {
+        case let error as JudgeError: return (.failed(error.isCancellation ? .interrupted : .judgeFailed(error.description)), error)
+        case is CancellationError: return (.failed(.interrupted), JudgeError.cancelled("cancelled"))
+        default: return (.failed(.judgeFailed("\(error)")), JudgeError.gaveUp("\(error)"))
         }
     }
 
     /// Makes a group's calls (at most `concurrency` in flight run-wide) and turns the verdicts into
     /// its outcome: per-sample scores for a group judged whole, Bradley–Terry scores for windows.
-    private func judge(_ calls: GroupCalls, members n: Int) async throws -> GroupOutcome {
+    func judge(_ calls: GroupCalls, members n: Int) async throws -> GroupOutcome {
         let started = ContinuousClock.now
-        let verdicts = try await withThrowingTaskGroup(of: (Int, Int, JudgeVerdict).self) { group in
-            for (w, prompts) in calls.prompts.enumerated() {
-                for prompt in prompts {
-                    group.addTask {
-                        await self.gate.acquire()
-                        do {
-                            let verdict = try await self.judge.judge(prompt)
-                            await self.gate.release()
-                            return (w, prompt.sample, verdict)
-                        } catch {
-                            await self.gate.release()
-                            throw error
-                        }
-                    }
-                }
-            }
-            var all: [[JudgeVerdict?]] = calls.prompts.map { Array(repeating: nil, count: $0.count) }
-            for try await (w, k, v) in group { all[w][k] = v }
-            return all.map { $0.compactMap { $0 } }
-        }
+        let verdicts = try await verdicts(calls)
         var outcome = GroupOutcome()
         outcome.judgeSeconds = (ContinuousClock.now - started).seconds
         outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
@@ -318,23 +315,56 @@ public final class RankPipeline: Sendable {
         var explanations = [String](repeating: "", count: n)
         var windowsOf = [Int](repeating: 0, count: n)
         for (w, members) in calls.windows.enumerated() {
-            var sum = [Double](repeating: 0, count: members.count)
-            for (k, verdict) in verdicts[w].enumerated() {
-                for (i, local) in calls.prompts[w][k].members.enumerated() {
-                    for m in local {
-                        sum[m] += verdict.scores[i]
-                        if k == 0, explanations[members[m]].isEmpty { explanations[members[m]] = verdict.explanations[i] }
-                    }
-                }
-            }
-            let count = Double(max(1, verdicts[w].count))
-            comparisons.add(window: members, scores: sum.map { $0 / count })
+            let scores = Self.windowScores(calls, verdicts, window: w, explanations: &explanations)
+            comparisons.add(window: members, scores: scores)
             for m in members { windowsOf[m] += 1 }
         }
         outcome.samples = [BradleyTerry().scores(comparisons)]
         outcome.explanations = explanations
         outcome.windows = windowsOf
         return outcome
+    }
+
+    /// Window `w`'s mean score per member (in window order) over its samples; the first sample's
+    /// explanations fill those of `explanations` (by group member) still empty.
+    static func windowScores(_ calls: GroupCalls, _ verdicts: [[JudgeVerdict]], window w: Int, explanations: inout [String]) -> [Double] {
+        let members = calls.windows[w]
+        var sum = [Double](repeating: 0, count: members.count)
+        for (k, verdict) in verdicts[w].enumerated() {
+            for (i, local) in calls.prompts[w][k].members.enumerated() {
+                for m in local {
+                    sum[m] += verdict.scores[i]
+                    if k == 0, explanations[members[m]].isEmpty { explanations[members[m]] = verdict.explanations[i] }
+                }
+            }
+        }
+        let count = Double(max(1, verdicts[w].count))
+        return sum.map { $0 / count }
+    }
+
+    /// Makes every call of `calls` (at most `concurrency` in flight run-wide): per window, its
+    /// samples' verdicts in sample order.
+    func verdicts(_ calls: GroupCalls) async throws -> [[JudgeVerdict]] {
+        try await withThrowingTaskGroup(of: (Int, Int, JudgeVerdict).self) { group in
+            for (w, prompts) in calls.prompts.enumerated() {
+                for prompt in prompts {
+                    group.addTask {
+                        await self.gate.acquire()
+                        do {
+                            let verdict = try await self.judge.judge(prompt)
+                            await self.gate.release()
+                            return (w, prompt.sample, verdict)
+                        } catch {
+                            await self.gate.release()
+                            throw error
+                        }
+                    }
+                }
+            }
+            var all: [[JudgeVerdict?]] = calls.prompts.map { Array(repeating: nil, count: $0.count) }
+            for try await (w, k, v) in group { all[w][k] = v }
+            return all.map { $0.compactMap { $0 } }
+        }
     }
 
     /// From a panel's verdicts: each panel member's mean score per group member over the prompts it
@@ -416,7 +446,7 @@ public final class RankPipeline: Sendable {
             chunk.release()
             try sink.write(chunk: out)
         }
-        let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage, answer: options.mode.description)
+        let context = ScoreStage.EncodeContext(judgeName: judge.name, advantage: options.advantage, answer: options.modeDescription)
         let window = executor.batchesInFlight
         var pending: [Task<ByteChunk, any Error>] = []
 

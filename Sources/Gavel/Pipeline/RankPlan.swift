@@ -12,6 +12,9 @@ public struct RankPlan: Sendable {
     public var cachedCalls = 0
     /// Estimated tokens of the calls needed.
     public var usage = TokenUsage()
+    /// Pairwise tournaments: the calls are a lower bound (each group's ⌈log2 n⌉ rounds, the first
+    /// round's pairs priced for every round); a judge that contradicts itself gets more rounds.
+    public var pairwise = false
 }
 
 extension RankPipeline {
@@ -23,16 +26,20 @@ extension RankPipeline {
         plan.groups = index.groups.count
         plan.trajectories = index.trajectoryCount
         plan.skippedLines = index.skipped.count
+        plan.pairwise = options.compare == .pairwise
         for g in index.groups.indices {
+            // A tournament's first round stands for each of its ⌈log2 n⌉ rounds.
+            let rounds = plan.pairwise ? max(1, PairwiseSchedule(canonical: Array(0..<index.groups[g].count)).minRounds) : 1
             for prompt in try prompts(forGroup: g, index: index, inputs: inputs) {
                 if try await judge.wouldAnswerFromCache(prompt) {
-                    plan.cachedCalls += 1
+                    plan.cachedCalls += rounds
                     continue
                 }
-                plan.calls += 1
-                plan.usage += TokenUsage(
+                plan.calls += rounds
+                let usage = TokenUsage(
                     prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
                     completion: TokenEstimator.answerEstimate(ids: prompt.ids.count, mode: prompt.mode))
+                for _ in 0..<rounds { plan.usage += usage }
             }
         }
         return plan
@@ -61,8 +68,16 @@ extension RankPipeline {
 
     /// How group `g` is put to the judge: whole, or in windows (`window`, else what `maxPromptTokens`
     /// allows), each window with one prompt per sample.
+    /// Under `--compare pairwise`: the tournament's first round (its later rounds depend on answers).
     func calls(forGroup g: Int, index: InputIndex, inputs: InputSet, window: Int? = nil) throws -> GroupCalls {
         let (trajectories, references) = try index.loadGroup(g, from: inputs, referencePath: options.reference)
+        if options.compare == .pairwise, trajectories.count >= 2 {
+            let canonical = CanonicalOrder.order(hashes: trajectories.map(CanonicalOrder.hash))
+            var schedule = PairwiseSchedule(canonical: canonical)
+            return Self.pairCalls(
+                schedule.nextRound(ranking: canonical, settled: false), trajectories: trajectories, canonical: canonical,
+                builder: PromptBuilder(rubric: options.rubric.text, mode: options.mode), references: references, first: 0)
+        }
         return calls(
             for: trajectories, rubric: options.rubric, samples: options.samples, window: window ?? options.window, fitting: window == nil,
             references: references)

@@ -19,6 +19,8 @@ public struct Rubric: Sendable, Equatable {
     /// Default `--answer` and `--grade`: how the judge answers (e.g. written by `gavel tune`).
     public var answer: JudgeMode.Answer?
     public var grade: JudgeMode.Grade?
+    /// Default `--compare`.
+    public var compare: CompareMode?
     /// Default `--reference`: the dotted path of each group's reference answer.
     public var reference: String?
     /// Where it came from: a path, `bundled`, or `inline`.

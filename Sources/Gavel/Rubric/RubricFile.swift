@@ -7,7 +7,7 @@ import Yams
 public enum RubricFile {
     /// The front-matter keys Gavel knows.
     public static let knownKeys = [
-        "name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade", "reference",
+        "name", "description", "judge", "panel", "temperature", "samples", "window", "answer", "grade", "compare", "reference",
     ]
 
     /// One problem in a rubric file, with its 1-based line number (0 for the whole file).
@@ -110,6 +110,12 @@ public enum RubricFile {
                                 continue
                             }
                             rubric.grade = g
+                        case "compare":
+                            guard let c = value.string.flatMap(CompareMode.init(rawValue:)) else {
+                                problem(line, "compare must be one of: " + CompareMode.allCases.map(\.rawValue).joined(separator: ", "))
+                                continue
+                            }
+                            rubric.compare = c
                         case "reference":
                             guard let path = value.string, ReferenceAnswers.isValidPath(path) else {
                                 problem(line, "reference must be a dotted JSON path, e.g. metadata.answer"); continue
@@ -172,6 +178,7 @@ extension RubricFile {
         if let n = rubric.window { lines.append("window: \(n)") }
         if let a = rubric.answer { lines.append("answer: \(a.rawValue)") }
         if let g = rubric.grade { lines.append("grade: \(g.rawValue)") }
+        if let c = rubric.compare { lines.append("compare: \(c.rawValue)") }
         if let r = rubric.reference { lines.append("reference: \(quoted(r))") }
         lines.append("---")
         return lines.joined(separator: "\n") + "\n" + rubric.text.trimmingTrailingWhitespace() + "\n"

@@ -63,6 +63,8 @@ public struct RankConfiguration: Sendable {
     /// for the judge's provider (`RankConfiguration.defaultMode`).
     public var answer: JudgeMode.Answer?
     public var grade: JudgeMode.Grade?
+    /// Whole groups or pairwise tournaments; nil takes the rubric's, else listwise.
+    public var compare: CompareMode?
     /// The dotted path of each group's reference answer; nil takes the rubric's, else none.
     public var reference: String?
     /// Request parameters and retries; a nil temperature takes the rubric's.

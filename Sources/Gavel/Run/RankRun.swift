@@ -28,6 +28,10 @@ public final class RankRun: Sendable {
     public var judgeName: String { pipeline.judge.name }
     /// Where each group's reference answer is read from (`--reference`), if anywhere.
     public var referencePath: String? { pipeline.options.reference }
+    /// Whole groups or pairwise tournaments.
+    public var compare: CompareMode { pipeline.options.compare }
+    /// The mode as outputs name it (`scores+logprobs`, `explained pairwise`).
+    public var modeDescription: String { pipeline.options.modeDescription }
     /// How the judge is asked to answer in this run.
     public var mode: JudgeMode { pipeline.options.mode }
     /// Judge calls, retries by cause and tokens so far, over every judge of the run.
@@ -101,6 +105,11 @@ public final class RankRun: Sendable {
         if settings.temperature == nil, options.mode.grade == .logprobs { settings.temperature = 0 }
         options.samples = configuration.samples ?? rubric.samples ?? 1
         options.reference = configuration.reference ?? rubric.reference
+        options.compare = configuration.compare ?? rubric.compare ?? .listwise
+        if options.compare == .pairwise, options.samples > 1 {
+            throw .configuration(
+                "a pairwise tournament shows every pair in both orders already; samples do not apply (use samples 1)", .compare)
+        }
         options.window = configuration.window ?? rubric.window ?? options.window
 
         // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.

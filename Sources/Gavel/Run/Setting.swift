@@ -17,6 +17,8 @@ public enum Setting: String, Sendable, CaseIterable {
     case grade
     /// Where a group's reference answer is read from (a dotted path).
     case reference
+    /// Whole groups or pairwise tournaments.
+    case compare
     /// Where the known truth of each trajectory is read from (`gavel tune`, a dotted path).
     case truth
 }

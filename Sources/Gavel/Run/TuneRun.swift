@@ -136,6 +136,7 @@ public final class TuneRun: Sendable {
         c.pipeline.shard = nil
         c.answer = candidate.mode.answer
         c.grade = candidate.mode.grade
+        c.compare = candidate.compare
         c.samples = candidate.samples
         return c
     }

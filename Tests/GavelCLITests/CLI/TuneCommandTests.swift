@@ -132,13 +132,12 @@ struct TuneCommandTests {
             let chosen = try await runProduct(
                 "gavel",
                 [
-                    "tune", input, "--truth", "reward", "--dry-run", "--modes", "explained, scores+logprobs x3", "--judge", "openai/sim",
-                    "--api-base", sim.baseURL,
+                    "tune", input, "--truth", "reward", "--dry-run", "--modes", "explained, scores+logprobs x3, scores pairwise",
+                    "--judge", "openai/sim", "--api-base", sim.baseURL,
                 ])
             let rows = chosen.stdout.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
-            #expect(
-                rows.count == 2 && rows[0].hasPrefix("explained ") && rows[1].hasPrefix("scores+logprobs x3")
-                    && rows[1].hasSuffix("30 calls (0 cached)") == false && rows[1].contains(" 30 calls (0 cached)"), "\(rows)")
+            #expect(rows.count == 3 && rows[0].hasPrefix("explained ") && rows[2].hasPrefix("scores pairwise "), "\(rows)")
+            #expect(rows[1].hasPrefix("scores+logprobs x3") && rows[1].contains(" 30 calls (0 cached)"), "\(rows)")
         }
     }
 
@@ -153,10 +152,12 @@ struct TuneCommandTests {
                 (["--truth", "metadata.nope"], "no trajectory of the 10 groups has a number at metadata.nope"),
                 (["--truth", "metrics.ruler_score"], "is what gavel rank writes"),
                 (["--truth", "reward", "--answers", "essay"], "--answers: unknown \"essay\""),
-                (["--truth", "reward", "--grade", "logprobs"], "give them as --answers and --grades"),
+                (["--truth", "reward", "--grade", "logprobs"], "give them as --answers, --grades and --compares"),
                 (["--truth", "reward", "--samples", "3"], "--sample-counts"),
                 (["--truth", "reward", "--sample-counts", "0"], "whole numbers 1-32"),
                 (["--truth", "reward", "--modes", "scores+logprobs,scores x0"], "--modes: unknown \"scores x0\""),
+                (["--truth", "reward", "--modes", "scores pairwise x2"], "--modes: unknown \"scores pairwise x2\""),
+                (["--truth", "reward", "--compares", "swiss"], "--compares: unknown \"swiss\""),
             ]
             for (flags, message) in cases {
                 let r = try await runProduct("gavel", base + flags)
