@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import httpx
 
@@ -156,7 +156,8 @@ class GavelClient:
     """A blocking client. ``token`` is the service's bearer token (``gavel serve --auth-token-env``).
 
     A full queue (429) is retried after the service's ``Retry-After``, up to ``max_retries`` times;
-    every other error raises ``GavelError``.
+    every other error raises ``GavelError``. ``sleep`` waits between retries (``time.sleep``; a test
+    passes a recorder).
     """
 
     def __init__(
@@ -167,10 +168,12 @@ class GavelClient:
         timeout: float = 600.0,
         max_retries: int = 5,
         http_client: Optional[httpx.Client] = None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self._client = http_client or httpx.Client(timeout=timeout, headers=_headers(token))
+        self._sleep = sleep
 
     def __enter__(self) -> "GavelClient":
         return self
@@ -190,7 +193,7 @@ class GavelClient:
             delay = _settle(response, attempt, self.max_retries)
             if delay is None:
                 return response
-            time.sleep(delay)
+            self._sleep(delay)
         raise AssertionError("unreachable")
 
     def rank_group(
@@ -240,10 +243,12 @@ class AsyncGavelClient:
         timeout: float = 600.0,
         max_retries: int = 5,
         http_client: Optional[httpx.AsyncClient] = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self._client = http_client or httpx.AsyncClient(timeout=timeout, headers=_headers(token))
+        self._sleep = sleep
 
     async def __aenter__(self) -> "AsyncGavelClient":
         return self
@@ -263,7 +268,7 @@ class AsyncGavelClient:
             delay = _settle(response, attempt, self.max_retries)
             if delay is None:
                 return response
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
         raise AssertionError("unreachable")
 
     async def rank_group(

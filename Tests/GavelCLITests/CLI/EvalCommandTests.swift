@@ -37,6 +37,50 @@ struct EvalCommandTests {
         }
     }
 
+    @Test("against a known truth: the estimate is the count of agreeing pairs, the interval brackets it and follows the seed")
+    func knownTruth() async throws {
+        let dir = try TempDir()
+        // 20 groups of 5 with known qualities, judged by a noisy simulator: agreement is real and imperfect.
+        let input = try dir.write("in.jsonl", QualityGroups.lines(groups: 20, size: 5, shuffled: true))
+        try await withSimulator(.init(seed: 5, noise: 0.2)) { sim in
+            let r = try await runProduct(
+                "gavel", ["rank", input, "-o", dir.path("r.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        // The truth, counted here from the output: pairs of different quality, judge ties half.
+        let lines = try parseJSONL(try dir.read("r.jsonl"))
+        var agree = 0.0, pairs = 0.0
+        for (_, members) in Dictionary(grouping: lines, by: { $0["group_id"] as? String ?? "" }) {
+            let items = members.map {
+                (
+                    ($0["metrics"] as? [String: Any])?["independent_reward"] as? Double ?? .nan,
+                    ($0["gavel"] as? [String: Any])?["score"] as? Double ?? .nan
+                )
+            }
+            for i in items.indices {
+                for j in items.indices where j > i && items[i].0 != items[j].0 {
+                    pairs += 1
+                    let judged = (items[i].1 - items[j].1) * (items[i].0 - items[j].0)
+                    agree += judged > 0 ? 1 : judged == 0 ? 0.5 : 0
+                }
+            }
+        }
+        #expect(pairs == 200)
+        func pairwise(_ seed: String) async throws -> [String: Double] {
+            let e = try await runProduct("gavel", ["eval", dir.path("r.jsonl"), "--json", "--seed", seed])
+            let o = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any]
+            let p = ((o?["truth"] as? [String: Any])?["pairwise_accuracy"] as? [String: Any]) ?? [:]
+            return p.compactMapValues { $0 as? Double }
+        }
+        let one = try await pairwise("1"), again = try await pairwise("1"), other = try await pairwise("2")
+        let estimate = try #require(one["estimate"]), low = try #require(one["low"]), high = try #require(one["high"])
+        #expect(abs(estimate - agree / pairs) < 1e-12, "\(estimate) vs \(agree / pairs)")
+        #expect(estimate > 0.6 && estimate < 1, "the noise leaves agreement real but imperfect: \(estimate)")
+        #expect(low < estimate && estimate < high && high - low < 0.3, "\(one)")
+        #expect(one == again, "the same seed gives the same interval")
+        #expect(other["estimate"] == estimate && (other["low"] != low || other["high"] != high), "another seed resamples: \(other)")
+    }
+
     @Test("input that is not Gavel output: exit 2 with file:line")
     func notRanked() async throws {
         let e = try await runProduct("gavel", ["eval", Self.example])
