@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GavelJSON
 
 /// Memory and throughput of a fully cached rank of a large flat file.
 struct ScaleBench: AsyncParsableCommand {
@@ -28,12 +29,20 @@ struct ScaleBench: AsyncParsableCommand {
         guard fill.status == 0 else { throw BenchError("filling the cache failed: \(fill.stderr)") }
         let cached = try runChild("gavel", args)
         guard cached.status == 0 else { throw BenchError("the cached run failed: \(cached.stderr)") }
+        // "Fully cached" is checked, not assumed: the cache's run log must count no miss.
+        let log = FileManager.default.contents(atPath: "\(cache)/last-run.json").flatMap { try? JSONParser.parse($0) }
+        guard let misses = log?["misses"]?.intValue, let hits = log?["hits"]?.intValue else {
+            throw BenchError("the cached run left no run log in \(cache)/last-run.json")
+        }
+        guard misses == 0, hits == groups else {
+            throw BenchError("the cached run was not fully cached: \(hits) hits, \(misses) misses for \(groups) groups")
+        }
         print(String(format: "scale benchmark: %d groups × 8 (%.0f MB flat trajectory lines)", groups, megabytes))
         print(String(format: "  first run (fills the cache)  wall %6.2f s   %6.1f MB/s", fill.wall, megabytes / fill.wall))
         print(
             String(
-                format: "  fully cached rank            wall %6.2f s   %6.1f MB/s   peak RSS %.0f MB (%.2f× the file)",
-                cached.wall, megabytes / cached.wall, cached.peakRSSMB, cached.peakRSSMB / megabytes))
+                format: "  fully cached rank            wall %6.2f s   %6.1f MB/s   peak RSS %.0f MB (%.2f× the file), %d hits, 0 misses",
+                cached.wall, megabytes / cached.wall, cached.peakRSSMB, cached.peakRSSMB / megabytes, hits))
         try? FileManager.default.removeItem(atPath: "\(work)/scale-out.jsonl")
     }
 }
