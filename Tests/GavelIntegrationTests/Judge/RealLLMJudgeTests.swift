@@ -13,8 +13,53 @@ struct RealLLMJudgeTests {
     /// The judge's base URL, set by `.ci/run` (or by hand: `export GAVEL_LOCAL_JUDGE_URL=$(Scripts/local-judge start)`).
     static let baseURL = ProcessInfo.processInfo.environment["GAVEL_LOCAL_JUDGE_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
+    /// The 12 groups of Examples/real-judge-groups.jsonl (right answer / wrong answer / refusal each).
+    static let groups = TestPaths.repo.appendingPathComponent("Examples/real-judge-groups.jsonl").path
+
+    /// Summary's `tokens  N in, M out`.
+    static func tokens(_ stderr: String) -> (input: Int, output: Int)? {
+        guard let line = stderr.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("tokens") }) else {
+            return nil
+        }
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        return numbers.count >= 2 ? (numbers[0], numbers[1]) : nil
+    }
+
     @Test(
-        "three groups (right answer / wrong answer / refusal) at temperature 0: every group scored, scores in 0-1, ids matched",
+        "the default mode (digit grades weighted by logprobs) on 12 groups: right outranks wrong in most; the token estimate is near",
+        .enabled(if: baseURL != nil, "set GAVEL_LOCAL_JUDGE_URL to a running Scripts/local-judge (.ci/run does)"))
+    func defaultMode() async throws {
+        let base = try #require(Self.baseURL)
+        let dir = try TempDir()
+        let flags = ["--judge", "openai/local", "--api-base", base, "--concurrency", "2", "--timeout", "300", "--cache", "off"]
+        let dry = try await runProduct("gavel", ["rank", Self.groups, "--dry-run"] + flags, removing: ["OPENAI_API_KEY"])
+        let estimate = dry.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("input tokens") }
+            .flatMap { $0.split(separator: "~").last }.flatMap { Int($0) }
+        let r = try await runProduct("gavel", ["rank", Self.groups, "-o", dir.path("out.jsonl")] + flags, removing: ["OPENAI_API_KEY"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("scores+logprobs (36 grades weighted by logprobs, 0 as written)"), "stderr: \(r.stderr)")
+        // Measured with the 0.5B model CI runs (2026-12-04): estimate 6,630 input tokens, the server
+        // counted 4,994 (the estimate 33% high; the estimator promises a few tens of percent).
+        let used = try #require(Self.tokens(r.stderr), "stderr: \(r.stderr)")
+        let guess = try #require(estimate, "dry run: \(dry.stdout)")
+        #expect(abs(Double(guess - used.input)) / Double(used.input) < 0.4, "estimated \(guess), counted \(used.input)")
+        var scores: [String: [String: Double]] = [:]
+        for line in try parseJSONL(try dir.read("out.jsonl")) {
+            let metadata = line["metadata"] as? [String: Any] ?? [:]
+            let score = try #require((line["gavel"] as? [String: Any])?["score"] as? Double)
+            scores[metadata["group_id"] as? String ?? "", default: [:]][metadata["kind"] as? String ?? ""] = score
+        }
+        #expect(scores.count == 12 && scores.values.allSatisfy { $0.count == 3 })
+        // Measured with the 0.5B model at temperature 0 (two runs, 2026-12-04): right above wrong in
+        // 8 of 12 groups, right above the refusal in 10 of 12. Chance would be 6 of 12.
+        let rightOverWrong = scores.values.count { ($0["right"] ?? 0) > ($0["wrong"] ?? 1) }
+        let rightOverRefusal = scores.values.count { ($0["right"] ?? 0) > ($0["refusal"] ?? 1) }
+        #expect(rightOverWrong >= 7, "right above wrong in \(rightOverWrong) of 12: \(scores)")
+        #expect(rightOverRefusal >= 8, "right above the refusal in \(rightOverRefusal) of 12: \(scores)")
+    }
+
+    @Test(
+        "RULER's answer (explained JSON numbers) on three groups at temperature 0: every group scored, scores in 0-1, ids matched",
         .enabled(if: baseURL != nil, "set GAVEL_LOCAL_JUDGE_URL to a running Scripts/local-judge (.ci/run does)"))
     func threeGroups() async throws {
         let base = try #require(Self.baseURL)
@@ -26,6 +71,7 @@ struct RealLLMJudgeTests {
             [
                 "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/local", "--api-base", base,
                 "--temperature", "0", "--concurrency", "2", "--timeout", "300", "--max-retries", "3", "--cache", "off",
+                "--answer", "explained", "--grade", "number",
             ],
             removing: ["OPENAI_API_KEY"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
