@@ -52,6 +52,10 @@ struct ScaleOutBench: AsyncParsableCommand {
         _ = try runChild("gavel", ["cache", "clear", "--cache-url", url])
         let single = try runChild("gavel", rank(["--cache-url", url], base: slow.baseURL))
         guard single.status == 0 else { throw BenchError("the single run failed: \(single.stderr)") }
+        // The same process with as many calls in flight as the four shards together (4 × 32): the fair baseline.
+        _ = try runChild("gavel", ["cache", "clear", "--cache-url", url])
+        let wide = try runChild("gavel", rank(["--cache-url", url, "--concurrency", "128"], base: slow.baseURL))
+        guard wide.status == 0 else { throw BenchError("the single run at concurrency 128 failed: \(wide.stderr)") }
         _ = try runChild("gavel", ["cache", "clear", "--cache-url", url])
         let t0 = Date()
         let shards = try await withThrowingTaskGroup(of: ChildRun.self) { group in
@@ -69,11 +73,12 @@ struct ScaleOutBench: AsyncParsableCommand {
             "gavel", ["merge"] + (0..<4).map { "\(work)/scaleout-part-\($0).jsonl" } + ["-o", "\(work)/scaleout-merged.jsonl"])
         guard merged.status == 0 else { throw BenchError("the merge failed: \(merged.stderr)") }
         let wall = Date().timeIntervalSince(t0)
-        print(String(format: "  first run, %d ms judge, 1 process   wall %6.2f s", latencyMs, single.wall))
+        print(String(format: "  first run, %d ms judge, 1 process   wall %6.2f s   (--concurrency 32)", latencyMs, single.wall))
+        print(String(format: "  first run, 1 process, 128 in flight wall %6.2f s   (--concurrency 128: the 4 shards' total)", wide.wall))
         print(
             String(
-                format: "  first run, 4 shards + merge          wall %6.2f s   (%.2f× one process; merge %.2f s)", wall, wall / single.wall,
-                merged.wall))
+                format: "  first run, 4 shards + merge          wall %6.2f s   (%.2f× one process at 32, %.2f× at 128; merge %.2f s)", wall,
+                wall / single.wall, wall / wide.wall, merged.wall))
         for f in ["out.jsonl", "merged.jsonl"] + (0..<4).map({ "part-\($0).jsonl" }) {
             try? FileManager.default.removeItem(atPath: "\(work)/scaleout-\(f)")
         }
