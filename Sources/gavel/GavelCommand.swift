@@ -17,6 +17,7 @@ struct GavelCommand: AsyncParsableCommand {
               gavel rank trajectories.jsonl -o ranked.jsonl --judge openai/gpt-4o-mini
               gavel rank runs/*.jsonl --judge anthropic/claude-sonnet-4-5 --concurrency 64
               gavel eval ranked.jsonl --truth metadata.solved
+              gavel tune labelled.jsonl --truth metadata.quality --write-rubric tuned.md && gavel rank runs.jsonl --rubric tuned.md
               gavel-judge-sim --port 8787 & gavel rank Examples/art-group-lines.jsonl --judge openai/sim --api-base http://127.0.0.1:8787/v1
             """,
         version: "0.1.0",

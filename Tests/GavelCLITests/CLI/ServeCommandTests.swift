@@ -94,6 +94,38 @@ struct ServeCommandTests {
         }
     }
 
+    @Test("a pairwise tournament with a reference answer: the service ranks exactly as gavel rank, from one cache")
+    func pairwiseWithReference() async throws {
+        let dir = try TempDir()
+        // The example group, carrying a reference answer on the group line.
+        let line = Self.groupLine.replacingOccurrences(
+            of: #"{"trajectories": "#, with: #"{"answer": "the booked flight", "trajectories": "#)
+        #expect(line != Self.groupLine)
+        try (line + "\n").write(toFile: dir.path("group.jsonl"), atomically: true, encoding: .utf8)
+        try await withSimulator { sim in
+            let flags = Self.judgeFlags(sim) + ["--compare", "pairwise", "--reference", "answer", "--cache-dir", dir.path("cache")]
+            let ranked = try await runProduct("gavel", ["rank", dir.path("group.jsonl"), "-o", dir.path("ranked.jsonl"), "-q"] + flags)
+            #expect(ranked.status == 0, "\(ranked.stderr)")
+            let calls = sim.stats.snapshot.requests
+            #expect(calls >= 8, "pairs in both orders: \(calls)")
+            let shown = try await runProduct("gavel", ["rank", dir.path("group.jsonl"), "--show-prompt", "g000000"] + flags)
+            #expect(shown.stdout.contains("<reference_answer>\n\"the booked flight\"\n</reference_answer>"), "\(shown.stdout)")
+            let out = try #require(JSONParser.parse(String(contentsOfFile: dir.path("ranked.jsonl"), encoding: .utf8)).objectValue)
+            let expected = try #require(out["trajectories"]?.arrayValue).map { try #require($0["gavel"]?.objectValue) }
+            #expect(expected.allSatisfy { $0["answer"]?.stringValue == "scores+logprobs pairwise" })
+
+            let serve = try await ServeProcess(flags, log: dir.path("serve.log"))
+            let answer = try await serve.request("/v1/rank", body: Array(line.utf8))
+            #expect(answer.status == 200, "\(answer.bodyText)")
+            let scores = try #require(try Self.json(answer)["scores"]?.arrayValue)
+            #expect(scores.map { $0["score"]?.doubleValue } == expected.map { $0["score"]?.doubleValue })
+            #expect(try Self.json(answer)["cached"] == .bool(true), "the same pairs, the same cache entries")
+            #expect(sim.stats.snapshot.requests == calls)
+            serve.process.send(SIGTERM)
+            #expect(await serve.process.waitForExit(timeout: .seconds(30)) == 0, "\(serve.output)")
+        }
+    }
+
     @Test("bad JSON, a missing or empty group, a bad trajectory, a 70 MiB body, unknown routes and rubrics get their codes")
     func badInput() async throws {
         let dir = try TempDir()
