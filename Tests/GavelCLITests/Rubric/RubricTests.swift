@@ -42,7 +42,7 @@ struct RubricTests {
         #expect(
             problems.map(\.description) == [
                 "r.md:7: warning: unknown front-matter key \"flavour\" (known: name, description, judge, panel, temperature, samples, "
-                    + "window, answer, grade)"
+                    + "window, answer, grade, compare, reference)"
             ])
 
         let broken = "---\nname: x\ndescription: [oops\n---\nbody\n"
