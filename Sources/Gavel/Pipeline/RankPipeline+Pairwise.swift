@@ -42,14 +42,7 @@ extension RankPipeline {
             verdicts += answers
             strengths = BradleyTerry().strengths(comparisons)
         }
-        var outcome = GroupOutcome()
-        outcome.judgeSeconds = (ContinuousClock.now - started).seconds
-        outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
-        for v in verdicts.joined() {
-            outcome.answerUsage += v.usage
-            outcome.answerSeconds += v.seconds
-        }
-        (outcome.panel, outcome.panelMissing) = Self.panelScores(made, verdicts, members: n)
+        var outcome = Self.outcome(of: made, verdicts, members: n, since: started)
         outcome.samples = [BradleyTerry().scores(comparisons)]
         outcome.explanations = explanations
         outcome.windows = (0..<n).map { m in made.windows.count { $0.contains(m) } }

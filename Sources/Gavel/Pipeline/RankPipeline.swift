@@ -284,14 +284,7 @@ public final class RankPipeline: Sendable {
     func judge(_ calls: GroupCalls, members n: Int) async throws -> GroupOutcome {
         let started = ContinuousClock.now
         let verdicts = try await verdicts(calls)
-        var outcome = GroupOutcome()
-        outcome.judgeSeconds = (ContinuousClock.now - started).seconds
-        outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
-        for v in verdicts.joined() {
-            outcome.answerUsage += v.usage
-            outcome.answerSeconds += v.seconds
-        }
-        (outcome.panel, outcome.panelMissing) = Self.panelScores(calls, verdicts, members: n)
+        var outcome = Self.outcome(of: calls, verdicts, members: n, since: started)
         if calls.windows.count == 1 {
             for (k, verdict) in verdicts[0].enumerated() {
                 var scores = [Double](repeating: 0, count: n)
@@ -322,6 +315,24 @@ public final class RankPipeline: Sendable {
         outcome.samples = [BradleyTerry().scores(comparisons)]
         outcome.explanations = explanations
         outcome.windows = windowsOf
+        return outcome
+    }
+
+    /// What every way of judging a group records of its answers: the time since `started`, whether
+    /// all came from the cache, their tokens and judge seconds, and a panel's per-member scores.
+    static func outcome(
+        of calls: GroupCalls, _ verdicts: [[JudgeVerdict]], members n: Int, since started: ContinuousClock.Instant
+    )
+        -> GroupOutcome
+    {
+        var outcome = GroupOutcome()
+        outcome.judgeSeconds = (ContinuousClock.now - started).seconds
+        outcome.cached = verdicts.allSatisfy { $0.allSatisfy(\.cached) }
+        for v in verdicts.joined() {
+            outcome.answerUsage += v.usage
+            outcome.answerSeconds += v.seconds
+        }
+        (outcome.panel, outcome.panelMissing) = panelScores(calls, verdicts, members: n)
         return outcome
     }
 
