@@ -67,11 +67,7 @@ struct RankCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Score stage") var poolOptions: PoolOptions
 
-    @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
-    var groupBy: String?
-
-    @Option(help: ArgumentHelp("Group consecutive trajectory lines in chunks of N instead of by key.", valueName: "N"))
-    var groupSize: Int?
+    @OptionGroup var grouping: GroupingOptions
 
     @Option(
         help: ArgumentHelp(
@@ -116,8 +112,6 @@ struct RankCommand: AsyncParsableCommand {
     enum InvalidPolicy: String, ExpressibleByArgument, CaseIterable { case fail, skip }
 
     func validate() throws {
-        if let n = groupSize, n < 1 { throw ValidationError("--group-size must be at least 1") }
-        if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         if batch, !dryRun { throw ValidationError("--batch prices a --dry-run; to judge through batch APIs, use gavel batch submit") }
@@ -134,6 +128,7 @@ struct RankCommand: AsyncParsableCommand {
         if report != nil, output == nil || output == "-" {
             throw ValidationError("--report reads the ranked output back: give it a file with -o")
         }
+        try grouping.validate()
         try judgeOptions.validate()
         try scoring.validate()
     }
@@ -173,7 +168,7 @@ struct RankCommand: AsyncParsableCommand {
         c.pipeline.output = output
         c.pipeline.outputDirectory = outputDir
         c.pipeline.shard = try resolvedShard()
-        c.pipeline.grouping = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
+        c.pipeline.grouping = grouping.rule
         c.pipeline.skipInvalid = onInvalid == .skip
         c.pipeline.onError = onError
         c.pipeline.maxLineBytes = maxLineBytes

@@ -86,11 +86,7 @@ struct TuneCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Cache") var cacheOptions: CacheOptions
 
-    @Option(help: ArgumentHelp("Group trajectory lines by this dotted JSON path (e.g. metadata.task_id).", valueName: "PATH"))
-    var groupBy: String?
-
-    @Option(help: ArgumentHelp("Group consecutive trajectory lines in chunks of N instead of by key.", valueName: "N"))
-    var groupSize: Int?
+    @OptionGroup var grouping: GroupingOptions
 
     @Option(
         help: ArgumentHelp(
@@ -152,18 +148,17 @@ struct TuneCommand: AsyncParsableCommand {
         if let n = groups, n < 1 { throw ValidationError("--groups must be at least 1") }
         if let n = maxCalls, n < 1 { throw ValidationError("--max-calls must be at least 1") }
         if let s = budgetSeconds, !(s > 0) { throw ValidationError("--budget-seconds must be positive") }
-        if let n = groupSize, n < 1 { throw ValidationError("--group-size must be at least 1") }
-        if groupSize != nil, groupBy != nil { throw ValidationError("use either --group-by or --group-size, not both") }
         if !(100...100_000).contains(resamples) { throw ValidationError("--resamples must be between 100 and 100000") }
         if files.contains("-") { throw ValidationError("gavel tune reads its files several times: give a file, not standard input") }
         if dryRun, writeRubric != nil { throw ValidationError("--dry-run measures nothing to write a rubric from") }
+        try grouping.validate()
         try judgeOptions.validate()
         try scoring.validate()
     }
 
     func configuration() throws -> TuneRun.Configuration {
         var c = RankConfiguration(inputs: files, environment: ProcessInfo.processInfo.environment)
-        c.pipeline.grouping = groupSize.map { .size($0) } ?? groupBy.map { .keyPaths([$0]) } ?? .default
+        c.pipeline.grouping = grouping.rule
         c.priceFile = prices
         c.scoreStage = .inline
         judgeOptions.apply(to: &c)
