@@ -102,8 +102,12 @@ extension InputIndex {
                         let key = rule.key(of: object) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(line.number)"
                         let g = index.groups.count
                         index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: trajectories.count)))
-                        let items = object["trajectories"]?.arrayValue ?? []
-                        index.hasReference.append(referenced(object) || items.contains { referenced($0.objectValue) })
+                        // Only with --reference: otherwise the scan walks no member for it.
+                        index.hasReference.append(
+                            referencePath != nil
+                                && (referenced(object)
+                                    || (object["trajectories"]?.arrayValue ?? []).contains { referenced($0.objectValue) })
+                        )
                         members.append([])
                         index.records.append(
                             Record(
