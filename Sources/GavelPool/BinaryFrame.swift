@@ -41,6 +41,8 @@ public struct FrameReader {
     }
 
     public var atEnd: Bool { index == bytes.count }
+    /// Bytes not read yet: a bound on how many items a length prefix can honestly announce.
+    public var remaining: Int { bytes.count - index }
 
     private mutating func take(_ n: Int) throws(Truncated) -> ArraySlice<UInt8> {
         guard n >= 0, index + n <= bytes.count else { throw Truncated() }

@@ -26,7 +26,9 @@ struct ReportBench: AsyncParsableCommand {
         let summary = try await RankPipeline(options: options, judge: StubJudge.byText(name: "openai/bench")).run { key, members in
             var rng = SplitMix64(seed: key.utf8.reduce(UInt64(7)) { $0 &* 31 &+ UInt64($1) })
             let samples = (0..<3).map { _ in (0..<members).map { _ in Double(rng.next() % 1000) / 1000 } }
-            return (samples, (0..<members).map { "Trajectory \($0 + 1) reached the goal; its second search was redundant." })
+            return GroupVerdicts.inOrder(
+                samples: samples,
+                explanations: (0..<members).map { "Trajectory \($0 + 1) reached the goal; its second search was redundant." })
         }
         guard summary.isComplete else { throw BenchError("ranking the workload failed") }
         let eval = try runChild("gavel", ["eval", ranked])
@@ -44,5 +46,42 @@ struct ReportBench: AsyncParsableCommand {
             String(
                 format: "  report / eval: wall %.2f×, CPU %.2f×; targets: under 1 s (%@), under 8 MB (%@)", report.wall / eval.wall,
                 report.cpu / eval.cpu, report.wall < 1 ? "met" : "missed", size < 8_000_000 ? "met" : "missed"))
+        try browse(page: page, groups: groups)
+    }
+
+    /// Debian's headless Chromium loads the page and runs its script (the DOM it dumps must say so),
+    /// against Chromium loading a blank page: its own start. Medians of interleaved runs.
+    func browse(page: String, groups: Int) throws {
+        guard
+            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else { return print("  headless Chromium: not installed (apt-get install chromium), not measured") }
+        let blank = "\(work)/report-blank.html"
+        try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: URL(fileURLWithPath: blank))
+        let dom = "\(work)/report-dom-\(getpid()).html"
+        defer { try? FileManager.default.removeItem(atPath: dom) }
+        func load(_ file: String) throws -> (ChildRun, String) {
+            let profile = "\(work)/chromium-profile-\(getpid())"
+            defer { try? FileManager.default.removeItem(atPath: profile) }
+            let r = try runChild(
+                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--dump-dom", "file://\(file)"],
+                stdout: dom)
+            return (r, (try? String(contentsOfFile: dom, encoding: .utf8)) ?? "")
+        }
+        var pageWalls: [Double] = [], blankWalls: [Double] = []
+        for _ in 0..<3 {
+            let (b, _) = try load(blank), (p, text) = try load(page)
+            guard p.status == 0, text.contains("\(groups) of \(groups) groups") else {
+                throw BenchError("Chromium did not run the page's script: status \(p.status), \(p.stderr.suffix(400))")
+            }
+            blankWalls.append(b.wall)
+            pageWalls.append(p.wall)
+        }
+        print(
+            String(
+                format:
+                    "  headless Chromium: the page loaded and scripted in %.2f s (median of 3), a blank page %.2f s: the page adds %.2f s",
+                median(pageWalls), median(blankWalls), median(pageWalls) - median(blankWalls)))
     }
 }

@@ -13,13 +13,22 @@ struct ScoreBench: AsyncParsableCommand {
         abstract:
             "The score stage on N trajectories in groups of 8 with 3 samples, through the production pipeline with given verdicts: "
             + "inline vs thread vs process.",
-        discussion: "Example: gavel-bench score --trajectories 1000000 --rounds 3"
+        discussion: """
+            Examples:
+              gavel-bench score --trajectories 1000000 --rounds 3
+              gavel-bench score --sizes-mb 16,64,128,256,512 --modes inline,process      # where the pool pays
+              gavel-bench score --trajectories 200000 --group-size 64 --window 16          # windows: a fit per group
+            """
     )
 
     @Option var trajectories = 1_000_000
     @Option var groupSize = 8
     @Option(help: "Samples per group (3).") var samples = 3
     @Option var batchLines = 2048
+    @Option(help: "Judge groups in windows of this size, fused by a Bradley–Terry fit in the score stage (0: whole groups).")
+    var window = 0
+    @Option(help: "A table over input sizes (MB of records, comma-separated) instead of one --trajectories run.")
+    var sizesMb: String?
     @Option(help: "Workers (threads or processes); default: active cores.") var workers: Int?
     @Option(help: "Modes to run, comma-separated; the first is the baseline.") var modes = "inline,thread,process"
     @Option(help: "Rounds; each runs every mode once, and the summary compares median walls.") var rounds = 3
@@ -27,8 +36,36 @@ struct ScoreBench: AsyncParsableCommand {
     var baselineGavel: String?
 
     func run() async throws {
+        guard let sizesMb else { return _ = try await measure(trajectories: trajectories) }
+        let sizes = sizesMb.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty else { throw BenchError("--sizes-mb wants sizes in MB, e.g. 16,64,256") }
+        var table: [(Double, [String: (wall: Double, stage: Double)])] = []
+        for mb in sizes {
+            // A record is ~623 bytes (the 1,000,000-trajectory file is 623 MB).
+            let n = max(groupSize, Int(mb * 1e6 / 623) / groupSize * groupSize)
+            table.append((mb, try await measure(trajectories: n)))
+            print()
+        }
+        let modeList = modes.split(separator: ",").map(String.init)
+        print(
+            "where the pool pays (\(groupSize) per group, \(samples) samples\(window > 0 ? ", windows of \(window)" : ""); "
+                + "medians of \(max(1, rounds)) interleaved rounds; wall includes indexing):")
+        print(
+            "  input     " + modeList.map { "\($0.padding(toLength: 8, withPad: " ", startingAt: 0)) wall" }.joined(separator: "   ")
+                + "   "
+                + modeList.dropFirst().map { "\($0)/\(modeList[0])" }.joined(separator: "   "))
+        for (mb, medians) in table {
+            let base = medians[modeList[0]]?.wall ?? 1
+            print(
+                String(format: "  %5.0f MB ", mb) + modeList.map { String(format: "%8.2f s    ", medians[$0]?.wall ?? 0) }.joined()
+                    + modeList.dropFirst().map { String(format: "%9.2f×     ", (medians[$0]?.wall ?? 0) / base) }.joined())
+        }
+    }
+
+    /// Runs every mode on a file of `trajectories` records; each mode's median wall and stage.
+    func measure(trajectories: Int) async throws -> [String: (wall: Double, stage: Double)] {
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
-        let groupSize = self.groupSize, samples = self.samples, batchLines = self.batchLines
+        let groupSize = self.groupSize, samples = self.samples, batchLines = self.batchLines, window = self.window
         let groups = trajectories / groupSize
         let filler = String(repeating: "lorem ipsum ", count: 16)
         // ~400-byte ART-like records in a file, as in a real run.
@@ -61,11 +98,12 @@ struct ScoreBench: AsyncParsableCommand {
         print("  the production path: RankPipeline with given verdicts (no judge); stage = wall − input indexing")
         let modeList = modes.split(separator: ",").map(String.init)
         let explanations = (0..<groupSize).map { "Trajectory \($0 + 1) reached the goal with one detour." }
+        let windows = window > 0 ? WindowPlan.windows(canonical: Array(0..<groupSize), size: window) : [Array(0..<groupSize)]
 
         /// One timed run of the pipeline with its score stage in `mode`.
-        func measure(_ mode: String) async throws -> Run {
+        func time(_ mode: String) async throws -> Run {
             let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gavel").path
-            let factory: RankPipeline.ExecutorFactory = { _, _ in
+            let factory: RankPipeline.ExecutorFactory = { _ in
                 switch mode {
                 case "inline": return InlineScoreExecutor()
                 case "thread": return ThreadScoreExecutor(threads: workers)
@@ -77,9 +115,18 @@ struct ScoreBench: AsyncParsableCommand {
             let pipeline = RankPipeline(options: options, judge: StubJudge.byText(name: "openai/bench"), executor: factory)
             let t0 = now(), cpu0 = cpuSeconds(), children0 = childCPUSeconds()
             let summary = try await pipeline.run { key, members in
-                // Deterministic sample scores per group, as a judge would have given them.
+                // Deterministic answers per group, as a judge would have given them: per window, its
+                // samples, each showing the window's members in order.
                 var rng = SplitMix64(seed: key.utf8.reduce(UInt64(7)) { $0 &* 31 &+ UInt64($1) })
-                return ((0..<samples).map { _ in (0..<members).map { _ in Double(rng.next() % 1000) / 1000 } }, explanations)
+                let shown = members == groupSize ? windows : [Array(0..<members)]
+                let answers = shown.map { window in
+                    (0..<samples).map { k in
+                        GroupVerdicts.Answer(
+                            members: window.indices.map { [$0] }, scores: window.map { _ in Double(rng.next() % 1000) / 1000 },
+                            explanations: k == 0 ? window.map { explanations[$0 % explanations.count] } : [])
+                    }
+                }
+                return GroupVerdicts(count: members, windows: shown, answers: answers, fused: shown.count > 1)
             }
             let wall = now() - t0, cpu = cpuSeconds() - cpu0
             guard summary.isComplete else { throw BenchError("the \(mode) run did not judge every group") }
@@ -92,7 +139,7 @@ struct ScoreBench: AsyncParsableCommand {
         var runs: [String: [Run]] = [:]
         for round in 1...max(1, rounds) {
             for mode in modeList {
-                let r = try await measure(mode)
+                let r = try await time(mode)
                 runs[mode, default: []].append(r)
                 let base = runs[modeList[0]]?[round - 1].stage ?? r.stage
                 print(
@@ -117,6 +164,10 @@ struct ScoreBench: AsyncParsableCommand {
             print(String(format: "  process / thread stage wall: %.2f", medians[p] / medians[t]))
         }
         if let baselineGavel { try compare(with: baselineGavel, path: path, modes: modeList, workers: workers) }
+        return Dictionary(
+            uniqueKeysWithValues: modeList.map { mode in
+                (mode, (wall: median(runs[mode, default: []].map(\.wall)), stage: median(runs[mode, default: []].map(\.stage))))
+            })
     }
 
     /// This build's `gavel rank` against another build's on the records file, fully answered from a

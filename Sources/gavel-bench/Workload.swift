@@ -34,7 +34,8 @@ struct ChildRun {
 ///
 /// Spawned with posix_spawn and reaped with wait4 (not Foundation's Process, which reaps on its
 /// own thread), so the child's own resource usage can be read.
-func runChild(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ChildRun {
+/// `stdout`: a file the child's standard output goes to (else /dev/null).
+func runChild(_ name: String, _ arguments: [String], environment: [String: String] = [:], stdout: String? = nil) throws -> ChildRun {
     // A bare name is a product beside this executable; a path is taken as given (relative to the working folder).
     let path =
         name.contains("/")
@@ -45,7 +46,7 @@ func runChild(_ name: String, _ arguments: [String], environment: [String: Strin
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }

@@ -7,8 +7,9 @@ extension RankConfiguration.ScoreStageMode: ExpressibleByArgument {}
 struct PoolOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Score stage: inline, thread, process (worker processes), or auto (inline for small inputs, process pool from "
-                + "\(RankConfiguration.autoProcessThresholdBytes / 1_000_000) MB).",
+            "Score stage (scores, fits, ranks, advantages, output records): inline, thread, process (worker processes), or auto "
+                + "(inline for small inputs; the process pool from \(RankConfiguration.autoProcessThresholdBytes / 1_000_000) MB, "
+                + "or \(RankConfiguration.autoProcessThresholdBytesWithFits / 1_000_000) MB when groups are judged in windows).",
             valueName: "MODE"))
     var pool: RankConfiguration.ScoreStageMode = .auto
 

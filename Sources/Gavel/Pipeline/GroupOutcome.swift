@@ -1,17 +1,7 @@
 /// The result of judging one group, per member in the group's member order.
 struct GroupOutcome: Sendable {
-    /// `samples[k][m]`: sample k's score for member m.
-    var samples: [[Double]] = []
-    /// `slots[k][m]`: the position (0-based) at which sample k showed member m to the judge.
-    var slots: [[Int]] = []
-    /// For a group judged in windows: how many windows each member was in (empty otherwise).
-    var windows: [Int] = []
-    /// From a panel: each panel member's mean score per group member (NaN where it never answered).
-    var panel: [PanelScores] = []
-    /// From a panel: members that missed at least one of the group's prompts.
-    var panelMissing: [String] = []
-    /// Explanations of the first sample, per member.
-    var explanations: [String] = []
+    /// What the judge answered, per window and sample: the score stage computes the rest.
+    var verdicts = GroupVerdicts(count: 0, windows: [], answers: [], fused: false)
     /// Why the group has no scores, if it has none.
     var failure: GroupFailure?
     /// Whether every judge answer for the group came from the cache.
@@ -26,14 +16,11 @@ struct GroupOutcome: Sendable {
 
     static func failed(_ why: GroupFailure) -> GroupOutcome { GroupOutcome(failure: why) }
 
-    /// The group as the score stage's batches carry it, its samples combined into scores.
-    func batchGroup(key: String, count: Int, advantage: AdvantageMode) -> EncodeBatch.Group {
-        guard failure == nil, !samples.isEmpty else {
+    /// The group as the score stage's batches carry it: its answers, not yet combined.
+    func batchGroup(key: String, count: Int) -> EncodeBatch.Group {
+        guard failure == nil, verdicts.answers.contains(where: { !$0.isEmpty }) else {
             return EncodeBatch.Group(key: key, failure: failure ?? .notJudged, count: count)
         }
-        return EncodeBatch.Group(
-            key: key, scores: ScoreStage.combine(ScoreStage.GroupSamples(samples: samples), mode: advantage),
-            explanations: explanations, samples: samples, slots: slots, windows: windows, panel: panel,
-            panelMissing: panelMissing, cached: cached, count: count)
+        return EncodeBatch.Group(key: key, verdicts: verdicts, cached: cached, count: count)
     }
 }

@@ -30,7 +30,7 @@ extension RankPipeline {
             do {
                 let judged = try await judgePairwise(trajectories, rubric: settings.rubric, references: settings.references)
                 (outcome, error) = (judged, nil)
-                calls.withLock { $0 = judged.windows.reduce(0, +) }  // each pair is counted by both members: 2 calls a pair
+                calls.withLock { $0 = judged.verdicts.answers.reduce(0) { $0 + $1.count } }  // two calls a pair: both orders
             } catch let failure {
                 (outcome, error) = Self.failed(failure)
             }
@@ -44,11 +44,12 @@ extension RankPipeline {
             }
         }
         if let error { throw error }
-        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: outcome.samples), mode: settings.advantage)
+        let scored = outcome.verdicts.scored(advantage: settings.advantage)
+        let scores = scored.scores
         return GroupRanking(
             scores: scores.scores, spread: scores.spread, ranks: scores.ranks, advantages: scores.advantages,
             advantageMode: settings.advantage,
-            explanations: outcome.explanations, zeroVariance: scores.zeroVariance, cached: outcome.cached,
-            samples: outcome.samples.count, judgeSeconds: outcome.judgeSeconds, calls: calls.withLock { $0 })
+            explanations: scored.explanations, zeroVariance: scores.zeroVariance, cached: outcome.cached,
+            samples: scored.samples.count, judgeSeconds: outcome.judgeSeconds, calls: calls.withLock { $0 })
     }
 }

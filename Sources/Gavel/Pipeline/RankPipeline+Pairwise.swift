@@ -19,7 +19,6 @@ extension RankPipeline {
         var comparisons = BradleyTerry.Comparisons(members: n)
         var made = GroupCalls(windows: [], prompts: [])
         var verdicts: [[JudgeVerdict]] = []
-        var explanations = [String](repeating: "", count: n)
         var strengths = [Double](repeating: 1, count: n)
         var settled = false
         while true {
@@ -29,9 +28,13 @@ extension RankPipeline {
                 pairs, trajectories: trajectories, canonical: canonical, builder: builder, references: references, first: made.windows.count
             )
             let answers = try await self.verdicts(round)
+            // Choosing the next round needs this one's results: each pair's mean over its two orders,
+            // and the strengths fitted so far. The output's scores are fitted in the score stage.
+            let raw = Self.outcome(of: round, answers, members: n, since: started).verdicts
+            var unused = [String](repeating: "", count: n)
             settled = true
             for (w, pair) in round.windows.enumerated() {
-                let scores = Self.windowScores(round, answers, window: w, explanations: &explanations)
+                let scores = raw.windowMeans(w, explanations: &unused)
                 comparisons.add(window: pair, scores: scores)
                 if PairwiseSchedule.isUpset(strengths: strengths, pair: (pair[0], pair[1]), scores: (scores[0], scores[1])) {
                     settled = false
@@ -43,9 +46,7 @@ extension RankPipeline {
             strengths = BradleyTerry().strengths(comparisons)
         }
         var outcome = Self.outcome(of: made, verdicts, members: n, since: started)
-        outcome.samples = [BradleyTerry().scores(comparisons)]
-        outcome.explanations = explanations
-        outcome.windows = (0..<n).map { m in made.windows.count { $0.contains(m) } }
+        outcome.verdicts.fused = true
         return outcome
     }
 

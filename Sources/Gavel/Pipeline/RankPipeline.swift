@@ -21,14 +21,29 @@ public final class RankPipeline: Sendable {
     /// The input, indexed on first use: a run, its plan and its prompts share one scan.
     private let indexed = Mutex<(InputSet, InputIndex)?>(nil)
 
-    /// Chooses the score stage's executor once the input's size is known: (trajectories, input bytes).
-    public typealias ExecutorFactory = @Sendable (_ trajectories: Int, _ inputBytes: Int) throws -> any ScoreExecutor
+    /// What the score stage will have to do, known once the input is indexed.
+    public struct ScoreLoad: Sendable, Equatable {
+        public var trajectories: Int
+        /// Bytes of input records the stage re-reads and rewrites.
+        public var inputBytes: Int
+        /// Whether some group's windows (or pairs) are fused by a Bradley–Terry fit in the stage.
+        public var fitsWindows: Bool
+
+        public init(trajectories: Int, inputBytes: Int, fitsWindows: Bool) {
+            self.trajectories = trajectories
+            self.inputBytes = inputBytes
+            self.fitsWindows = fitsWindows
+        }
+    }
+
+    /// Chooses the score stage's executor once the input's size is known.
+    public typealias ExecutorFactory = @Sendable (_ load: ScoreLoad) throws -> any ScoreExecutor
 
     /// - Parameters:
     ///   - executor: where the score stage runs (inline by default).
     ///   - progress: called with (groups finished, groups total) as groups finish.
     public init(
-        options: RankOptions, judge: any Judge, executor: @escaping ExecutorFactory = { _, _ in InlineScoreExecutor() },
+        options: RankOptions, judge: any Judge, executor: @escaping ExecutorFactory = { _ in InlineScoreExecutor() },
         logger: Logger = Logger(label: "gavel"), progress: (@Sendable (Int, Int) -> Void)? = nil
     ) {
         self.options = options
@@ -49,17 +64,16 @@ public final class RankPipeline: Sendable {
     /// How a run's groups get their outcomes: judged (`judgeAll`), or given (a benchmark).
     typealias Judging = @Sendable (RankPipeline, InputIndex, InputSet, OutcomeBoard, inout RankSummary) async -> Void
 
-    /// Ranks with outcomes given by `verdict` instead of a judge (samples per member, explanations):
-    /// every other stage — indexing, combining, the score stage's executor, the output — is the
-    /// production path, so the score benchmark times exactly what a run does.
+    /// Ranks with the judge's answers given by `verdicts` instead of a judge: every other stage —
+    /// indexing, the score stage's executor (combining, fits, ranks, advantages, encoding), the
+    /// output — is the production path, so the score benchmark times exactly what a run does.
     @_spi(Benchmarks)
     public func run(
-        givenVerdicts verdict: @escaping @Sendable (_ key: String, _ members: Int) -> (samples: [[Double]], explanations: [String])
+        givenVerdicts verdicts: @escaping @Sendable (_ key: String, _ members: Int) -> GroupVerdicts
     ) async throws -> RankSummary {
         try await run(judgingBy: { _, index, _, board, summary in
             for (g, group) in index.groups.enumerated() {
-                let (samples, explanations) = verdict(group.key, group.count)
-                board.post(g, GroupOutcome(samples: samples, explanations: explanations))
+                board.post(g, GroupOutcome(verdicts: verdicts(group.key, group.count)))
             }
             summary.judgedGroups = index.groups.count
         })
@@ -94,7 +108,10 @@ public final class RankPipeline: Sendable {
         summary.skippedLines = index.skipped.count
         summary.indexSeconds = indexSeconds
 
-        let executor = try makeExecutor(summary.trajectories, index.records.reduce(0) { $0 + $1.length })
+        let executor = try makeExecutor(
+            ScoreLoad(
+                trajectories: summary.trajectories, inputBytes: index.records.reduce(0) { $0 + $1.length },
+                fitsWindows: options.compare == .pairwise || index.groups.contains { $0.count > options.window }))
         summary.scoreExecutor = executor.name
         // Output streams in input order while later groups are still being judged: the writer
         // waits on the board for each line's group. It is not a child of this task, so an
@@ -285,41 +302,14 @@ public final class RankPipeline: Sendable {
         let started = ContinuousClock.now
         let verdicts = try await verdicts(calls)
         var outcome = Self.outcome(of: calls, verdicts, members: n, since: started)
-        if calls.windows.count == 1 {
-            for (k, verdict) in verdicts[0].enumerated() {
-                var scores = [Double](repeating: 0, count: n)
-                var explanations = [String](repeating: "", count: n)
-                var slots = [Int](repeating: 0, count: n)
-                for (i, members) in calls.prompts[0][k].members.enumerated() {
-                    for m in members {
-                        scores[calls.windows[0][m]] = verdict.scores[i]
-                        explanations[calls.windows[0][m]] = verdict.explanations[i]
-                        slots[calls.windows[0][m]] = i
-                    }
-                }
-                outcome.samples.append(scores)
-                outcome.slots.append(slots)
-                if k == 0 { outcome.explanations = explanations }
-            }
-            return outcome
-        }
-        // Windows: each window's samples averaged, its pairs compared, all fused into one score each.
-        var comparisons = BradleyTerry.Comparisons(members: n)
-        var explanations = [String](repeating: "", count: n)
-        var windowsOf = [Int](repeating: 0, count: n)
-        for (w, members) in calls.windows.enumerated() {
-            let scores = Self.windowScores(calls, verdicts, window: w, explanations: &explanations)
-            comparisons.add(window: members, scores: scores)
-            for m in members { windowsOf[m] += 1 }
-        }
-        outcome.samples = [BradleyTerry().scores(comparisons)]
-        outcome.explanations = explanations
-        outcome.windows = windowsOf
+        // A group judged in windows has them fused by a Bradley–Terry fit (in the score stage).
+        outcome.verdicts.fused = calls.windows.count > 1
         return outcome
     }
 
     /// What every way of judging a group records of its answers: the time since `started`, whether
-    /// all came from the cache, their tokens and judge seconds, and a panel's per-member scores.
+    /// all came from the cache, their tokens and judge seconds, and the answers themselves as the
+    /// score stage takes them (windows fused or not is the caller's to say).
     static func outcome(
         of calls: GroupCalls, _ verdicts: [[JudgeVerdict]], members n: Int, since started: ContinuousClock.Instant
     )
@@ -332,25 +322,16 @@ public final class RankPipeline: Sendable {
             outcome.answerUsage += v.usage
             outcome.answerSeconds += v.seconds
         }
-        (outcome.panel, outcome.panelMissing) = panelScores(calls, verdicts, members: n)
-        return outcome
-    }
-
-    /// Window `w`'s mean score per member (in window order) over its samples; the first sample's
-    /// explanations fill those of `explanations` (by group member) still empty.
-    static func windowScores(_ calls: GroupCalls, _ verdicts: [[JudgeVerdict]], window w: Int, explanations: inout [String]) -> [Double] {
-        let members = calls.windows[w]
-        var sum = [Double](repeating: 0, count: members.count)
-        for (k, verdict) in verdicts[w].enumerated() {
-            for (i, local) in calls.prompts[w][k].members.enumerated() {
-                for m in local {
-                    sum[m] += verdict.scores[i]
-                    if k == 0, explanations[members[m]].isEmpty { explanations[members[m]] = verdict.explanations[i] }
+        outcome.verdicts = GroupVerdicts(
+            count: n, windows: calls.windows,
+            answers: verdicts.enumerated().map { w, samples in
+                samples.enumerated().map { k, v in
+                    GroupVerdicts.Answer(
+                        members: calls.prompts[w][k].members, scores: v.scores, explanations: k == 0 ? v.explanations : [],
+                        panel: v.panel, panelMissing: v.panelMissing)
                 }
-            }
-        }
-        let count = Double(max(1, verdicts[w].count))
-        return sum.map { $0 / count }
+            }, fused: false)
+        return outcome
     }
 
     /// Makes every call of `calls` (at most `concurrency` in flight run-wide): per window, its
@@ -376,40 +357,6 @@ public final class RankPipeline: Sendable {
             for try await (w, k, v) in group { all[w][k] = v }
             return all.map { $0.compactMap { $0 } }
         }
-    }
-
-    /// From a panel's verdicts: each panel member's mean score per group member over the prompts it
-    /// answered (NaN where none), in the members' order, and the members that missed any prompt.
-    static func panelScores(_ calls: GroupCalls, _ verdicts: [[JudgeVerdict]], members n: Int) -> ([PanelScores], [String]) {
-        var order: [String] = [], sums: [String: [Double]] = [:], counts: [String: [Int]] = [:]
-        var missing: Set<String> = []
-        for (w, window) in calls.windows.enumerated() {
-            for (k, verdict) in verdicts[w].enumerated() {
-                missing.formUnion(verdict.panelMissing)
-                for p in verdict.panel {
-                    if sums[p.member] == nil {
-                        order.append(p.member)
-                        sums[p.member] = Array(repeating: 0, count: n)
-                        counts[p.member] = Array(repeating: 0, count: n)
-                    }
-                    for (i, local) in calls.prompts[w][k].members.enumerated() where i < p.scores.count {
-                        for m in local {
-                            sums[p.member]?[window[m]] += p.scores[i]
-                            counts[p.member]?[window[m]] += 1
-                        }
-                    }
-                }
-            }
-        }
-        let panel = order.map { name in
-            PanelScores(
-                member: name,
-                scores: (0..<n).map { m in
-                    let c = counts[name]?[m] ?? 0
-                    return c > 0 ? (sums[name]?[m] ?? 0) / Double(c) : .nan
-                })
-        }
-        return (panel, missing.sorted())
     }
 
     // MARK: Write
@@ -512,8 +459,7 @@ public final class RankPipeline: Sendable {
                 }
                 slot = batch.groups.count
                 slots[g] = slot
-                batch.groups.append(
-                    outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count, advantage: options.advantage))
+                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
             }
             if options.shard != nil { positions.append((record.file, record.line)) }
             let line = EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member))

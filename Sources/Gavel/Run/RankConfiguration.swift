@@ -16,15 +16,24 @@ public struct RankConfiguration: Sendable {
 
     /// Where the score stage (output encoding) runs.
     public enum ScoreStageMode: String, Sendable, CaseIterable {
-        /// Inline for small inputs, the process pool from `autoProcessThresholdBytes` of input.
+        /// Inline for small inputs, the process pool where it pays (`autoUsesProcessPool`).
         case auto
         case inline
         case thread
         case process
     }
 
-    /// Input size from which `auto` uses the process pool (measured with gavel-bench score).
+    /// Input size from which `auto` uses the process pool (`Benchmarks/run pool`: groups of 8 with
+    /// 3 samples, 2 workers — 1.13× inline's wall at 16 MB, 1.02× at 64 MB, 0.79–0.88× from 128 MB).
     public static let autoProcessThresholdBytes = 128_000_000
+    /// The same when groups are fused from windows by a Bradley–Terry fit (groups of 64 in windows of
+    /// 16: 1.01× at 8 MB, 0.90× at 16 MB, 0.76–0.79× from 32 MB).
+    public static let autoProcessThresholdBytesWithFits = 32_000_000
+
+    /// Whether `--pool auto` runs the score stage in the process pool for this load.
+    public static func autoUsesProcessPool(_ load: RankPipeline.ScoreLoad) -> Bool {
+        load.inputBytes >= (load.fitsWindows ? autoProcessThresholdBytesWithFits : autoProcessThresholdBytes)
+    }
     /// The judge used when neither the configuration nor the rubric names one.
     public static let defaultJudge = "openai/gpt-4o-mini"
 

@@ -295,8 +295,8 @@ public final class RankRun: Sendable {
     static func executorFactory(_ configuration: RankConfiguration, workers: Int, logger: Logger) -> RankPipeline.ExecutorFactory {
         let mode = configuration.scoreStage, crash = configuration.crashFirstWorkerAtJob
         let executable = configuration.workerExecutable ?? Self.runningExecutable
-        return { _, bytes in
-            let chosen = mode == .auto ? (bytes >= RankConfiguration.autoProcessThresholdBytes ? .process : .inline) : mode
+        return { load in
+            let chosen = mode == .auto ? (RankConfiguration.autoUsesProcessPool(load) ? .process : .inline) : mode
             switch chosen {
             case .inline, .auto: return InlineScoreExecutor()
             case .thread: return ThreadScoreExecutor(threads: workers)

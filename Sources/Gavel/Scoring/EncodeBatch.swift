@@ -10,36 +10,16 @@ public struct EncodeBatch: Sendable, Equatable {
     /// One judged (or failed) group.
     public struct Group: Sendable, Equatable {
         public var key: String
-        /// The combined scores, or why the group has none.
-        public var result: Result<ScoreStage.GroupScores, GroupFailure>
-        /// First sample's explanation per member.
-        public var explanations: [String]
-        /// `samples[k][m]`: sample k's score for member m.
-        public var samples: [[Double]]
-        /// `slots[k][m]`: where sample k showed member m to the judge (empty when not known).
-        public var slots: [[Int]]
-        /// For a group judged in windows, each member's number of windows (empty otherwise).
-        public var windows: [Int]
-        /// From a panel: each panel member's score per group member, and the members that missed prompts.
-        public var panel: [PanelScores]
-        public var panelMissing: [String]
+        /// The judge's answers, or why the group has none.
+        public var result: Result<GroupVerdicts, GroupFailure>
         public var cached: Bool
         /// Members in the group.
         public var count: Int
 
         /// A judged group.
-        public init(
-            key: String, scores: ScoreStage.GroupScores, explanations: [String] = [], samples: [[Double]] = [], slots: [[Int]] = [],
-            windows: [Int] = [], panel: [PanelScores] = [], panelMissing: [String] = [], cached: Bool = false, count: Int
-        ) {
+        public init(key: String, verdicts: GroupVerdicts, cached: Bool = false, count: Int) {
             self.key = key
-            self.result = .success(scores)
-            self.explanations = explanations
-            self.samples = samples
-            self.slots = slots
-            self.windows = windows
-            self.panel = panel
-            self.panelMissing = panelMissing
+            self.result = .success(verdicts)
             self.cached = cached
             self.count = count
         }
@@ -48,40 +28,21 @@ public struct EncodeBatch: Sendable, Equatable {
         public init(key: String, failure: GroupFailure, count: Int) {
             self.key = key
             self.result = .failure(failure)
-            self.explanations = []
-            self.samples = []
-            self.slots = []
-            self.windows = []
-            self.panel = []
-            self.panelMissing = []
             self.cached = false
             self.count = count
         }
 
-        /// The annotation of member `m`.
-        public func annotation(member m: Int) -> ScoreStage.Annotation {
-            let scores: ScoreStage.GroupScores
-            switch result {
-            case .failure(let failure): return ScoreStage.Annotation(group: key, failure: failure)
-            case .success(let s): scores = s
-            }
-            guard m < scores.scores.count else { return ScoreStage.Annotation(group: key, failure: .notJudged) }
-            var a = ScoreStage.Annotation(group: key)
-            a.score = scores.scores[m]
-            a.spread = m < scores.spread.count ? scores.spread[m] : 0
-            a.rank = scores.ranks[m]
-            a.advantage = m < scores.advantages.count ? scores.advantages[m] : 0
-            a.zeroVariance = scores.zeroVariance
-            a.explanation = m < explanations.count ? explanations[m] : ""
-            a.samples = samples.compactMap { m < $0.count ? $0[m] : nil }
-            a.slots = slots.compactMap { m < $0.count ? $0[m] : nil }
-            a.windows = m < windows.count ? windows[m] : 0
-            a.panel = panel.compactMap { p in
-                m < p.scores.count && p.scores[m].isFinite ? PanelScores(member: p.member, scores: [p.scores[m]]) : nil
-            }
-            a.panelMissing = panelMissing
-            a.cached = cached
-            return a
+        /// The group's results, computed from its answers (nil for a failed group).
+        public func scored(advantage: AdvantageMode) -> ScoredGroup? {
+            guard case .success(let verdicts) = result else { return nil }
+            return verdicts.scored(advantage: advantage)
+        }
+
+        /// The annotation of member `m`, given the group's results.
+        func annotation(member m: Int, scored: ScoredGroup?) -> ScoreStage.Annotation {
+            if case .failure(let failure) = result { return ScoreStage.Annotation(group: key, failure: failure) }
+            guard let scored else { return ScoreStage.Annotation(group: key, failure: .notJudged) }
+            return scored.annotation(member: m, group: key, cached: cached)
         }
     }
 
@@ -157,10 +118,21 @@ public struct EncodeBatch: Sendable, Equatable {
     }
 
     /// The annotations of a line: one for a trajectory line, one per member for a group line.
-    func annotations(of line: Line) -> [ScoreStage.Annotation] {
+    /// `scored` keeps each group's results, computed the first time one of its lines needs them.
+    func annotations(of line: Line, advantage: AdvantageMode, scored: inout [ScoredGroup?]) -> [ScoreStage.Annotation] {
         guard line.slot >= 0, line.slot < groups.count else { return [ScoreStage.Annotation(group: "", failure: .notJudged)] }
         let g = groups[line.slot]
-        return line.member >= 0 ? [g.annotation(member: line.member)] : (0..<g.count).map { g.annotation(member: $0) }
+        var results: ScoredGroup?
+        if case .success = g.result {
+            if let known = scored[line.slot] {
+                results = known
+            } else {
+                results = g.scored(advantage: advantage)
+                scored[line.slot] = results
+            }
+        }
+        return line.member >= 0
+            ? [g.annotation(member: line.member, scored: results)] : (0..<g.count).map { g.annotation(member: $0, scored: results) }
     }
 }
 
@@ -183,6 +155,8 @@ extension ScoreStage {
         _ batch: EncodeBatch, _ range: Range<Int>, text: UnsafeBufferPointer<UInt8>, base: Int,
         context: EncodeContext, into w: inout JSONWriter
     ) throws(InputError) {
+        // Each group is scored once per call, by the first of its lines in `range`.
+        var scored = [ScoredGroup?](repeating: nil, count: batch.groups.count)
         for i in range {
             let line = batch.lines[i]
             let lo = line.offset - base
@@ -191,7 +165,7 @@ extension ScoreStage {
             }
             try encode(
                 UnsafeBufferPointer(rebasing: text[lo..<(lo + line.length)]), isGroupLine: line.member < 0,
-                annotations: batch.annotations(of: line), context: context, into: &w)
+                annotations: batch.annotations(of: line, advantage: context.advantage, scored: &scored), context: context, into: &w)
             w.append(raw: CollectionOfOne(0x0A))
         }
     }

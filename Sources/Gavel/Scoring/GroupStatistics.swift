@@ -9,6 +9,7 @@ public struct GroupStatistics: Sendable, Equatable {
 
     /// Computes ranks and advantages of `scores`.
     public init(scores: [Double], mode: AdvantageMode) {
+        ScoreStage.meter?.count(.ranks)
         ranks = scores.map { s in 1 + scores.reduce(0) { $0 + ($1 > s ? 1 : 0) } }
         let n = Double(scores.count)
         let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / n

@@ -2,8 +2,9 @@ import Foundation
 import GavelJSON
 import GavelPool
 
-/// The score stage's messages to its worker processes: encode requests (the groups' results once,
-/// then where each line is) and, back, the encoded JSONL chunk itself.
+/// The score stage's messages to its worker processes: encode requests (each group's judge answers
+/// once, as `GroupVerdicts`, then where each line is) and, back, the encoded JSONL chunk itself.
+/// The worker scores the groups (means, fits, ranks, advantages) before it encodes their lines.
 ///
 /// Numbers travel as raw little-endian bits, never as JSON text; with a file source only offsets
 /// cross the pipe, and the worker reads the lines itself.
@@ -39,27 +40,9 @@ public enum ScorePoolMessages {
             case .failure(let failure):
                 w.u8(failed)
                 failure.write(to: &w)
-            case .success(let scores):
+            case .success(let verdicts):
                 w.u8(scored)
-                w.scores(scores)
-                w.u32(UInt32(g.explanations.count))
-                for e in g.explanations { w.string(e) }
-                w.u32(UInt32(g.samples.count))
-                for k in g.samples { w.f64s(k) }
-                w.u32(UInt32(g.slots.count))
-                for k in g.slots {
-                    w.u32(UInt32(k.count))
-                    for slot in k { w.i64(slot) }
-                }
-                w.u32(UInt32(g.windows.count))
-                for n in g.windows { w.i64(n) }
-                w.u32(UInt32(g.panel.count))
-                for p in g.panel {
-                    w.string(p.member)
-                    w.f64s(p.scores)
-                }
-                w.u32(UInt32(g.panelMissing.count))
-                for name in g.panelMissing { w.string(name) }
+                w.verdicts(verdicts)
             }
         }
         switch batch.source {
@@ -98,43 +81,8 @@ public enum ScorePoolMessages {
             case failed:
                 batch.groups.append(EncodeBatch.Group(key: key, failure: try GroupFailure(from: &r), count: count))
             case scored:
-                let scores = try r.scores()
-                // One rank per score: annotations index both by member.
-                guard scores.ranks.count == scores.scores.count else {
-                    throw Malformed(description: "\(scores.ranks.count) ranks for \(scores.scores.count) scores")
-                }
-                var explanations: [String] = [], samples: [[Double]] = []
-                let e = Int(try r.u32())
-                for _ in 0..<e { explanations.append(try r.string()) }
-                let k = Int(try r.u32())
-                for _ in 0..<k { samples.append(try r.f64s()) }
-                var slots: [[Int]] = []
-                let ks = Int(try r.u32())
-                guard ks <= request.count else { throw FrameReader.Truncated() }
-                for _ in 0..<ks {
-                    let n = Int(try r.u32())
-                    guard n <= request.count / 8 else { throw FrameReader.Truncated() }
-                    var sample: [Int] = []
-                    sample.reserveCapacity(n)
-                    for _ in 0..<n { sample.append(try r.i64()) }
-                    slots.append(sample)
-                }
-                let wn = Int(try r.u32())
-                guard wn <= request.count / 8 else { throw FrameReader.Truncated() }
-                var windows: [Int] = []
-                for _ in 0..<wn { windows.append(try r.i64()) }
-                var panel: [PanelScores] = [], panelMissing: [String] = []
-                let pn = Int(try r.u32())
-                guard pn <= request.count else { throw FrameReader.Truncated() }
-                for _ in 0..<pn { panel.append(PanelScores(member: try r.string(), scores: try r.f64s())) }
-                let mn = Int(try r.u32())
-                guard mn <= request.count else { throw FrameReader.Truncated() }
-                for _ in 0..<mn { panelMissing.append(try r.string()) }
-                batch.groups.append(
-                    EncodeBatch.Group(
-                        key: key, scores: scores, explanations: explanations, samples: samples, slots: slots, windows: windows,
-                        panel: panel, panelMissing: panelMissing,
-                        cached: cached, count: count))
+                let verdicts = try r.verdicts(count: count)
+                batch.groups.append(EncodeBatch.Group(key: key, verdicts: verdicts, cached: cached, count: count))
             default: throw Malformed(description: "unknown group state")
             }
         }
@@ -180,26 +128,101 @@ public enum ScorePoolMessages {
 }
 
 extension FrameWriter {
-    /// A group's combined scores: scores, spread, ranks, advantages, zero-variance flag.
-    mutating func scores(_ s: ScoreStage.GroupScores) {
-        f64s(s.scores)
-        f64s(s.spread)
-        u32(UInt32(s.ranks.count))
-        for r in s.ranks { i64(r) }
-        f64s(s.advantages)
-        bool(s.zeroVariance)
+    /// A group's answers: fused flag, windows, then per window and sample each answer.
+    mutating func verdicts(_ v: GroupVerdicts) {
+        bool(v.fused)
+        u32(UInt32(v.windows.count))
+        for window in v.windows { ints(window) }
+        u32(UInt32(v.answers.count))
+        for samples in v.answers {
+            u32(UInt32(samples.count))
+            for a in samples {
+                u32(UInt32(a.members.count))
+                for slot in a.members { ints(slot) }
+                f64s(a.scores)
+                strings(a.explanations)
+                u32(UInt32(a.panel.count))
+                for p in a.panel {
+                    string(p.member)
+                    f64s(p.scores)
+                }
+                strings(a.panelMissing)
+            }
+        }
+    }
+
+    mutating func ints(_ v: [Int]) {
+        u32(UInt32(v.count))
+        for i in v { i64(i) }
+    }
+
+    mutating func strings(_ v: [String]) {
+        u32(UInt32(v.count))
+        for s in v { string(s) }
     }
 }
 
 extension FrameReader {
-    /// Reads what `FrameWriter.scores(_:)` wrote.
-    mutating func scores() throws(Truncated) -> ScoreStage.GroupScores {
-        let scores = try f64s(), spread = try f64s()
+    /// Reads what `FrameWriter.verdicts(_:)` wrote for a group of `count` members, checking that
+    /// every index points inside its group or window.
+    mutating func verdicts(count: Int) throws -> GroupVerdicts {
+        let fused = try bool()
+        let windows = try list { r throws in
+            let window = try r.ints()
+            guard window.allSatisfy({ (0..<count).contains($0) }) else {
+                throw ScorePoolMessages.Malformed(description: "a window member outside its group")
+            }
+            return window
+        }
+        let answers = try list { r throws in
+            try r.list { r throws in
+                let members = try r.list { r throws in try r.ints() }
+                let scores = try r.f64s(), explanations = try r.strings()
+                let panel = try r.list { r throws in PanelScores(member: try r.string(), scores: try r.f64s()) }
+                return GroupVerdicts.Answer(
+                    members: members, scores: scores, explanations: explanations, panel: panel, panelMissing: try r.strings())
+            }
+        }
+        // A judged group's windows show every member: a count the windows cannot cover is corrupt
+        // (and must not become a million annotations).
+        guard windows.reduce(0, { $0 + $1.count }) >= count else {
+            throw ScorePoolMessages.Malformed(description: "a group of \(count) shown in windows of fewer")
+        }
+        guard answers.count <= windows.count else { throw ScorePoolMessages.Malformed(description: "answers for windows not sent") }
+        for (w, samples) in answers.enumerated() {
+            for a in samples where !a.members.joined().allSatisfy({ (0..<windows[w].count).contains($0) }) {
+                throw ScorePoolMessages.Malformed(description: "a slot member outside its window")
+            }
+        }
+        return GroupVerdicts(count: count, windows: windows, answers: answers, fused: fused)
+    }
+
+    /// A length-prefixed list whose items `item` reads; a length the frame cannot hold is refused
+    /// before anything is allocated.
+    mutating func list<T>(_ item: (inout FrameReader) throws -> T) throws -> [T] {
         let n = Int(try u32())
-        var ranks: [Int] = []
-        ranks.reserveCapacity(min(n, 1 << 20))
-        for _ in 0..<n { ranks.append(try i64()) }
-        let advantages = try f64s(), zero = try bool()
-        return ScoreStage.GroupScores(scores: scores, spread: spread, ranks: ranks, advantages: advantages, zeroVariance: zero)
+        guard n <= remaining else { throw Truncated() }
+        var out: [T] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try item(&self)) }
+        return out
+    }
+
+    mutating func ints() throws(Truncated) -> [Int] {
+        let n = Int(try u32())
+        guard n <= remaining / 8 else { throw Truncated() }
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try i64()) }
+        return out
+    }
+
+    mutating func strings() throws(Truncated) -> [String] {
+        let n = Int(try u32())
+        guard n <= remaining / 4 else { throw Truncated() }
+        var out: [String] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try string()) }
+        return out
     }
 }

@@ -1,7 +1,7 @@
 import GavelJSON
 
-/// The CPU-heavy stage after judging, as pure functions: combine a group's judge samples into
-/// scores, ranks and advantages, and encode output lines. Every executor (inline, threads,
+/// The CPU-heavy stage after judging, as pure functions: turn a group's judge answers into scores,
+/// ranks and advantages (`GroupVerdicts.scored`), and encode output lines. Every executor (inline, threads,
 /// process pool) calls these same functions, so their outputs are byte-identical.
 public enum ScoreStage {
     /// One group's judge samples: `samples[k][m]` is sample k's score for member m.
@@ -64,6 +64,7 @@ public enum ScoreStage {
 
     /// Combines samples: mean score, spread, ranks, advantages, zero-variance flag.
     public static func combine(_ group: GroupSamples, mode: AdvantageMode) -> GroupScores {
+        meter?.count(.combine)
         let k = group.samples.count
         let n = group.samples.first?.count ?? 0
         var scores = [Double](repeating: 0, count: n)

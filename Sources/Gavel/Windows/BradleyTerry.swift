@@ -96,6 +96,7 @@ public struct BradleyTerry: Sendable {
     /// Scores in 0–1: the log-strengths mapped linearly onto the range of the members' mean window
     /// scores, so a fused group reads on the judge's own scale (equal strengths give the mean score).
     public func scores(_ c: Comparisons) -> [Double] {
+        ScoreStage.meter?.count(.fit)
         let logs = strengths(c).map { Foundation.log($0) }
         let means = (0..<c.members).map { c.scoreCount[$0] > 0 ? c.scoreSum[$0] / Double(c.scoreCount[$0]) : 0.5 }
         guard let lo = logs.min(), let hi = logs.max(), let low = means.min(), let high = means.max(), hi - lo > 1e-9 else {

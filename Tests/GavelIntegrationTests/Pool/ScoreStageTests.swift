@@ -12,7 +12,7 @@ struct ScoreStageTests {
     static var gavelPath: String { TestPaths.products.appendingPathComponent("gavel").path }
 
     static func processExecutor(crashAt: Int? = nil) -> RankPipeline.ExecutorFactory {
-        { _, _ in
+        { _ in
             ProcessScoreExecutor(
                 pool: try ProcessPool(configuration: .init(executable: gavelPath, workers: 2, crashFirstWorkerAtJob: crashAt)))
         }
@@ -40,8 +40,8 @@ struct ScoreStageTests {
         let dir = try TempDir()
         let input = try Self.mixedInput(dir)
         try await withSimulator { sim in
-            let a = try await rank(input, dir.path("inline.jsonl"), sim: sim) { _, _ in InlineScoreExecutor() }
-            let b = try await rank(input, dir.path("thread.jsonl"), sim: sim) { _, _ in ThreadScoreExecutor(threads: 3) }
+            let a = try await rank(input, dir.path("inline.jsonl"), sim: sim) { _ in InlineScoreExecutor() }
+            let b = try await rank(input, dir.path("thread.jsonl"), sim: sim) { _ in ThreadScoreExecutor(threads: 3) }
             let c = try await rank(input, dir.path("process.jsonl"), sim: sim, executor: Self.processExecutor())
             #expect(a.isComplete && b.isComplete && c.isComplete)
             #expect([a.scoreExecutor, b.scoreExecutor, c.scoreExecutor] == ["inline", "thread", "process"])
@@ -62,7 +62,7 @@ struct ScoreStageTests {
             let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 2))
             var shared = options
             shared.output = dir.path("shared.jsonl")
-            let s = try await RankPipeline(options: shared, judge: try simulatorJudge(sim)) { _, _ in ProcessScoreExecutor(pool: pool) }
+            let s = try await RankPipeline(options: shared, judge: try simulatorJudge(sim)) { _ in ProcessScoreExecutor(pool: pool) }
                 .run()
             #expect(s.isComplete)
             #expect(pool.sharedReplies > 0, "no reply used shared memory")
@@ -75,9 +75,9 @@ struct ScoreStageTests {
         let dir = try TempDir()
         let input = try Self.mixedInput(dir)
         try await withSimulator { sim in
-            _ = try await rank(input, dir.path("inline.jsonl"), sim: sim, samples: 1) { _, _ in InlineScoreExecutor() }
+            _ = try await rank(input, dir.path("inline.jsonl"), sim: sim, samples: 1) { _ in InlineScoreExecutor() }
             let pool = try ProcessPool(configuration: .init(executable: Self.gavelPath, workers: 2, crashFirstWorkerAtJob: 2))
-            let s = try await rank(input, dir.path("crash.jsonl"), sim: sim, samples: 1) { _, _ in ProcessScoreExecutor(pool: pool) }
+            let s = try await rank(input, dir.path("crash.jsonl"), sim: sim, samples: 1) { _ in ProcessScoreExecutor(pool: pool) }
             #expect(s.isComplete)
             #expect(pool.crashes == 1)
         }

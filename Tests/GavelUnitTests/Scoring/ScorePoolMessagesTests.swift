@@ -15,15 +15,32 @@ struct ScorePoolMessagesTests {
         return reply
     }
 
-    @Test("a batch's frame round-trips scores, explanations and samples through a worker")
+    /// Two samples of one window of two: sample 0 showed member 1 first, sample 1 member 0 first.
+    static let twoSamples = GroupVerdicts(
+        count: 2, windows: [[0, 1]],
+        answers: [
+            [
+                GroupVerdicts.Answer(members: [[1], [0]], scores: [0.6, 0.2], explanations: ["b", "a"]),
+                GroupVerdicts.Answer(members: [[0], [1]], scores: [0.4, 0.8]),
+            ]
+        ], fused: false)
+
+    /// Three windows of a group of three, from a panel of two with one member missing a prompt.
+    static let windowsFromPanel = GroupVerdicts(
+        count: 3, windows: [[0, 1], [1, 2], [2, 0]],
+        answers: [
+            [GroupVerdicts.Answer(members: [[0], [1]], scores: [0.9, 0.1], explanations: ["x", "y"])],
+            [
+                GroupVerdicts.Answer(
+                    members: [[1], [0]], scores: [0.7, 0.3], explanations: ["z", "w"],
+                    panel: [PanelScores(member: "openai/a", scores: [0.6, 0.4]), PanelScores(member: "openai/b", scores: [0.8, 0.2])])
+            ],
+            [GroupVerdicts.Answer(members: [[0], [1]], scores: [0.5, 0.5], panelMissing: ["openai/b"])],
+        ], fused: true)
+
+    @Test("a batch's frame carries the judge's answers to a worker, which scores them as this process does")
     func scoredFrame() throws {
-        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
-        var batch = EncodeBatch(
-            groups: [
-                EncodeBatch.Group(
-                    key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], slots: [[1, 0], [0, 1]],
-                    cached: true, count: 2)
-            ])
+        var batch = EncodeBatch(groups: [EncodeBatch.Group(key: "k", verdicts: Self.twoSamples, cached: true, count: 2)])
         batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
         batch.appendLine(#"{"trajectories":[{"m":1},{"m":2}]}"#.utf8, slot: 0, member: -1)
         let context = ScoreStage.EncodeContext(judgeName: "j", advantage: .grpo)
@@ -92,14 +109,13 @@ struct ScorePoolMessagesTests {
 
     @Test("mutated and truncated requests are errors or valid batches, never a crash")
     func mutations() throws {
-        let scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: [[0.2, 0.6], [0.4, 0.8]]), mode: .grpo)
         var batch = EncodeBatch(groups: [
-            EncodeBatch.Group(
-                key: "k", scores: scores, explanations: ["a", "b"], samples: [[0.2, 0.6], [0.4, 0.8]], slots: [[1, 0], [0, 1]],
-                windows: [2, 2], panel: [PanelScores(member: "openai/a", scores: [0.1, 0.9])], panelMissing: ["openai/b"], count: 2),
+            EncodeBatch.Group(key: "k", verdicts: Self.windowsFromPanel, count: 3),
             EncodeBatch.Group(key: "f", failure: .runStopped("401"), count: 1),
+            EncodeBatch.Group(key: "s", verdicts: Self.twoSamples, count: 2),
         ])
         batch.appendLine(#"{"messages":[]}"#.utf8, slot: 0, member: 1)
+        batch.appendLine(#"{"trajectories":[{},{}]}"#.utf8, slot: 2, member: -1)
         batch.appendLine(#"{"a":1}"#.utf8, slot: 1, member: 0)
         let request = ScorePoolMessages.encodeRequest(batch, context: .init(judgeName: "j", advantage: .grpo))
         let (decoded, _) = try ScorePoolMessages.decodeRequest(request)

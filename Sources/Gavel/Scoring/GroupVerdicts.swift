@@ -1,0 +1,153 @@
+/// What the judge answered for one group, before any arithmetic: per window, per sample, the
+/// scores it gave each slot of the prompt and which members those slots showed.
+///
+/// This is what the score stage's executors receive (a worker process included): they turn it
+/// into sample means and spreads, a panel's per-member table, the Bradley–Terry fit of windows,
+/// ranks and advantages (`scored(advantage:)`), so the coordinating process does none of that.
+public struct GroupVerdicts: Sendable, Equatable {
+    /// One prompt's answer.
+    public struct Answer: Sendable, Equatable {
+        /// `members[i]`: the window-local members shown at the prompt's slot i (identical
+        /// trajectories share a slot).
+        public var members: [[Int]]
+        /// The judge's score per slot (for a panel, its members' scores already combined).
+        public var scores: [Double]
+        /// The judge's explanation per slot (kept for a window's first sample only; empty otherwise).
+        public var explanations: [String]
+        /// From a panel: each member's scores per slot.
+        public var panel: [PanelScores]
+        /// From a panel: members that gave no answer for this prompt.
+        public var panelMissing: [String]
+
+        public init(
+            members: [[Int]], scores: [Double], explanations: [String] = [], panel: [PanelScores] = [], panelMissing: [String] = []
+        ) {
+            self.members = members
+            self.scores = scores
+            self.explanations = explanations
+            self.panel = panel
+            self.panelMissing = panelMissing
+        }
+    }
+
+    /// Members in the group.
+    public var count: Int
+    /// `windows[w]`: the group members window w showed, by window-local index.
+    public var windows: [[Int]]
+    /// `answers[w][k]`: window w's sample k.
+    public var answers: [[Answer]]
+    /// Whether the windows' results are fused by a Bradley–Terry fit into one score each (a group
+    /// judged in windows, or a pairwise tournament) rather than kept as samples of one window.
+    public var fused: Bool
+
+    public init(count: Int, windows: [[Int]], answers: [[Answer]], fused: Bool) {
+        self.count = count
+        self.windows = windows
+        self.answers = answers
+        self.fused = fused
+    }
+
+    /// Answers to one window showing the group's members in order, one list of scores per sample
+    /// (`samples[k][m]`) and the first sample's explanations: what a judge without windows gives.
+    public static func inOrder(samples: [[Double]], explanations: [String]) -> GroupVerdicts {
+        let n = samples.first?.count ?? explanations.count
+        let slots = (0..<n).map { [$0] }
+        return GroupVerdicts(
+            count: n, windows: [Array(0..<n)],
+            answers: [
+                samples.enumerated().map { k, scores in
+                    Answer(members: slots, scores: scores, explanations: k == 0 ? explanations : [])
+                }
+            ], fused: false)
+    }
+
+    /// The group's scores and everything its output records show, computed from the answers.
+    public func scored(advantage: AdvantageMode) -> ScoredGroup {
+        ScoreStage.meter?.count(.group)
+        var g = ScoredGroup()
+        g.explanations = Array(repeating: "", count: count)
+        if fused {
+            var comparisons = BradleyTerry.Comparisons(members: count)
+            g.windows = Array(repeating: 0, count: count)
+            for (w, members) in windows.enumerated() where w < answers.count {
+                comparisons.add(window: members, scores: windowMeans(w, explanations: &g.explanations))
+                for m in members where m < count { g.windows[m] += 1 }
+            }
+            g.samples = [BradleyTerry().scores(comparisons)]
+        } else if let window = windows.first, let samples = answers.first {
+            for (k, answer) in samples.enumerated() {
+                var scores = [Double](repeating: 0, count: count)
+                var slots = [Int](repeating: 0, count: count)
+                for (i, local) in answer.members.enumerated() where i < answer.scores.count {
+                    for l in local where l < window.count && window[l] < count {
+                        scores[window[l]] = answer.scores[i]
+                        slots[window[l]] = i
+                        if k == 0, i < answer.explanations.count { g.explanations[window[l]] = answer.explanations[i] }
+                    }
+                }
+                g.samples.append(scores)
+                g.slots.append(slots)
+            }
+        }
+        (g.panel, g.panelMissing) = panelTable()
+        g.scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: g.samples), mode: advantage)
+        return g
+    }
+
+    /// Window `w`'s mean score per window-local member over its samples; its first sample's
+    /// explanations fill those of `explanations` (by group member) still empty.
+    func windowMeans(_ w: Int, explanations: inout [String]) -> [Double] {
+        ScoreStage.meter?.count(.mean)
+        let members = windows[w]
+        var sum = [Double](repeating: 0, count: members.count)
+        for (k, answer) in answers[w].enumerated() {
+            for (i, local) in answer.members.enumerated() where i < answer.scores.count {
+                for l in local where l < members.count {
+                    sum[l] += answer.scores[i]
+                    if k == 0, i < answer.explanations.count, members[l] < explanations.count, explanations[members[l]].isEmpty {
+                        explanations[members[l]] = answer.explanations[i]
+                    }
+                }
+            }
+        }
+        let n = Double(max(1, answers[w].count))
+        return sum.map { $0 / n }
+    }
+
+    /// From a panel's answers: each panel member's mean score per group member over the prompts it
+    /// answered (NaN where none), members in order of first appearance, and the members that
+    /// missed any prompt.
+    func panelTable() -> ([PanelScores], [String]) {
+        var order: [String] = [], sums: [String: [Double]] = [:], counts: [String: [Int]] = [:]
+        var missing: Set<String> = []
+        for (w, window) in windows.enumerated() where w < answers.count {
+            for answer in answers[w] {
+                missing.formUnion(answer.panelMissing)
+                for p in answer.panel {
+                    if sums[p.member] == nil {
+                        order.append(p.member)
+                        sums[p.member] = Array(repeating: 0, count: count)
+                        counts[p.member] = Array(repeating: 0, count: count)
+                    }
+                    for (i, local) in answer.members.enumerated() where i < p.scores.count {
+                        for l in local where l < window.count && window[l] < count {
+                            sums[p.member]?[window[l]] += p.scores[i]
+                            counts[p.member]?[window[l]] += 1
+                        }
+                    }
+                }
+            }
+        }
+        guard !order.isEmpty else { return ([], missing.sorted()) }
+        ScoreStage.meter?.count(.panel)
+        let panel = order.map { name in
+            PanelScores(
+                member: name,
+                scores: (0..<count).map { m in
+                    let c = counts[name]?[m] ?? 0
+                    return c > 0 ? (sums[name]?[m] ?? 0) / Double(c) : .nan
+                })
+        }
+        return (panel, missing.sorted())
+    }
+}
