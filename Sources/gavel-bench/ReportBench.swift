@@ -65,7 +65,11 @@ struct ReportBench: AsyncParsableCommand {
             let profile = "\(work)/chromium-profile-\(getpid())"
             defer { try? FileManager.default.removeItem(atPath: profile) }
             let r = try runChild(
-                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--dump-dom", "file://\(file)"],
+                chromium,
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--dump-dom",
+                    URL(fileURLWithPath: file).absoluteString,
+                ],
                 stdout: dom)
             return (r, (try? String(contentsOfFile: dom, encoding: .utf8)) ?? "")
         }
