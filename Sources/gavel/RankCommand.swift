@@ -89,17 +89,20 @@ struct RankCommand: AsyncParsableCommand {
     @Flag(help: "Parse, group and render every prompt; print calls, estimated tokens and cost; call no judge, write nothing.")
     var dryRun = false
 
-    @Flag(help: "With --dry-run: also price the calls through the batch APIs (gavel batch: half the live price).")
+    @Flag(help: "With --dry-run: also price the calls through the batch APIs (gavel batch; the model map's batch prices).")
     var batch = false
 
     @Option(help: ArgumentHelp("Print the exact messages the group with this key would send, and stop.", valueName: "GROUP"))
     var showPrompt: String?
 
+    @OptionGroup var pricing: PriceOptions
+
     @Option(
         help: ArgumentHelp(
-            "Judge prices, JSON {\"model\": {\"input\": $, \"output\": $}} per million tokens, added to the bundled table.",
-            valueName: "FILE"))
-    var prices: String?
+            "Spend at most this many US dollars on judge calls: no call starts whose estimated price would pass it; groups not "
+                + "judged are written with gavel.error, exit status 1. Needs the judge's price (LiteLLM's map, or --prices).",
+            valueName: "USD"))
+    var maxCost: Double?
 
     @Option(help: .hidden) var progressInterval = 5.0
 
@@ -113,6 +116,7 @@ struct RankCommand: AsyncParsableCommand {
 
     func validate() throws {
         if maxLineBytes < 1024 { throw ValidationError("--max-line-bytes must be at least 1024") }
+        if let maxCost, !(maxCost > 0 && maxCost.isFinite) { throw ValidationError("--max-cost must be a positive number of US dollars") }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         if batch, !dryRun { throw ValidationError("--batch prices a --dry-run; to judge through batch APIs, use gavel batch submit") }
         if output != nil, outputDir != nil { throw ValidationError("use either -o or --output-dir, not both") }
@@ -172,7 +176,8 @@ struct RankCommand: AsyncParsableCommand {
         c.pipeline.skipInvalid = onInvalid == .skip
         c.pipeline.onError = onError
         c.pipeline.maxLineBytes = maxLineBytes
-        c.priceFile = prices
+        c.priceFile = pricing.prices
+        c.maxCost = maxCost
         judgeOptions.apply(to: &c)
         scoring.apply(to: &c)
         cacheOptions.apply(to: &c)
@@ -206,7 +211,11 @@ struct RankCommand: AsyncParsableCommand {
                 defer { reporter.end() }
                 summary = try await task.value
             }
-            if !quiet { printSummary(summary, cost: run.cost(summary.judge.usage), mode: run.mode, modeDescription: run.modeDescription) }
+            if !quiet {
+                printSummary(
+                    summary, cost: run.cost(summary.judge.usage), mode: run.mode, modeDescription: run.modeDescription,
+                    spending: run.spending)
+            }
             if let report, let output {
                 let facts = HTMLReport.RunFacts(
                     rubricName: run.rubric.name, rubricHash: run.rubric.contentHash, cacheHits: summary.cache?.hits,
@@ -256,10 +265,12 @@ struct RankCommand: AsyncParsableCommand {
         case .reference: return "--reference PATH"
         case .truth: return "--truth PATH"
         case .compare: return "--compare"
+        case .maxCost: return "--max-cost USD"
+        case .prices: return "--prices FILE"
         }
     }
 
-    private func printSummary(_ s: RankSummary, cost: Double?, mode: JudgeMode, modeDescription: String) {
+    private func printSummary(_ s: RankSummary, cost: Double?, mode: JudgeMode, modeDescription: String, spending: SpendingLimit?) {
         let retries = s.judge.retries.sorted { $0.key.description < $1.key.description }.map { "\($0.key): \($0.value)" }
         var rows: [(String, String)] = [
             ("groups", "\(s.groups) (\(s.judgedGroups) judged, \(s.failedGroups) failed, \(s.unjudgedGroups) not judged)"),
@@ -293,6 +304,15 @@ struct RankCommand: AsyncParsableCommand {
         if s.judge.rescaledAnswers > 0 {
             let why = ScoreParser.Rescale.allCases.compactMap { r in s.judge.rescales[r].map { "\(r.rawValue): \($0)" } }
             rows.append(("rescaled answers", "\(s.judge.rescaledAnswers) (" + why.joined(separator: ", ") + ")"))
+        }
+        if let spending {
+            let state = spending.snapshot
+            rows.append(
+                (
+                    "cost limit",
+                    String(format: "$%.4f spent of $%.4f", state.spent, spending.limit)
+                        + (state.refused > 0 ? " (stopped: the next call would have passed it)" : "")
+                ))
         }
         FileHandle.standardError.write(Data(("gavel rank summary\n" + KeyValueTable(rows).render()).utf8))
     }
@@ -337,13 +357,30 @@ extension RankCommand {
                 cost.map { String(format: "~$%.4f", $0) }
                     ?? (run.endpoints.count > 1
                         ? "unknown for a panel (its members' tokens are counted together)"
-                        : "unknown: no price for \(run.endpoint.name) (pass --prices FILE)")
+                        : "unknown: no price for \(run.endpoint.name) in LiteLLM's map (pass --prices FILE)")
             ),
         ]
         var all = rows
+        if let maxCost {
+            all.append(
+                (
+                    "cost limit",
+                    String(format: "$%.4f: ", maxCost)
+                        + (cost.map {
+                            $0 <= maxCost
+                                ? "the run fits (estimated ~$\(String(format: "%.4f", $0)))"
+                                : "the run does not fit: about \(Int(($0 - maxCost) / $0 * 100))% of its calls would not start"
+                        }
+                            ?? "no price to check it against")
+                ))
+        }
         if batch {
             all.append(
-                ("batch cost", cost.map { String(format: "~$%.4f (half the live price: gavel batch submit)", $0 / 2) } ?? "unknown"))
+                (
+                    "batch cost",
+                    run.cost(plan.usage, batch: true).map { String(format: "~$%.4f (the batch price: gavel batch submit)", $0) }
+                        ?? "unknown: no batch price for \(run.endpoint.name) (pass --prices FILE with batch_input and batch_output)"
+                ))
         }
         print("gavel rank --dry-run (no judge was called)")
         print(KeyValueTable(all).render(), terminator: "")

@@ -88,11 +88,7 @@ struct TuneCommand: AsyncParsableCommand {
 
     @OptionGroup var grouping: GroupingOptions
 
-    @Option(
-        help: ArgumentHelp(
-            "Judge prices, JSON {\"model\": {\"input\": $, \"output\": $}} per million tokens, added to the bundled table.",
-            valueName: "FILE"))
-    var prices: String?
+    @OptionGroup var pricing: PriceOptions
 
     @Option(help: "Bootstrap resamples for the confidence intervals.")
     var resamples = 1000
@@ -159,7 +155,7 @@ struct TuneCommand: AsyncParsableCommand {
     func configuration() throws -> TuneRun.Configuration {
         var c = RankConfiguration(inputs: files, environment: ProcessInfo.processInfo.environment)
         c.pipeline.grouping = grouping.rule
-        c.priceFile = prices
+        c.priceFile = pricing.prices
         c.scoreStage = .inline
         judgeOptions.apply(to: &c)
         scoring.apply(to: &c)

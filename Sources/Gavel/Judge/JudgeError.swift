@@ -8,6 +8,7 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
         case cancelled
         case contextTooLong
         case timedOut
+        case costLimit
     }
 
     private let code: Code
@@ -35,9 +36,13 @@ public struct JudgeError: Error, Sendable, CustomStringConvertible {
     static func gaveUp(_ d: String) -> JudgeError { .init(.gaveUp, d) }
     static func cancelled(_ d: String) -> JudgeError { .init(.cancelled, d) }
     static func timedOut(_ d: String) -> JudgeError { .init(.timedOut, d) }
+    /// The next call would pass the run's spending limit: the run stops starting calls.
+    static func costLimit(_ d: String) -> JudgeError { .init(.costLimit, d, setting: .maxCost) }
 
     /// Whether the run must stop: every other group would fail the same way.
-    public var isFatal: Bool { code == .unauthorized || code == .badRequest || code == .unreachable }
+    public var isFatal: Bool { code == .unauthorized || code == .badRequest || code == .unreachable || code == .costLimit }
+    /// Whether the run's spending limit stopped it (exit status 1, not 3).
+    public var isCostLimit: Bool { code == .costLimit }
     /// Whether the judge is unreachable or refuses the key (exit status 3).
     public var isAccessProblem: Bool { code == .unauthorized || code == .unreachable }
     public var isCancellation: Bool { code == .cancelled }

@@ -98,8 +98,10 @@ public struct RankConfiguration: Sendable {
     /// Debug hook: the first worker dies on this job.
     public var crashFirstWorkerAtJob: Int?
 
-    /// A JSON price file added to the bundled table.
+    /// A model map file (LiteLLM's format or Gavel's) added to the bundled LiteLLM map.
     public var priceFile: String?
+    /// A spending limit in US dollars: no call starts whose estimated price would pass it.
+    public var maxCost: Double?
     /// The process environment: API keys, CA variables. Read once, here, never logged.
     public var environment: [String: String]
 

@@ -17,7 +17,9 @@ public final class RankRun: Sendable {
     /// Every judge's endpoint: one, or a panel's members.
     public let endpoints: [JudgeEndpoint]
     public let rubric: Rubric
-    public let prices: PriceTable
+    public let prices: ModelMap
+    /// The spending limit (`--max-cost`), if one was set: what the run spent and reserved.
+    public let spending: SpendingLimit?
     /// Judge calls in flight at once, after fitting the open-file limit.
     public let concurrency: Int
     let pipeline: RankPipeline
@@ -86,8 +88,10 @@ public final class RankRun: Sendable {
                     apiBase: at.map { String(spec[spec.index(after: $0.lowerBound)...]) } ?? configuration.apiBase,
                     apiKeyEnv: configuration.apiKeyEnv, environment: env, requireKey: callsJudge)
             }
-            var table = PriceTable.bundled
-            if let file = configuration.priceFile { table = table.merging(try PriceTable.load(path: file)) }
+            // LiteLLM's map as bundled, then the user's LiteLLM map (GAVEL_MODEL_MAP), then --prices.
+            var table = ModelMap.bundled
+            if let file = env["GAVEL_MODEL_MAP"], !file.isEmpty { table = table.merging(try ModelMap.load(path: file)) }
+            if let file = configuration.priceFile { table = table.merging(try ModelMap.load(path: file)) }
             prices = table
         } catch let error as ConfigurationError {
             throw .configuration(error.description, error.setting)
@@ -111,6 +115,13 @@ public final class RankRun: Sendable {
                 "a pairwise tournament shows every pair in both orders already; samples do not apply (use samples 1)", .compare)
         }
         options.window = configuration.window ?? rubric.window ?? options.window
+        // The judge's context window (the smallest of a panel's, where the map knows them all) bounds
+        // a prompt, less room for the answer; a maximum prompt size given in the configuration still wins.
+        let map = prices
+        let windows = endpoints.map { map.contextWindow(for: $0) }
+        if options.maxPromptTokens == nil, !windows.isEmpty, let context = windows.compactMap({ $0 }).min(), !windows.contains(nil) {
+            options.maxPromptTokens = context - min(settings.maxTokens ?? 4096, context / 4)
+        }
 
         // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
         let workers = configuration.workers ?? ProcessInfo.processInfo.activeProcessorCount
@@ -168,7 +179,7 @@ public final class RankRun: Sendable {
             if let diskCache { return CachingJudge(chat, cache: diskCache, logger: logger) }
             return chat
         }
-        let judge: any Judge
+        var judge: any Judge
         if members.count == 1 {
             judge = members[0]
         } else {
@@ -181,6 +192,25 @@ public final class RankRun: Sendable {
                 explainer = i
             }
             judge = PanelJudge(members: members, combination: configuration.panelCombination, explainWith: explainer)
+        }
+        // A spending limit wraps the whole judge, caches included: a cached answer costs nothing and is
+        // never refused; a panel's price is its members' together (each reads every prompt).
+        if let maxCost = configuration.maxCost {
+            var total = ModelMap.Price(input: 0, output: 0)
+            for member in endpoints {
+                guard let p = prices.price(for: member) else {
+                    throw .configuration(
+                        "a spending limit needs a price for \(member.name), and the model map has none",
+                        .prices)
+                }
+                total.input += p.input
+                total.output += p.output
+            }
+            let limit = SpendingLimit(limit: maxCost)
+            spending = limit
+            judge = BudgetJudge(judge, price: total, limit: limit)
+        } else {
+            spending = nil
         }
 
         // Priced like `cost(_:)`: a panel's tokens are counted together, so a panel has no price.
@@ -289,7 +319,10 @@ public final class RankRun: Sendable {
 
     /// The estimated price of `usage` with this run's judge, if its price is known.
     /// (Not for a panel: its members' tokens are counted together, so they cannot be priced apart.)
-    public func cost(_ usage: TokenUsage) -> Double? { endpoints.count == 1 ? prices.cost(usage, for: endpoints[0]) : nil }
+    /// Through the provider's batch API with `batch` (its batch price, where the model map has one).
+    public func cost(_ usage: TokenUsage, batch: Bool = false) -> Double? {
+        endpoints.count == 1 ? prices.cost(usage, for: endpoints[0], batch: batch) : nil
+    }
 
     /// Chooses the score stage's executor once the input's size is known.
     static func executorFactory(_ configuration: RankConfiguration, workers: Int, logger: Logger) -> RankPipeline.ExecutorFactory {

@@ -21,4 +21,8 @@ public enum Setting: String, Sendable, CaseIterable {
     case compare
     /// Where the known truth of each trajectory is read from (`gavel tune`, a dotted path).
     case truth
+    /// The run's spending limit in US dollars.
+    case maxCost
+    /// Judge prices (a model map file).
+    case prices
 }

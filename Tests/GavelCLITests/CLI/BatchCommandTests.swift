@@ -173,7 +173,7 @@ struct BatchCommandTests {
         }
     }
 
-    @Test("--dry-run --batch prices the calls at half the live price")
+    @Test("--dry-run --batch prices the calls at the map's batch price (half the live one for gpt-4o-mini)")
     func batchPrice() async throws {
         try await withSimulator { sim in
             let r = try await runProduct(
