@@ -30,11 +30,10 @@ extension RankPipeline {
             let answers = try await self.verdicts(round)
             // Choosing the next round needs this one's results: each pair's mean over its two orders,
             // and the strengths fitted so far. The output's scores are fitted in the score stage.
-            let raw = Self.outcome(of: round, answers, members: n, since: started).verdicts
-            var unused = [String](repeating: "", count: n)
+            let results = Self.answers(of: round, answers, members: n, fused: true)
             settled = true
             for (w, pair) in round.windows.enumerated() {
-                let scores = raw.windowMeans(w, explanations: &unused)
+                let scores = results.windowMeans(w)
                 comparisons.add(window: pair, scores: scores)
                 if PairwiseSchedule.isUpset(strengths: strengths, pair: (pair[0], pair[1]), scores: (scores[0], scores[1])) {
                     settled = false

@@ -322,7 +322,14 @@ public final class RankPipeline: Sendable {
             outcome.answerUsage += v.usage
             outcome.answerSeconds += v.seconds
         }
-        outcome.verdicts = GroupVerdicts(
+        outcome.verdicts = answers(of: calls, verdicts, members: n)
+        return outcome
+    }
+
+    /// The answers to `calls` as the score stage takes them: per window and sample, the slot scores
+    /// and which members each slot showed (explanations of each window's first sample only).
+    static func answers(of calls: GroupCalls, _ verdicts: [[JudgeVerdict]], members n: Int, fused: Bool = false) -> GroupVerdicts {
+        GroupVerdicts(
             count: n, windows: calls.windows,
             answers: verdicts.enumerated().map { w, samples in
                 samples.enumerated().map { k, v in
@@ -330,8 +337,7 @@ public final class RankPipeline: Sendable {
                         members: calls.prompts[w][k].members, scores: v.scores, explanations: k == 0 ? v.explanations : [],
                         panel: v.panel, panelMissing: v.panelMissing)
                 }
-            }, fused: false)
-        return outcome
+            }, fused: fused)
     }
 
     /// Makes every call of `calls` (at most `concurrency` in flight run-wide): per window, its

@@ -70,20 +70,25 @@ public struct GroupVerdicts: Sendable, Equatable {
             var comparisons = BradleyTerry.Comparisons(members: count)
             g.windows = Array(repeating: 0, count: count)
             for (w, members) in windows.enumerated() where w < answers.count {
-                comparisons.add(window: members, scores: windowMeans(w, explanations: &g.explanations))
+                comparisons.add(window: members, scores: windowMeans(w))
                 for m in members where m < count { g.windows[m] += 1 }
+                // Each member's explanation: the first window's first sample that showed it.
+                if let first = answers[w].first {
+                    first.forEachShown(in: members, count: count) { i, _, m in
+                        if g.explanations[m].isEmpty, i < first.explanations.count { g.explanations[m] = first.explanations[i] }
+                    }
+                }
             }
             g.samples = [BradleyTerry().scores(comparisons)]
         } else if let window = windows.first, let samples = answers.first {
             for (k, answer) in samples.enumerated() {
                 var scores = [Double](repeating: 0, count: count)
                 var slots = [Int](repeating: 0, count: count)
-                for (i, local) in answer.members.enumerated() where i < answer.scores.count {
-                    for l in local where l < window.count && window[l] < count {
-                        scores[window[l]] = answer.scores[i]
-                        slots[window[l]] = i
-                        if k == 0, i < answer.explanations.count { g.explanations[window[l]] = answer.explanations[i] }
-                    }
+                answer.forEachShown(in: window, count: count) { i, _, m in
+                    guard i < answer.scores.count else { return }
+                    scores[m] = answer.scores[i]
+                    slots[m] = i
+                    if k == 0, i < answer.explanations.count { g.explanations[m] = answer.explanations[i] }
                 }
                 g.samples.append(scores)
                 g.slots.append(slots)
@@ -94,20 +99,13 @@ public struct GroupVerdicts: Sendable, Equatable {
         return g
     }
 
-    /// Window `w`'s mean score per window-local member over its samples; its first sample's
-    /// explanations fill those of `explanations` (by group member) still empty.
-    func windowMeans(_ w: Int, explanations: inout [String]) -> [Double] {
+    /// Window `w`'s mean score per window-local member over its samples.
+    func windowMeans(_ w: Int) -> [Double] {
         ScoreStage.meter?.count(.mean)
-        let members = windows[w]
-        var sum = [Double](repeating: 0, count: members.count)
-        for (k, answer) in answers[w].enumerated() {
-            for (i, local) in answer.members.enumerated() where i < answer.scores.count {
-                for l in local where l < members.count {
-                    sum[l] += answer.scores[i]
-                    if k == 0, i < answer.explanations.count, members[l] < explanations.count, explanations[members[l]].isEmpty {
-                        explanations[members[l]] = answer.explanations[i]
-                    }
-                }
+        var sum = [Double](repeating: 0, count: windows[w].count)
+        for answer in answers[w] {
+            answer.forEachShown(in: windows[w], count: count) { i, l, _ in
+                if i < answer.scores.count { sum[l] += answer.scores[i] }
             }
         }
         let n = Double(max(1, answers[w].count))
@@ -129,11 +127,10 @@ public struct GroupVerdicts: Sendable, Equatable {
                         sums[p.member] = Array(repeating: 0, count: count)
                         counts[p.member] = Array(repeating: 0, count: count)
                     }
-                    for (i, local) in answer.members.enumerated() where i < p.scores.count {
-                        for l in local where l < window.count && window[l] < count {
-                            sums[p.member]?[window[l]] += p.scores[i]
-                            counts[p.member]?[window[l]] += 1
-                        }
+                    answer.forEachShown(in: window, count: count) { i, _, m in
+                        guard i < p.scores.count else { return }
+                        sums[p.member]?[m] += p.scores[i]
+                        counts[p.member]?[m] += 1
                     }
                 }
             }
@@ -149,5 +146,15 @@ public struct GroupVerdicts: Sendable, Equatable {
                 })
         }
         return (panel, missing.sorted())
+    }
+}
+
+extension GroupVerdicts.Answer {
+    /// Calls `body(slot, local, member)` for every member this answer showed: its slot in the
+    /// prompt, its index in `window`, and its index in the group (those outside either skipped).
+    func forEachShown(in window: [Int], count: Int, _ body: (Int, Int, Int) -> Void) {
+        for (i, locals) in members.enumerated() {
+            for l in locals where l >= 0 && l < window.count && window[l] >= 0 && window[l] < count { body(i, l, window[l]) }
+        }
     }
 }

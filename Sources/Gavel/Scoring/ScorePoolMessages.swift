@@ -197,32 +197,18 @@ extension FrameReader {
         return GroupVerdicts(count: count, windows: windows, answers: answers, fused: fused)
     }
 
-    /// A length-prefixed list whose items `item` reads; a length the frame cannot hold is refused
-    /// before anything is allocated.
-    mutating func list<T>(_ item: (inout FrameReader) throws -> T) throws -> [T] {
+    /// A length-prefixed list whose items `item` reads, each at least `itemBytes` long; a length
+    /// the frame cannot hold is refused before anything is allocated.
+    mutating func list<T>(itemBytes: Int = 1, _ item: (inout FrameReader) throws -> T) throws -> [T] {
         let n = Int(try u32())
-        guard n <= remaining else { throw Truncated() }
+        guard n <= remaining / itemBytes else { throw Truncated() }
         var out: [T] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try item(&self)) }
         return out
     }
 
-    mutating func ints() throws(Truncated) -> [Int] {
-        let n = Int(try u32())
-        guard n <= remaining / 8 else { throw Truncated() }
-        var out: [Int] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try i64()) }
-        return out
-    }
+    mutating func ints() throws -> [Int] { try list(itemBytes: 8) { try $0.i64() } }
 
-    mutating func strings() throws(Truncated) -> [String] {
-        let n = Int(try u32())
-        guard n <= remaining / 4 else { throw Truncated() }
-        var out: [String] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(try string()) }
-        return out
-    }
+    mutating func strings() throws -> [String] { try list(itemBytes: 4) { try $0.string() } }
 }
