@@ -362,17 +362,13 @@ extension RankCommand {
         ]
         var all = rows
         if let maxCost {
-            all.append(
-                (
-                    "cost limit",
-                    String(format: "$%.4f: ", maxCost)
-                        + (cost.map {
-                            $0 <= maxCost
-                                ? "the run fits (estimated ~$\(String(format: "%.4f", $0)))"
-                                : "the run does not fit: about \(Int(($0 - maxCost) / $0 * 100))% of its calls would not start"
-                        }
-                            ?? "no price to check it against")
-                ))
+            let fit: String
+            switch cost {
+            case nil: fit = "no estimate to check it against (a panel's tokens are counted together)"
+            case let c? where c <= maxCost: fit = String(format: "the run fits (estimated ~$%.4f)", c)
+            case let c?: fit = "the run does not fit: about \(Int((c - maxCost) / c * 100))% of its calls would not start"
+            }
+            all.append(("cost limit", String(format: "$%.4f: ", maxCost) + fit))
         }
         if batch {
             all.append(

@@ -22,19 +22,11 @@ public final class BudgetJudge: Judge {
 
     public func wouldAnswerFromCache(_ prompt: JudgePrompt) async throws -> Bool { try await inner.wouldAnswerFromCache(prompt) }
 
-    /// Dollars for `usage` at the judge's price.
-    func cost(_ usage: TokenUsage) -> Double { (Double(usage.prompt) * price.input + Double(usage.completion) * price.output) / 1_000_000 }
-
-    /// The estimated tokens of one call: the prompt as rendered, and the answer the mode expects.
-    static func estimate(_ prompt: JudgePrompt) -> TokenUsage {
-        TokenUsage(
-            prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
-            completion: TokenEstimator.answerEstimate(ids: prompt.ids.count, mode: prompt.mode))
-    }
-
     public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
-        if try await inner.wouldAnswerFromCache(prompt) { return try await inner.judge(prompt) }
-        let estimate = cost(Self.estimate(prompt))
+        let estimate = price.cost(TokenEstimator.estimate(prompt))
+        // The cache is asked only at the limit (an answer it holds costs nothing and is never refused);
+        // below it, one lookup — the inner judge's own — serves, and a cached answer settles at $0.
+        if !limit.fits(estimate), try await inner.wouldAnswerFromCache(prompt) { return try await inner.judge(prompt) }
         guard limit.reserve(estimate) else {
             let s = limit.snapshot
             throw JudgeError.costLimit(
@@ -45,7 +37,7 @@ public final class BudgetJudge: Judge {
         }
         do {
             let verdict = try await inner.judge(prompt)
-            limit.settle(reserved: estimate, cost: verdict.cached ? 0 : cost(verdict.usage))
+            limit.settle(reserved: estimate, cost: verdict.cached ? 0 : price.cost(verdict.usage))
             return verdict
         } catch {
             limit.settle(reserved: estimate, cost: 0)

@@ -16,6 +16,9 @@ public struct ModelMap: Sendable {
             self.input = input
             self.output = output
         }
+
+        /// Dollars for `usage` at this price.
+        public func cost(_ usage: TokenUsage) -> Double { (Double(usage.prompt) * input + Double(usage.completion) * output) / 1_000_000 }
     }
 
     /// What the map knows of one model.
@@ -95,7 +98,7 @@ public struct ModelMap: Sendable {
             if let bi = m.value["batch_input"]?.doubleValue, let bo = m.value["batch_output"]?.doubleValue {
                 entry.batchPrice = Price(input: bi, output: bo)
             }
-            entry.maxInputTokens = m.value["max_input_tokens"]?.doubleValue.flatMap { $0 > 0 && $0 < 1e12 ? Int($0) : nil }
+            entry.maxInputTokens = tokenCount(m.value["max_input_tokens"])
             map.entries[m.key] = entry
         }
         return map
@@ -113,9 +116,12 @@ public struct ModelMap: Sendable {
             price: price("input_cost_per_token", "output_cost_per_token"),
             batchPrice: price("input_cost_per_token_batches", "output_cost_per_token_batches"),
             cacheRead: perMillion("cache_read_input_token_cost"),
-            maxInputTokens: v["max_input_tokens"]?.doubleValue.flatMap { $0 > 0 && $0 < 1e12 ? Int($0) : nil })
+            maxInputTokens: tokenCount(v["max_input_tokens"]))
         return entry.price == nil && entry.maxInputTokens == nil ? nil : entry
     }
+
+    /// A positive token count, or nil for anything else (a string, zero, an absurd size).
+    static func tokenCount(_ v: JSONValue?) -> Int? { v?.doubleValue.flatMap { $0 > 0 && $0 < 1e12 ? Int($0) : nil } }
 
     /// This map with `other`'s entries added or replacing.
     public func merging(_ other: ModelMap) -> ModelMap {
@@ -153,8 +159,7 @@ public struct ModelMap: Sendable {
 
     /// Dollars for the given usage, or nil without a price.
     public func cost(_ usage: TokenUsage, for endpoint: JudgeEndpoint, batch: Bool = false) -> Double? {
-        guard let p = price(for: endpoint, batch: batch) else { return nil }
-        return (Double(usage.prompt) * p.input + Double(usage.completion) * p.output) / 1_000_000
+        price(for: endpoint, batch: batch)?.cost(usage)
     }
 
     /// The judge's context window for input, in tokens, if the map knows it.

@@ -31,6 +31,9 @@ public final class SpendingLimit: Sendable {
         }
     }
 
+    /// Whether `estimate` would fit now (a look, nothing reserved).
+    public func fits(_ estimate: Double) -> Bool { state.withLock { $0.spent + $0.reserved + estimate <= limit } }
+
     /// Settles a reservation of `estimate` at the call's actual `cost` (0 for a call that failed
     /// without an answer).
     public func settle(reserved estimate: Double, cost: Double) {

@@ -28,6 +28,12 @@ public enum TokenEstimator {
         return tokens + (word + 3) / 4 + (punct + 1) / 2
     }
 
+    /// The estimated tokens of one call: the prompt as rendered, and the answer its mode expects.
+    public static func estimate(_ prompt: JudgePrompt) -> TokenUsage {
+        TokenUsage(
+            prompt: estimate(prompt.system) + estimate(prompt.user), completion: answerEstimate(ids: prompt.ids.count, mode: prompt.mode))
+    }
+
     /// Expected answer tokens for a prompt with `ids` trajectories in `mode`.
     public static func answerEstimate(ids: Int, mode: JudgeMode = .explained) -> Int { mode.expectedAnswerTokens(ids: ids) }
 }

@@ -36,9 +36,7 @@ extension RankPipeline {
                     continue
                 }
                 plan.calls += rounds
-                let usage = TokenUsage(
-                    prompt: TokenEstimator.estimate(prompt.system) + TokenEstimator.estimate(prompt.user),
-                    completion: TokenEstimator.answerEstimate(ids: prompt.ids.count, mode: prompt.mode))
+                let usage = TokenEstimator.estimate(prompt)
                 for _ in 0..<rounds { plan.usage += usage }
             }
         }
@@ -95,7 +93,7 @@ extension RankPipeline {
         var size = window
         if fitting, let limit = options.maxPromptTokens {
             let whole = builder.build(trajectories, order: canonical, references: references)
-            let tokens = TokenEstimator.estimate(whole.system) + TokenEstimator.estimate(whole.user)
+            let tokens = TokenEstimator.estimate(whole).prompt
             if tokens > limit { size = min(size, WindowPlan.size(forTokens: tokens, members: trajectories.count, maxTokens: limit)) }
         }
         let windows = WindowPlan.windows(canonical: canonical, size: size)
