@@ -52,11 +52,9 @@ struct ReportBench: AsyncParsableCommand {
     /// Debian's headless Chromium loads the page and runs its script (the DOM it dumps must say so),
     /// against Chromium loading a blank page: its own start. Medians of interleaved runs.
     func browse(page: String, groups: Int) throws {
-        guard
-            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else { return print("  headless Chromium: not installed (apt-get install chromium), not measured") }
+        guard let chromium = TestPaths.chromium else {
+            return print("  headless Chromium: not installed (apt-get install chromium), not measured")
+        }
         let blank = "\(work)/report-blank.html"
         try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: URL(fileURLWithPath: blank))
         let dom = "\(work)/report-dom-\(getpid()).html"

@@ -6,6 +6,10 @@ public enum TestPaths {
         .deletingLastPathComponent().deletingLastPathComponent()
     public static let fixtures = repo.appendingPathComponent("Tests/Fixtures")
     public static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
+    /// Debian's Chromium (for the report in a real headless browser), if installed.
+    public static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// The directory holding the executables the tests run: `GAVEL_TEST_PRODUCTS` when set (`.ci/run`
     /// points it at `.build/release` for a second run of the CLI suite, so the binaries users build are

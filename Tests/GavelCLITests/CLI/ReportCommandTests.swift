@@ -5,7 +5,7 @@ import Testing
 /// The report in a real browser: Debian's chromium, headless.
 @Suite("gavel report in headless Chromium")
 struct ReportCommandTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = TestPaths.chromium
     static let hostile = #"</td></table><script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"#
 
     /// Ranked output of `groups` groups of 4, one trajectory's explanation and last message hostile.
