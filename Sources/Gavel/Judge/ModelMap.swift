@@ -44,23 +44,60 @@ public struct ModelMap: Sendable {
         }
     }
 
+    /// Entries given here (a file, `--prices`), ahead of the bundled snapshot.
     public var entries: [String: Entry]
+    /// Whether names missing from `entries` are looked up in the bundled snapshot.
+    public var includesBundled: Bool
 
-    public init(entries: [String: Entry]) { self.entries = entries }
+    public init(entries: [String: Entry], includesBundled: Bool = false) {
+        self.entries = entries
+        self.includesBundled = includesBundled
+    }
 
-    /// LiteLLM's chat models, from the snapshot compiled into Gavel.
-    public static let bundled: ModelMap = {
-        var entries: [String: Entry] = [:]
-        entries.reserveCapacity(BundledModelMap.count)
-        for line in BundledModelMap.table.split(separator: "\n") {
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 8 else { continue }
-            func price(_ i: Int, _ o: Int) -> Price? { Double(f[i]).flatMap { i in Double(f[o]).map { Price(input: i, output: $0) } } }
-            entries[f[0]] = Entry(
-                provider: f[1], price: price(2, 3), batchPrice: price(4, 5), cacheRead: Double(f[6]), maxInputTokens: Int(f[7]))
+    /// LiteLLM's chat models, from the snapshot compiled into Gavel. Nothing is parsed up front: a
+    /// run looks up a handful of names, each found by one scan of the table (parsing all 3,000+
+    /// lines at every start cost ~35 ms).
+    public static let bundled = ModelMap(entries: [:], includesBundled: true)
+
+    /// The bundled snapshot's entry named exactly `name`.
+    static func bundledEntry(_ name: String) -> Entry? {
+        var table = BundledModelMap.table
+        let key = Array(name.utf8)
+        let line = table.withUTF8 { bytes -> String? in
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                if end - start > key.count, bytes[start + key.count] == 0x09, bytes[start..<start + key.count].elementsEqual(key) {
+                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                }
+                start = end + 1
+            }
+            return nil
         }
-        return ModelMap(entries: entries)
-    }()
+        return line.flatMap { bundledEntry(line: $0[...]) }
+    }
+
+    /// One line of the bundled table: name, provider, input, output, batch input, batch output,
+    /// cache read, max input tokens.
+    static func bundledEntry(line: Substring) -> Entry? {
+        let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard f.count == 8 else { return nil }
+        func price(_ i: Int, _ o: Int) -> Price? { Double(f[i]).flatMap { i in Double(f[o]).map { Price(input: i, output: $0) } } }
+        return Entry(
+            provider: String(f[1]), price: price(2, 3), batchPrice: price(4, 5), cacheRead: Double(f[6]), maxInputTokens: Int(f[7]))
+    }
+
+    /// Every entry of the bundled snapshot (for tests and listings; a run looks names up one by one).
+    static func allBundled() -> [String: Entry] {
+        var entries: [String: Entry] = [:]
+        for line in BundledModelMap.table.split(separator: "\n") {
+            if let e = bundledEntry(line: line), let name = line.split(separator: "\t").first { entries[String(name)] = e }
+        }
+        return entries
+    }
+
+    /// The entry named exactly `name`: given here, else bundled.
+    func named(_ name: String) -> Entry? { entries[name] ?? (includesBundled ? Self.bundledEntry(name) : nil) }
 
     /// The LiteLLM release the bundled map comes from.
     public static var bundledVersion: String { BundledModelMap.litellmVersion }
@@ -125,7 +162,7 @@ public struct ModelMap: Sendable {
 
     /// This map with `other`'s entries added or replacing.
     public func merging(_ other: ModelMap) -> ModelMap {
-        ModelMap(entries: entries.merging(other.entries) { _, new in new })
+        ModelMap(entries: entries.merging(other.entries) { _, new in new }, includesBundled: includesBundled || other.includesBundled)
     }
 
     /// The map's entry for a judge, resolved as LiteLLM resolves names: the full name
@@ -137,15 +174,15 @@ public struct ModelMap: Sendable {
 
     func entry(provider: String, model: String) -> Entry? {
         let litellm = Self.litellmProviders[provider] ?? provider
-        if let e = entries["\(provider)/\(model)"] ?? entries["\(litellm)/\(model)"] { return e }
-        if let e = entries[model], e.provider.isEmpty || e.provider == litellm || provider == "litellm" { return e }
+        if let e = named("\(provider)/\(model)") ?? (litellm == provider ? nil : named("\(litellm)/\(model)")) { return e }
+        if let e = named(model), e.provider.isEmpty || e.provider == litellm || provider == "litellm" { return e }
         // A proxy's (or router's) model named with its own provider first: `litellm/anthropic/claude-sonnet-4-5`.
         if provider == "litellm", let slash = model.firstIndex(of: "/"),
             let e = entry(provider: String(model[..<slash]), model: String(model[model.index(after: slash)...]))
         {
             return e
         }
-        return entries["\(provider)/*"]
+        return named("\(provider)/*")
     }
 
     /// The price of a judge's tokens (through the batch API with `batch`), if known; a local

@@ -214,7 +214,8 @@ public final class RankRun: Sendable {
         }
 
         // Priced like `cost(_:)`: a panel's tokens are counted together, so a panel has no price.
-        let stats = statistics, store = cache, table = prices, priced = endpoints.count == 1 ? endpoints[0] : nil
+        // Resolved once: progress reports come once per finished group.
+        let stats = statistics, store = cache, price = endpoints.count == 1 ? prices.price(for: endpoints[0]) : nil
         var report: (@Sendable (Int, Int) -> Void)?
         if let observer {
             report = { @Sendable done, total in
@@ -222,7 +223,7 @@ public final class RankRun: Sendable {
                 observer.progress(
                     RankProgress(
                         done: done, total: total, judge: snapshot, cacheHits: store?.statistics.hits,
-                        cost: priced.flatMap { table.cost(snapshot.usage, for: $0) }))
+                        cost: price?.cost(snapshot.usage)))
             }
         }
         pipeline = RankPipeline(
