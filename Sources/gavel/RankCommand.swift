@@ -350,6 +350,18 @@ extension RankCommand {
                 (plan.pairwise ? "at least " : "") + "\(plan.calls) (\(plan.cachedCalls) answered by the cache)"
                     + (plan.pairwise ? "; pairwise: ⌈log2 n⌉ rounds a group, more where the judge contradicts itself" : "")
             ),
+            (
+                "prompt limit",
+                plan.promptLimit.map { "\($0) tokens" + (run.promptLimitSource.map { " (\($0))" } ?? "") }
+                    ?? "none known (give --max-prompt-tokens, or a judge LiteLLM's map knows)"
+            ),
+            (
+                "shortened",
+                plan.elidedTrajectories == 0
+                    ? "none"
+                    : "\(plan.elidedTrajectories) trajectories: ~\(plan.elidedTokens) tokens (\(plan.elidedCharacters) characters) "
+                        + "elided from their longest tool outputs and assistant texts"
+            ),
             ("input tokens", "~\(plan.usage.prompt)"),
             ("output tokens", "~\(plan.usage.completion)"),
             (

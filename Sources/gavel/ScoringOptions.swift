@@ -23,6 +23,14 @@ struct ScoringOptions: ParsableArguments {
             "Judge a group in windows when its prompt would exceed T tokens (estimated as --dry-run does).", valueName: "T"))
     var maxPromptTokens: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Shorten trajectories longer than T tokens: the middles of their longest tool outputs and assistant texts are cut "
+                + "and marked, never the task or the final answer (default: what lets a group fit the judge's context; "
+                + "see gavel.elided).",
+            valueName: "T"))
+    var maxTrajectoryTokens: Int?
+
     @Option(help: "Judge calls in flight at once.")
     var concurrency = 32
 
@@ -52,6 +60,7 @@ struct ScoringOptions: ParsableArguments {
         if let k = samples, k < 1 || k > 32 { throw ValidationError("--samples must be between 1 and 32") }
         if let w = window, w < 3 || w > 256 { throw ValidationError("--window must be between 3 and 256") }
         if let t = maxPromptTokens, t < 1000 { throw ValidationError("--max-prompt-tokens must be at least 1000") }
+        if let t = maxTrajectoryTokens, t < 100 { throw ValidationError("--max-trajectory-tokens must be at least 100") }
         if rubric != nil, rubricText != nil { throw ValidationError("use either --rubric or --rubric-text, not both") }
         if let text = rubricText, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--rubric-text is empty")
@@ -64,6 +73,7 @@ struct ScoringOptions: ParsableArguments {
         c.samples = samples
         c.window = window
         c.pipeline.maxPromptTokens = maxPromptTokens
+        c.pipeline.maxTrajectoryTokens = maxTrajectoryTokens
         c.reference = reference
         c.rubric = rubricText.map { .text($0) } ?? rubric.map { .named($0) } ?? .standard
     }

@@ -41,6 +41,9 @@ public struct RankOptions: Sendable {
     public var reference: String?
     /// Groups whose estimated prompt is longer than this many tokens are judged in windows that fit.
     public var maxPromptTokens: Int?
+    /// Trajectories longer than this many tokens (estimated) have their longest tool outputs and
+    /// assistant texts shortened in the middle; nil derives a budget from the prompt limit.
+    public var maxTrajectoryTokens: Int?
     /// Judge and write only this shard's groups, each output line carrying its input position (for `gavel merge`).
     public var shard: Shard?
 

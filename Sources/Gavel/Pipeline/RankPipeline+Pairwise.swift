@@ -13,11 +13,14 @@ extension RankPipeline {
                 calls(for: trajectories, rubric: rubric, samples: 1, window: 2, fitting: false, references: references), members: n)
         }
         let started = ContinuousClock.now
-        let canonical = CanonicalOrder.order(hashes: trajectories.map(CanonicalOrder.hash))
         let builder = PromptBuilder(rubric: rubric.text, mode: options.mode)
+        // Each pair is one prompt: trajectories too long for it are shortened once, for every pair.
+        let short = shortened(trajectories, builder: builder, window: 2, references: references)
+        let trajectories = short.trajectories
+        let canonical = CanonicalOrder.order(hashes: short.hashes)
         var schedule = PairwiseSchedule(canonical: canonical)
         var comparisons = BradleyTerry.Comparisons(members: n)
-        var made = GroupCalls(windows: [], prompts: [])
+        var made = GroupCalls(windows: [], prompts: [], elided: short.elided)
         var verdicts: [[JudgeVerdict]] = []
         var strengths = [Double](repeating: 1, count: n)
         var settled = false

@@ -20,6 +20,16 @@ public final class RankPipeline: Sendable {
     private let gate: AsyncSemaphore
     /// The input, indexed on first use: a run, its plan and its prompts share one scan.
     private let indexed = Mutex<(InputSet, InputIndex)?>(nil)
+    /// The judge's context as its server reported it, less room for the answer (see `promptLimit`).
+    private let reportedPromptLimit = Mutex<Int?>(nil)
+
+    /// The most tokens a prompt may have: `maxPromptTokens` (given, or from the model map), else
+    /// what the judge's server reported (`useReportedPromptLimit`), else nil (no limit known).
+    public var promptLimit: Int? { options.maxPromptTokens ?? reportedPromptLimit.withLock { $0 } }
+
+    /// Takes the prompt limit from the judge's server (a run does this before its first call,
+    /// when neither the configuration nor the model map gave one).
+    public func useReportedPromptLimit(_ tokens: Int?) { reportedPromptLimit.withLock { $0 = tokens } }
 
     /// What the score stage will have to do, known once the input is indexed.
     public struct ScoreLoad: Sendable, Equatable {
@@ -337,7 +347,7 @@ public final class RankPipeline: Sendable {
                         members: calls.prompts[w][k].members, scores: v.scores, explanations: k == 0 ? v.explanations : [],
                         panel: v.panel, panelMissing: v.panelMissing)
                 }
-            }, fused: fused)
+            }, fused: fused, elided: calls.elided)
     }
 
     /// Makes every call of `calls` (at most `concurrency` in flight run-wide): per window, its

@@ -44,6 +44,19 @@ public final class RankRun: Sendable {
     let chats: [ChatJudge]
     /// Rubrics requests named, by name.
     private let requestRubrics = Mutex<[String: Rubric]>([:])
+    /// Where the prompt limit came from (nil: none known yet, or none asked of the server yet).
+    private let promptLimitState: Mutex<String?>
+    /// The answer's token budget (`--max-tokens`), for a limit derived from a context window.
+    private let answerTokens: Int?
+    /// Whether the judge's server has been asked for its context.
+    private let probed = Mutex(false)
+
+    /// Where the prompt limit came from: given, LiteLLM's map, or the judge's server; nil if none is known.
+    public var promptLimitSource: String? { promptLimitState.withLock { $0 } }
+
+    /// The most tokens a prompt may have for a judge with `context` tokens of context: the
+    /// context less room for the answer (`maxTokens`, at most a quarter of the context).
+    static func promptLimit(context: Int, maxTokens: Int?) -> Int { context - min(maxTokens ?? 4096, context / 4) }
 
     /// Builds the run. `callsJudge` false (a dry run, a prompt preview) needs no API key.
     /// The judge mode: the flags', else the rubric's, else the default — digit grades only where
@@ -119,9 +132,13 @@ public final class RankRun: Sendable {
         // a prompt, less room for the answer; a maximum prompt size given in the configuration still wins.
         let map = prices
         let windows = endpoints.map { map.contextWindow(for: $0) }
+        var limitSource: String? = options.maxPromptTokens == nil ? nil : "given"
         if options.maxPromptTokens == nil, !windows.isEmpty, let context = windows.compactMap({ $0 }).min(), !windows.contains(nil) {
-            options.maxPromptTokens = context - min(settings.maxTokens ?? 4096, context / 4)
+            options.maxPromptTokens = Self.promptLimit(context: context, maxTokens: settings.maxTokens)
+            limitSource = "LiteLLM's map: a \(context)-token context, less room for the answer"
         }
+        promptLimitState = Mutex(limitSource)
+        answerTokens = settings.maxTokens
 
         // Connections must fit the open-file limit: raise it as far as allowed, else call less at once.
         let workers = configuration.workers ?? ProcessInfo.processInfo.activeProcessorCount
@@ -294,6 +311,25 @@ public final class RankRun: Sendable {
     /// a plan or a service before any judge call.
     public func start() async throws(RankFailure) {
         do { try await cache?.prepare() } catch { throw RankFailure(error) }
+        await askContext()
+    }
+
+    /// With no prompt limit known (none given, none in the model map), asks each self-hosted judge's
+    /// server for its context (`ContextProbe`) once; the smallest of a panel's, if all answer.
+    func askContext() async {
+        guard pipeline.promptLimit == nil,
+            !probed.withLock({
+                let was = $0; $0 = true; return was
+            })
+        else { return }
+        var reports: [ContextProbe.Report] = []
+        for member in endpoints {
+            guard let report = await ContextProbe.contextWindow(of: member, transport: transport) else { return }
+            reports.append(report)
+        }
+        guard let smallest = reports.min(by: { $0.tokens < $1.tokens }) else { return }
+        pipeline.useReportedPromptLimit(Self.promptLimit(context: smallest.tokens, maxTokens: answerTokens))
+        promptLimitState.withLock { $0 = "\(smallest.source): a \(smallest.tokens)-token context, less room for the answer" }
     }
 
     /// Ends the run: records its cache hits and misses in the cache's run log (off the cooperative
@@ -313,6 +349,7 @@ public final class RankRun: Sendable {
     /// The exact prompts (one per sample) the group with this key would send.
     public func prompts(forGroupNamed key: String) async throws(RankFailure) -> [JudgePrompt] {
         let prompts: [JudgePrompt]?
+        await askContext()
         do { prompts = try await pipeline.prompts(forGroupNamed: key) } catch { throw RankFailure(error) }
         guard let prompts else { throw .noSuchGroup(key) }
         return prompts

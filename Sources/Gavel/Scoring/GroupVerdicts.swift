@@ -39,12 +39,15 @@ public struct GroupVerdicts: Sendable, Equatable {
     /// Whether the windows' results are fused by a Bradley–Terry fit into one score each (a group
     /// judged in windows, or a pairwise tournament) rather than kept as samples of one window.
     public var fused: Bool
+    /// What was cut from each member to fit the judge's context (`gavel.elided`); empty when nothing was.
+    public var elided: [TrajectoryElision.Cut?]
 
-    public init(count: Int, windows: [[Int]], answers: [[Answer]], fused: Bool) {
+    public init(count: Int, windows: [[Int]], answers: [[Answer]], fused: Bool, elided: [TrajectoryElision.Cut?] = []) {
         self.count = count
         self.windows = windows
         self.answers = answers
         self.fused = fused
+        self.elided = elided
     }
 
     /// Answers to one window showing the group's members in order, one list of scores per sample
@@ -95,6 +98,7 @@ public struct GroupVerdicts: Sendable, Equatable {
             }
         }
         (g.panel, g.panelMissing) = panelTable()
+        g.elided = elided
         g.scores = ScoreStage.combine(ScoreStage.GroupSamples(samples: g.samples), mode: advantage)
         return g
     }

@@ -149,6 +149,15 @@ extension FrameWriter {
                 strings(a.panelMissing)
             }
         }
+        // What was cut from members, as (member, characters, tokens, texts).
+        let cuts = v.elided.enumerated().compactMap { m, c in c.map { (m, $0) } }
+        u32(UInt32(cuts.count))
+        for (m, cut) in cuts {
+            i64(m)
+            i64(cut.characters)
+            i64(cut.tokens)
+            i64(cut.texts)
+        }
     }
 
     mutating func ints(_ v: [Int]) {
@@ -194,7 +203,17 @@ extension FrameReader {
                 throw ScorePoolMessages.Malformed(description: "a slot member outside its window")
             }
         }
-        return GroupVerdicts(count: count, windows: windows, answers: answers, fused: fused)
+        var elided: [TrajectoryElision.Cut?] = []
+        let cuts = try list { r throws in
+            let m = try r.i64(), cut = TrajectoryElision.Cut(characters: try r.i64(), tokens: try r.i64(), texts: try r.i64())
+            guard (0..<count).contains(m) else { throw ScorePoolMessages.Malformed(description: "a cut member outside its group") }
+            return (m, cut)
+        }
+        if !cuts.isEmpty {
+            elided = Array(repeating: nil, count: count)
+            for (m, cut) in cuts { elided[m] = cut }
+        }
+        return GroupVerdicts(count: count, windows: windows, answers: answers, fused: fused, elided: elided)
     }
 
     /// A length-prefixed list whose items `item` reads, each at least `itemBytes` long; a length

@@ -41,6 +41,8 @@ public enum ScoreStage {
         /// From a panel: each member's score for this trajectory (one score each), and the members that missed prompts.
         public var panel: [PanelScores] = []
         public var panelMissing: [String] = []
+        /// What was cut from the trajectory to fit the judge's context.
+        public var elided: TrajectoryElision.Cut?
         public var cached = false
 
         public init(group: String, failure: GroupFailure? = nil) {
@@ -178,6 +180,10 @@ public enum ScoreStage {
             gavel["panel_spread"] = .double((scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot())
         }
         if !a.panelMissing.isEmpty { gavel["panel_missing"] = .array(a.panelMissing.map(JSONValue.string)) }
+        if let cut = a.elided {
+            gavel["elided"] = .object(
+                JSONObject(pairs: ["characters": .int(cut.characters), "tokens": .int(cut.tokens), "texts": .int(cut.texts)]))
+        }
         gavel["explanation"] = .string(a.explanation)
         gavel["judge"] = .string(context.judgeName)
         gavel["answer"] = .string(context.answer)

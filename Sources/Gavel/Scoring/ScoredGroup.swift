@@ -15,6 +15,8 @@ public struct ScoredGroup: Sendable, Equatable {
     /// From a panel: each panel member's score per group member, and the members that missed prompts.
     public var panel: [PanelScores] = []
     public var panelMissing: [String] = []
+    /// What was cut from each member to fit the judge's context (empty when nothing was).
+    public var elided: [TrajectoryElision.Cut?] = []
 
     public init() {}
 
@@ -35,6 +37,7 @@ public struct ScoredGroup: Sendable, Equatable {
             m < p.scores.count && p.scores[m].isFinite ? PanelScores(member: p.member, scores: [p.scores[m]]) : nil
         }
         a.panelMissing = panelMissing
+        a.elided = m < elided.count ? elided[m] : nil
         a.cached = cached
         return a
     }

@@ -7,7 +7,7 @@ import NIOSSL
 ///
 /// `POST /v1/chat/completions` and `POST /v1/messages` answer with scores for every
 /// `<trajectory id="...">` block in the prompt; `GET /stats` returns the counters as JSON;
-/// `POST /stats/reset` zeroes them.
+/// `POST /stats/reset` zeroes them; with a context size, `GET /props` reports it as llama.cpp does.
 public final class JudgeSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     public let stats = SimulatorStats()
@@ -140,6 +140,12 @@ final class SimulatorHandler: ChannelInboundHandler {
         case (.POST, "/stats/reset"):
             stats.reset()
             write(context: context, head: head, answer: SimulatedAnswer(status: 200, body: "{}"))
+        case (.GET, "/props") where judge.configuration.contextTokens != nil:
+            // As llama.cpp's server reports its context (one slot's), for a client's context probe.
+            let n = judge.configuration.contextTokens ?? 0
+            write(
+                context: context, head: head,
+                answer: SimulatedAnswer(status: 200, body: #"{"default_generation_settings":{"n_ctx":\#(n)},"total_slots":1}"#))
         case (.GET, "/health"):
             write(context: context, head: head, answer: SimulatedAnswer(status: 200, body: #"{"ok":true}"#))
         case (.POST, _) where path.hasSuffix("/chat/completions") || path.hasSuffix("/messages"):

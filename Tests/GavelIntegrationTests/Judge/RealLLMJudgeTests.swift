@@ -94,4 +94,60 @@ struct RealLLMJudgeTests {
         }
         #expect(groups == ["q00": 3, "q01": 3, "q02": 3])
     }
+    @Test(
+        "50k-token tool outputs and a 4,096-token context (asked of the server): one call per group, every one scored, rerun cached",
+        .enabled(if: baseURL != nil, "set GAVEL_LOCAL_JUDGE_URL to a running Scripts/local-judge (.ci/run does)"))
+    func longTrajectories() async throws {
+        let base = try #require(Self.baseURL)
+        let dir = try TempDir()
+        // q00 and q01, each trajectory with a search call whose result is ~200,000 characters.
+        let all = try String(contentsOf: TestPaths.repo.appendingPathComponent("Examples/real-judge-groups.jsonl"), encoding: .utf8)
+        var lines: [String] = []
+        for (i, line) in all.split(separator: "\n").prefix(6).enumerated() {
+            var record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            var messages = try #require(record["messages"] as? [[String: Any]], "Examples/real-judge-groups.jsonl:\(i + 1)")
+            let question = messages[1]["content"] as? String ?? ""
+            let results = (0..<2_500).map { n in
+                "Result \(n): archive page \(n * 7 % 1000), section \(n % 13), paragraph \(n % 29): notes filed in volume \(n % 41)."
+            }
+            let call: [String: Any] = [
+                "role": "assistant", "content": NSNull(),
+                "tool_calls": [
+                    ["id": "call\(i)", "type": "function", "function": ["name": "search", "arguments": "{\"query\": \"\(i)\"}"]]
+                ],
+            ]
+            let tool: [String: Any] = [
+                "role": "tool", "tool_call_id": "call\(i)", "content": question + "\n" + results.joined(separator: "\n"),
+            ]
+            messages.insert(contentsOf: [call, tool], at: 2)
+            record["messages"] = messages
+            lines.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
+        }
+        let input = try dir.write("long.jsonl", lines.joined(separator: "\n") + "\n")
+        // Structured numbers: the 0.5B model CI runs misnumbers digit-grade lines on prompts this long
+        // (it writes ids 0-2 for 1-3), which no context budget changes.
+        let flags = [
+            "--judge", "openai/local", "--api-base", base, "--concurrency", "2", "--timeout", "300", "--cache-dir", dir.path("cache"),
+            "--grade", "number", "--answer", "scores",
+        ]
+        let dry = try await runProduct("gavel", ["rank", input, "--dry-run"] + flags, removing: ["OPENAI_API_KEY"])
+        #expect(dry.stdout.contains("(llama.cpp /props n_ctx: a 4096-token context"), "CI serves two slots of 4,096: \(dry.stdout)")
+        #expect(dry.stdout.contains("shortened      6 trajectories"), "\(dry.stdout)")
+        let r = try await runProduct("gavel", ["rank", input, "-o", dir.path("out.jsonl")] + flags, removing: ["OPENAI_API_KEY"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("too long for the judge's context"), "the server refused a prompt: \(r.stderr)")
+        #expect(r.stderr.contains("judge calls   2 "), "one call per group: \(r.stderr)")
+        // The server's own count: each prompt within the context, less the answer.
+        let used = try #require(Self.tokens(r.stderr), "stderr: \(r.stderr)")
+        #expect(used.input / 2 + used.output / 2 <= 4096, "the server counted \(used.input) prompt tokens over 2 calls")
+        let out = try parseJSONL(try dir.read("out.jsonl"))
+        #expect(out.count == 6)
+        for line in out {
+            let gavel = try #require(line["gavel"] as? [String: Any])
+            #expect(gavel["score"] is Double, "\(gavel)")
+            #expect(((gavel["elided"] as? [String: Any])?["characters"] as? Int ?? 0) > 190_000, "\(gavel)")
+        }
+        let again = try await runProduct("gavel", ["rank", input, "-o", dir.path("again.jsonl")] + flags, removing: ["OPENAI_API_KEY"])
+        #expect(again.status == 0 && again.stderr.contains("judge calls   0"), "a rerun called the judge: \(again.stderr)")
+    }
 }

@@ -23,7 +23,7 @@ struct ScorePoolMessagesTests {
                 GroupVerdicts.Answer(members: [[1], [0]], scores: [0.6, 0.2], explanations: ["b", "a"]),
                 GroupVerdicts.Answer(members: [[0], [1]], scores: [0.4, 0.8]),
             ]
-        ], fused: false)
+        ], fused: false, elided: [nil, .init(characters: 18_204, tokens: 4_551, texts: 2)])
 
     /// Three windows of a group of three, from a panel of two with one member missing a prompt.
     static let windowsFromPanel = GroupVerdicts(
@@ -51,6 +51,8 @@ struct ScorePoolMessagesTests {
             text.contains(#""samples":[0.6,0.8],"slots":[0,1]"#) && text.contains(#""explanation":"b""#) && text.contains(#""cached":true"#)
         )
         #expect(text.split(separator: "\n").count == 2)
+        // What elision cut travels with the answers: member 1 of both lines, nobody else.
+        #expect(text.components(separatedBy: #""elided":{"characters":18204,"tokens":4551,"texts":2}"#).count == 3, "\(text)")
     }
 
     @Test("combining samples: mean, spread, ranks, advantages")
