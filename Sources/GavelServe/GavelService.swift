@@ -82,7 +82,8 @@ public final class GavelService: Sendable {
             Self.json(.object(JSONObject(pairs: ["status": .string("ok"), "judge": .string(self.judgeName)])))
         }
         router.get("/metrics") { _, _ in
-            let text = self.metrics.exposition(judge: self.run.judgeStatistics, cache: self.run.cacheStatistics)
+            let text = self.metrics.exposition(
+                judge: self.run.judgeStatistics, cache: self.run.cacheStatistics, spending: self.run.spending)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: text)))
@@ -187,6 +188,12 @@ public final class GavelService: Sendable {
             case .rubric(let m): answer = .unknownRubric(m, path: group.rubricPath)
             case .setting(let m): answer = .invalidSetting(m, path: nil)
             case .judge(let e) where e.isTimeout: answer = .judgeTimeout("the judge timed out: \(e.description)")
+            case .judge(let e) where e.isCostLimit:
+                let window = run.spending?.secondsLeftInWindow
+                answer = .costLimit(
+                    "the service's spending limit is reached (gavel serve --max-cost): \(e.description)"
+                        + (window.map { String(format: "; the next window begins in %.0f s", $0) } ?? ""),
+                    retryAfter: window)
             case .judge(let e): answer = .judgeFailed("the judge could not rank the group: \(e.description)")
             }
             metrics.group(result: answer.code)

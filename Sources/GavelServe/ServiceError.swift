@@ -19,6 +19,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible, HTTPRespon
         case queueFull = "queue_full"
         case judgeFailed = "judge_failed"
         case judgeTimeout = "judge_timeout"
+        case costLimit = "cost_limit"
         case internalError = "internal"
 
         var status: HTTPResponse.Status {
@@ -32,6 +33,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible, HTTPRespon
             case .queueFull: return .tooManyRequests
             case .judgeFailed: return .badGateway
             case .judgeTimeout: return .gatewayTimeout
+            case .costLimit: return .init(code: 402, reasonPhrase: "Payment Required")
             case .internalError: return .internalServerError
             }
         }
@@ -41,11 +43,14 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible, HTTPRespon
     public let message: String
     /// Where in the request body the problem is (`$.trajectories[2].messages`), for bad input.
     public let path: String?
+    /// Seconds until asking again can succeed (`Retry-After`), where known.
+    let retryAfter: Int?
 
-    private init(_ kind: Code, _ message: String, path: String? = nil) {
+    private init(_ kind: Code, _ message: String, path: String? = nil, retryAfter: Int? = nil) {
         self.kind = kind
         self.message = message
         self.path = path
+        self.retryAfter = retryAfter
     }
 
     static func invalidJSON(_ m: String) -> ServiceError { .init(.invalidJSON, m, path: "$") }
@@ -68,6 +73,10 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible, HTTPRespon
     }
     static func judgeFailed(_ m: String) -> ServiceError { .init(.judgeFailed, m) }
     static func judgeTimeout(_ m: String) -> ServiceError { .init(.judgeTimeout, m) }
+    /// The service's spending limit (`gavel serve --max-cost`) is reached; with a window, when the next begins.
+    static func costLimit(_ m: String, retryAfter: Double?) -> ServiceError {
+        .init(.costLimit, m, retryAfter: retryAfter.map { max(1, Int($0.rounded(.up))) })
+    }
     static func internalError(_ m: String) -> ServiceError { .init(.internalError, m) }
 
     /// The stable code clients branch on (`empty_group`, `queue_full`, ...).
@@ -87,6 +96,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible, HTTPRespon
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if kind == .queueFull { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         var body = JSONWriter.encode(.object(object))
         body.append(UInt8(ascii: "\n"))

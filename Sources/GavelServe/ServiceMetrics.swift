@@ -55,7 +55,14 @@ final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, after bringing the run's counts up to date.
-    func exposition(judge: JudgeStatistics.Snapshot, cache: JudgeCache.Statistics?) -> [UInt8] {
+    func exposition(judge: JudgeStatistics.Snapshot, cache: JudgeCache.Statistics?, spending: SpendingLimit? = nil) -> [UInt8] {
+        if let spending {
+            // Dollars as gauges: spent over the service's life and in the current window, and the limit.
+            let s = spending.snapshot
+            Gauge(label: "gavel_cost_dollars", dimensions: [("scope", "total")], factory: factory).record(s.totalSpent)
+            Gauge(label: "gavel_cost_dollars", dimensions: [("scope", "window")], factory: factory).record(s.spent)
+            Gauge(label: "gavel_cost_limit_dollars", factory: factory).record(spending.limit)
+        }
         reported.withLock { last in
             judgeCalls.increment(by: max(0, judge.calls - last.judge.calls))
             promptTokens.increment(by: max(0, judge.usage.prompt - last.judge.usage.prompt))

@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
             Trajectories are ART's ("messages_and_choices") or OpenAI chat ("messages"); scores come back in the order \
             given. Errors are {"error": {"code", "message", "path"?}}: 400 invalid_json, invalid_request, \
             missing_trajectories, empty_group, invalid_trajectory, unknown_rubric, invalid_setting; 401 unauthorized; \
-            413 body_too_large; 429 queue_full; 502 judge_failed; 504 judge_timeout.
+            402 cost_limit; 413 body_too_large; 429 queue_full; 502 judge_failed; 504 judge_timeout.
 
             Off loopback every request needs Authorization: Bearer TOKEN, the token read from --auth-token-env; \
             gavel serve refuses to start there without one. SIGTERM or SIGINT stops taking connections, answers \
@@ -28,6 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               gavel serve --judge openai/gpt-4.1-mini --port 8080 --rpm 3000
               gavel serve --judge vllm/Qwen3-8B --api-base http://gpu-box:8000/v1 --concurrency 128 --cache-url postgres://gavel@db/gavel
+              gavel serve --judge openai/gpt-4.1-mini --max-cost 20 --max-cost-window 24h     # at most $20 a day
               GAVEL_TOKEN=$(openssl rand -hex 16) gavel serve --host 0.0.0.0 --auth-token-env GAVEL_TOKEN
               curl -s localhost:8080/v1/rank -d @group.json
             """
@@ -54,6 +55,22 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Cache") var cacheOptions: CacheOptions
 
+    @OptionGroup(title: "Prices") var pricing: PriceOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Spend at most this many US dollars on judge calls over the service's life (or per --max-cost-window): past it, "
+                + "requests the cache cannot answer get 402 cost_limit. Needs the judge's price (LiteLLM's map, or --prices).",
+            valueName: "USD"))
+    var maxCost: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Apply --max-cost per window of this length, counting from zero when a window ends (402 answers say when, in "
+                + "Retry-After): 30m, 1h, 24h, or seconds.",
+            valueName: "DURATION"))
+    var maxCostWindow: String?
+
     @Flag(help: "Log each judge call's details (never headers or keys).")
     var debug = false
 
@@ -63,6 +80,25 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1") }
         try judgeOptions.validate()
         try scoring.validate()
+        if let maxCost, !(maxCost > 0 && maxCost.isFinite) { throw ValidationError("--max-cost must be a positive number of US dollars") }
+        if let w = maxCostWindow {
+            guard maxCost != nil else { throw ValidationError("--max-cost-window needs --max-cost") }
+            _ = try Self.seconds(w)
+        }
+    }
+
+    /// `--max-cost-window` in seconds: 90, 90s, 30m, 1h, 1d.
+    static func seconds(_ text: String) throws -> Double {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = Substring(text.trimmingCharacters(in: .whitespaces)), unit = 1.0
+        if let last = number.last, let u = units[last] {
+            unit = u
+            number = number.dropLast()
+        }
+        guard let n = Double(number), n.isFinite, n * unit >= 1 else {
+            throw ValidationError("--max-cost-window takes a duration of at least one second such as 30m, 1h or 3600, got \(text)")
+        }
+        return n * unit
     }
 
     /// `--max-body` in bytes (sizes as `gavel cache prune --max-size` reads them: 64MiB, 500KB, 1048576).
@@ -79,6 +115,9 @@ struct ServeCommand: AsyncParsableCommand {
         judgeOptions.apply(to: &rank)
         scoring.apply(to: &rank)
         cacheOptions.apply(to: &rank)
+        rank.priceFile = pricing.prices
+        rank.maxCost = maxCost
+        rank.maxCostWindow = try maxCostWindow.map(Self.seconds)
         var c = ServeConfiguration(rank: rank)
         c.host = host
         c.port = port

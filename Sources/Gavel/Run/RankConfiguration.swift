@@ -102,6 +102,8 @@ public struct RankConfiguration: Sendable {
     public var priceFile: String?
     /// A spending limit in US dollars: no call starts whose estimated price would pass it.
     public var maxCost: Double?
+    /// Seconds after which the spending limit counts from zero again (a service's window; nil: one limit for the run).
+    public var maxCostWindow: Double?
     /// The process environment: API keys, CA variables. Read once, here, never logged.
     public var environment: [String: String]
 

@@ -223,7 +223,7 @@ public final class RankRun: Sendable {
                 total.input += p.input
                 total.output += p.output
             }
-            let limit = SpendingLimit(limit: maxCost)
+            let limit = SpendingLimit(limit: maxCost, window: configuration.maxCostWindow)
             spending = limit
             judge = BudgetJudge(judge, price: total, limit: limit)
         } else {

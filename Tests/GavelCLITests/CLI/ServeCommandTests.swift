@@ -386,4 +386,71 @@ struct ServeCommandTests {
             #expect(log["misses"]?.intValue == 50, "\(log)")
         }
     }
+    @Test("--max-cost: requests past the limit get 402 cost_limit, cached ones still answer; per window, Retry-After says when")
+    func spendingLimit() async throws {
+        let dir = try TempDir()
+        // $1,000 per million tokens: a call on the example group costs about $2.
+        let prices = try dir.write("prices.json", #"{"sim-judge": {"input": 1000, "output": 1000}}"#)
+        try await withSimulator { sim in
+            let serve = try await ServeProcess(
+                Self.judgeFlags(sim) + ["--cache-dir", dir.path("cache"), "--prices", prices, "--max-cost", "5", "--concurrency", "1"],
+                log: dir.path("serve.log"))
+            var answered = 0, refused: HTTPResponse?
+            for tag in 1...10 {
+                let r = try await serve.request("/v1/rank", body: try Self.variant(tag))
+                if r.status == 200 {
+                    answered += 1
+                } else {
+                    refused = r
+                    break
+                }
+            }
+            let stop = try #require(refused, "ten groups at ~$2 each under a $5 limit were all answered")
+            #expect((1...3).contains(answered), "\(answered) groups answered under $5")
+            #expect(try stop.status == 402 && Self.code(stop) == "cost_limit", "\(stop.bodyText)")
+            #expect(stop.header("retry-after") == nil, "a limit over the service's life has no next window")
+            #expect(sim.stats.snapshot.requests == answered, "a call started past the limit")
+            // The cache still answers what it holds, for nothing.
+            let again = try await serve.request("/v1/rank", body: try Self.variant(1))
+            #expect(try again.status == 200 && Self.json(again)["cached"] == .bool(true), "\(again.bodyText)")
+            let metrics = try await serve.request("/metrics").bodyText
+            #expect(metrics.contains("gavel_cost_limit_dollars 5.0"), "\(metrics)")
+            let spentLine = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("gavel_cost_dollars{scope=\"total\"}") })
+            let spent = try #require(Double(spentLine.split(separator: " ").last ?? ""))
+            #expect(spent > 0 && spent <= 5, "spent $\(spent) of $5")
+        }
+        // Per window: the 402 says when the next window begins, and then the service judges again.
+        try await withSimulator { sim in
+            let serve = try await ServeProcess(
+                Self.judgeFlags(sim) + [
+                    "--cache", "off", "--prices", prices, "--max-cost", "3", "--max-cost-window", "4s", "--concurrency", "1",
+                ], log: dir.path("serve-window.log"))
+            var refused: HTTPResponse?
+            for tag in 1...10 {
+                let r = try await serve.request("/v1/rank", body: try Self.variant(tag))
+                if r.status != 200 {
+                    refused = r
+                    break
+                }
+            }
+            let stop = try #require(refused)
+            #expect(try stop.status == 402 && Self.code(stop) == "cost_limit", "\(stop.bodyText)")
+            let wait = try #require(stop.header("retry-after").flatMap { Int($0) }, "no Retry-After: \(stop.bodyText)")
+            #expect((1...4).contains(wait))
+            try await Task.sleep(for: .seconds(wait))
+            let later = try await serve.request("/v1/rank", body: try Self.variant(20))
+            #expect(later.status == 200, "the next window did not judge: \(later.bodyText)")
+        }
+        // Bad values are usage errors; an unpriced judge cannot have a limit.
+        for bad in [
+            ["--max-cost", "-1"], ["--max-cost", "lots"], ["--max-cost", "1", "--max-cost-window", "soon"], ["--max-cost-window", "1h"],
+        ] {
+            let r = try await runProduct(
+                "gavel", ["serve", "--judge", "openai/sim-judge", "--api-base", "http://127.0.0.1:9/v1", "--port", "0"] + bad)
+            #expect(r.status == 2 && r.stderr.contains("--max-cost"), "\(bad): \(r.stderr)")
+        }
+        let unpriced = try await runProduct(
+            "gavel", ["serve", "--judge", "openai/unpriced-judge", "--api-base", "http://127.0.0.1:9/v1", "--port", "0", "--max-cost", "1"])
+        #expect(unpriced.status == 2 && unpriced.stderr.contains("unpriced-judge"), "\(unpriced.stderr)")
+    }
 }

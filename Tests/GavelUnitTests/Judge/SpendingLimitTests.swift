@@ -86,4 +86,30 @@ struct SpendingLimitTests {
         let errors = out.compactMap { ($0["gavel"] as? [String: Any])?["error"] as? String }
         #expect(errors.count == 9 && errors.allSatisfy { $0.contains("cost limit") }, "\(errors.first ?? "")")
     }
+    @Test("per window: what was spent counts from zero when a window ends, in flight stays reserved; the clock is injected")
+    func windows() {
+        let clock = Mutex(100.0)
+        let limit = SpendingLimit(limit: 1.0, window: 60, now: { clock.withLock { $0 } })
+        #expect(limit.reserve(0.7))
+        limit.settle(reserved: 0.7, cost: 0.7)
+        #expect(limit.reserve(0.2))
+        #expect(!limit.reserve(0.2), "0.7 spent + 0.2 in flight + 0.2 passes 1.0")
+        #expect(limit.secondsLeftInWindow == 60)
+        clock.withLock { $0 = 159.5 }
+        #expect(!limit.fits(0.2) && limit.secondsLeftInWindow == 0.5)
+        clock.withLock { $0 = 160 }
+        // A new window: spent starts again, the call still in flight keeps its reservation.
+        #expect(limit.fits(0.8) && !limit.fits(0.81))
+        limit.settle(reserved: 0.2, cost: 0.25)
+        let s = limit.snapshot
+        #expect(s.spent == 0.25 && s.reserved == 0 && abs(s.totalSpent - 0.95) < 1e-12 && s.windowStart == 160)
+        // Windows that passed with no call are skipped whole.
+        clock.withLock { $0 = 400 }
+        #expect(limit.snapshot.spent == 0 && limit.snapshot.windowStart == 400 && limit.secondsLeftInWindow == 60)
+        // Without a window nothing is ever forgiven.
+        let once = SpendingLimit(limit: 1.0, now: { clock.withLock { $0 } })
+        once.settle(reserved: 0, cost: 0.9)
+        clock.withLock { $0 = 1e9 }
+        #expect(!once.fits(0.2) && once.secondsLeftInWindow == nil)
+    }
 }
