@@ -7,7 +7,7 @@ import PackageDescription
 //   GavelSupport  GavelJSON   GavelHTTP          (no Gavel dependencies)
 //        ↓            ↓           ↓
 //   GavelPool     ←───┘       GavelCurl ← CCurl  (generic byte-message process pool; the libcurl transport)
-//        ↓                        ↓         GavelParquet ← CCodecs  (Parquet reader and writer; zstd, snappy, zlib)
+//        ↓                        ↓         GavelParquet ← CCodecs  (Parquet reader and writer; zstd, snappy, zlib, lz4, brotli)
 //        ↓                        ↓           ↓
 //   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
 //        ↓
@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "GavelCurl", dependencies: ["CCurl", "GavelHTTP", "GavelSupport"]),
         .systemLibrary(
             name: "CCodecs",
-            providers: [.apt(["libzstd-dev", "libsnappy-dev", "zlib1g-dev"])]
+            providers: [.apt(["libzstd-dev", "libsnappy-dev", "zlib1g-dev", "liblz4-dev", "libbrotli-dev"])]
         ),
         .target(name: "GavelParquet", dependencies: ["CCodecs", "GavelSupport"]),
         .target(

@@ -186,8 +186,21 @@ enum ColumnChunkReader {
                 return try RLEHybrid.decode(UnsafeRawBufferPointer(rebasing: buf[4..<(4 + length)]), bitWidth: 1, count: present)
                     .map { .bool($0 == 1) }
             }
+        case 5 where type == .int32 || type == .int64:
+            let values = try page.withBytes { all throws(ParquetError) in
+                var p = 0
+                return try DeltaValues.binaryPacked(
+                    UnsafeRawBufferPointer(rebasing: all[start...]), from: &p, count: present, bits: type == .int32 ? 32 : 64)
+            }
+            decoded = type == .int32 ? values.map { .int32(Int32(truncatingIfNeeded: $0)) } : values.map { .int64($0) }
+        case 6 where type == .byteArray:
+            decoded = try DeltaValues.lengthByteArrays(page, from: start, count: present)
+        case 7 where type == .byteArray || type == .fixedLenByteArray:
+            decoded = try DeltaValues.byteArrays(page, from: start, count: present, width: type == .byteArray ? 0 : leaf.typeLength)
+        case 9:
+            decoded = try DeltaValues.byteStreamSplit(page, from: start, count: present, type: type, typeLength: leaf.typeLength)
         default:
-            throw .unsupported("encoding \(name(encoding))")
+            throw .unsupported("encoding \(name(encoding))" + ((5...9).contains(encoding) ? " for \(type) values" : ""))
         }
         if !rep.isEmpty { data.repetition.append(contentsOf: rep.lazy.map { UInt8($0) }) }
         if leaf.definitionLevel > 0 { data.definition.append(contentsOf: def.lazy.map { UInt8($0) }) }

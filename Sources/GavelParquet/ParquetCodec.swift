@@ -1,8 +1,9 @@
 import CCodecs
 
-/// The compression codecs Gavel reads (and, for ZSTD and none, writes), through the system libraries.
+/// The compression codecs Gavel reads (and, for ZSTD and none, writes), through the system libraries:
+/// every codec of the Parquet spec that writers use (LZO alone stays refused).
 public enum ParquetCodec: Int, Sendable {
-    case uncompressed = 0, snappy = 1, gzip = 2, zstd = 6
+    case uncompressed = 0, snappy = 1, gzip = 2, brotli = 4, lz4 = 5, zstd = 6, lz4Raw = 7
 
     /// The largest page Gavel decompresses (writers default to 1 MiB; this guards against a corrupt size).
     static let maxPageBytes = 512 << 20
@@ -10,7 +11,7 @@ public enum ParquetCodec: Int, Sendable {
     /// The codec with Parquet's number `raw`, or why it is not supported.
     static func named(_ raw: Int) throws(ParquetError) -> ParquetCodec {
         if let c = ParquetCodec(rawValue: raw) { return c }
-        let names = [3: "LZO", 4: "BROTLI", 5: "LZ4", 7: "LZ4_RAW"]
+        let names = [3: "LZO"]
         throw .unsupported("compression \(names[raw] ?? "number \(raw)")")
     }
 
@@ -42,7 +43,10 @@ public enum ParquetCodec: Int, Sendable {
             case .gzip:
                 // Deflate expands at most about 1032:1.
                 return size <= src.count * 1032 + 1024 ? nil : "a GZIP page cannot hold the \(size) bytes its header claims"
-            case .uncompressed: return nil
+            case .lz4, .lz4Raw:
+                // An LZ4 block expands at most 255:1.
+                return size <= src.count * 255 + 64 ? nil : "an LZ4 page cannot hold the \(size) bytes its header claims"
+            case .brotli, .uncompressed: return nil
             }
         }
         if let problem { throw .corrupt(problem) }
@@ -66,6 +70,16 @@ public enum ParquetCodec: Int, Sendable {
                     return status == SNAPPY_OK ? outLength : nil
                 case .gzip:
                     return Self.gunzip(src, into: out)
+                case .lz4Raw:
+                    return Self.lz4Block(src, into: out)
+                case .lz4:
+                    return Self.hadoopLZ4(src, into: out) ?? Self.lz4Block(src, into: out)
+                case .brotli:
+                    var length = out.count
+                    let status = BrotliDecoderDecompress(
+                        src.count, src.baseAddress?.assumingMemoryBound(to: UInt8.self), &length,
+                        out.baseAddress?.assumingMemoryBound(to: UInt8.self))
+                    return status == BROTLI_DECODER_RESULT_SUCCESS ? length : nil
                 }
             }
         }
@@ -87,8 +101,39 @@ public enum ParquetCodec: Int, Sendable {
             guard ZSTD_isError(n) == 0 else { throw .io("ZSTD compression failed") }
             output.removeSubrange(Int(n)...)
             return output
-        case .snappy, .gzip: throw .unsupported("writing \(self)")
+        case .snappy, .gzip, .brotli, .lz4, .lz4Raw: throw .unsupported("writing \(self)")
         }
+    }
+
+    /// One raw LZ4 block filling exactly `out` (LZ4_RAW); nil when corrupt.
+    private static func lz4Block(_ src: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        guard src.count <= Int(Int32.max), out.count <= Int(Int32.max) else { return nil }
+        let n = LZ4_decompress_safe(
+            src.baseAddress?.assumingMemoryBound(to: CChar.self), out.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(src.count),
+            Int32(out.count))
+        return n < 0 ? nil : Int(n)
+    }
+
+    /// The deprecated LZ4 codec as Hadoop (and older Arrow) frames it: blocks of a 4-byte big-endian
+    /// decompressed size, a 4-byte big-endian compressed size, then a raw LZ4 block. Nil when the
+    /// data is not framed so (some writers put a bare block under this codec: the caller tries that).
+    private static func hadoopLZ4(_ src: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        func be32(_ at: Int) -> Int { Int(UInt32(bigEndian: src.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+        guard let input = src.baseAddress, let output = out.baseAddress else { return src.isEmpty && out.isEmpty ? 0 : nil }
+        var p = 0, produced = 0
+        while p < src.count {
+            guard src.count - p >= 8 else { return nil }
+            let expanded = be32(p), compressed = be32(p + 4)
+            p += 8
+            guard compressed <= src.count - p, expanded <= out.count - produced else { return nil }
+            let n = LZ4_decompress_safe(
+                (input + p).assumingMemoryBound(to: CChar.self), (output + produced).assumingMemoryBound(to: CChar.self),
+                Int32(compressed), Int32(expanded))
+            guard n == Int32(expanded) else { return nil }
+            p += compressed
+            produced += expanded
+        }
+        return produced
     }
 
     /// Inflates a gzip (or zlib) stream; nil when it is corrupt or does not fill `out` exactly.

@@ -1,4 +1,4 @@
-"""Reads Gavel's ranked Parquet with ART's own reader and with polars, against the input file.
+"""Reads Gavel's ranked Parquet with ART's own reader (DuckDB), polars and pyarrow, against the input file.
 
 Usage: python read_back.py INPUT.parquet RANKED.parquet  (exit 0 and "ok N rows" when it holds)
 """
@@ -6,6 +6,7 @@ import json
 import sys
 
 import polars as pl
+import pyarrow.parquet as pq
 from art.utils.trajectory_logging import read_trajectory_groups_parquet
 
 source, ranked_path = sys.argv[1], sys.argv[2]
@@ -27,6 +28,11 @@ for before, after in zip(original.iter_rows(named=True), ranked.iter_rows(named=
         if column not in ("reward", "metrics", "logs"):
             assert after[column] == before[column], column
     scores_by_group.setdefault(after["group_index"], []).append(gavel["score"])
+
+# pyarrow: every value but the ones ranking sets is the input's.
+for before, after in zip(pq.read_table(source).to_pylist(), pq.read_table(ranked_path).to_pylist()):
+    assert {k: v for k, v in after.items() if k not in ("reward", "metrics", "logs", "gavel")} == {
+        k: v for k, v in before.items() if k not in ("reward", "metrics", "logs")}
 
 # ART's own reader (DuckDB underneath): the same groups, the rewards are the scores.
 groups_before = read_trajectory_groups_parquet(source)

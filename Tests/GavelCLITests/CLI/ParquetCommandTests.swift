@@ -136,12 +136,6 @@ struct ParquetCommandTests {
                     + common)
             #expect(jsonlToParquet.status == 2)
             #expect(jsonlToParquet.stderr.contains("Parquet output is written from Parquet input"), "\(jsonlToParquet.stderr)")
-            let delta = TestPaths.fixture("parquet/delta.parquet").path
-            let unsupported = try await runProduct("gavel", ["rank", delta, "-o", dir.path("o.jsonl")] + common)
-            #expect(unsupported.status == 2)
-            #expect(
-                unsupported.stderr.contains("\(delta): column group_index: encoding DELTA_BINARY_PACKED is not supported"),
-                "\(unsupported.stderr)")
             let notART = TestPaths.fixture("parquet/not-art.parquet").path
             let schema = try await runProduct("gavel", ["rank", notART, "-o", dir.path("o.jsonl")] + common)
             #expect(schema.status == 2)
@@ -157,12 +151,15 @@ struct ParquetCommandTests {
     static let python = ProcessInfo.processInfo.environment["GAVEL_PARQUET_PYTHON"]
 
     @Test(
-        "ART's own reader and polars read the ranked Parquet: rewards are the scores, every other field is the input's",
-        .enabled(if: python != nil, "set GAVEL_PARQUET_PYTHON to a Python with openpipe-art, duckdb and polars (.ci/run does)"))
+        "ART's own reader (DuckDB), polars and pyarrow read the ranked Parquet of every writer's file: rewards are the scores, the rest the input's",
+        .enabled(if: python != nil, "set GAVEL_PARQUET_PYTHON to a Python with openpipe-art, duckdb, polars and pyarrow (.ci/run does)"))
     func readBackByARTAndPolars() async throws {
         let dir = try TempDir()
         let python = try #require(Self.python)
-        for fixture in ["art-zstd.parquet", "unicode.parquet", "polars.parquet"] {
+        for fixture in [
+            "art-zstd.parquet", "unicode.parquet", "polars.parquet", "polars-lz4.parquet", "pyarrow-brotli-v2.parquet",
+            "pyarrow-delta-v2.parquet", "duckdb.parquet", "duckdb-v2.parquet",
+        ] {
             let input = TestPaths.fixture("parquet/\(fixture)").path
             let out = dir.path("ranked-\(fixture)")
             try await withSimulator { sim in

@@ -63,9 +63,9 @@ import Testing
     }
 
     @Test func unsupportedCodecIsNamed() throws {
-        // A footer rewritten to claim LZ4 for every column: the reader names the codec, exit-2 style.
+        // A footer rewritten to claim LZO (the one codec Gavel does not read) for every column: the reader names it, exit-2 style.
         let dir = try TempDir()
-        let path = dir.path("lz4.parquet")
+        let path = dir.path("lzo.parquet")
         let reader = try ParquetFileReader(path: TestPaths.fixture("parquet/art-zstd.parquet").path)
         var rows: [ParquetValue] = []
         for g in 0..<reader.rowGroupCount { rows += try reader.readRowGroup(g) }
@@ -81,13 +81,13 @@ import Testing
         let footerStart = bytes.count - 8 - footerLength
         var patched = 0
         for i in footerStart..<(bytes.count - 9) where bytes[i] == 0x15 && bytes[i + 1] == 0x00 && bytes[i - 1] != 0x15 {
-            bytes[i + 1] = 0x0A  // zigzag(5) = LZ4
+            bytes[i + 1] = 0x06  // zigzag(3) = LZO
             patched += 1
         }
         #expect(patched > 0)
         let error = try #require(try Self.read(bytes, in: dir))
         #expect(error.isUnsupported)
-        #expect(error.description.contains("compression LZ4 is not supported"), "\(error)")
+        #expect(error.description.contains("compression LZO is not supported"), "\(error)")
     }
 
     /// Seeded mutations of every fixture: flipped bytes, cut tails, zeroed runs. Each read either
@@ -98,7 +98,8 @@ import Testing
         var failures = 0, reads = 0
         for name in [
             "art-zstd.parquet", "pyarrow-snappy-v2.parquet", "pyarrow-gzip-plain.parquet", "pyarrow-rowgroups.parquet",
-            "polars.parquet", "nulls.parquet",
+            "polars.parquet", "nulls.parquet", "pyarrow-delta.parquet", "pyarrow-delta-v2.parquet", "duckdb-v2.parquet",
+            "pyarrow-lz4.parquet", "pyarrow-brotli-v2.parquet", "polars-lz4.parquet",
         ] {
             let original = try Self.fixture(name)
             for _ in 0..<150 {
@@ -121,7 +122,7 @@ import Testing
                 if try Self.read(bytes, in: dir) != nil { failures += 1 }
             }
         }
-        #expect(reads == 900)
+        #expect(reads == 12 * 150)
         // Most mutations must be caught; the rest changed only values (a byte of text, say).
         #expect(failures > reads / 3, "\(failures) of \(reads) mutated files were refused")
     }

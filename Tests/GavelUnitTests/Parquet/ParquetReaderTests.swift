@@ -5,7 +5,8 @@ import GavelParquet
 import GavelTesting
 import Testing
 
-/// Gavel's Parquet reader against files from real writers (ART's own, pyarrow, polars), compared
+/// Gavel's Parquet reader against files from real writers (ART's own, pyarrow with every codec and
+/// encoding, DuckDB, polars), compared
 /// with the rows pyarrow reads from the same files (`Scripts/make-parquet-fixtures`).
 @Suite struct ParquetReaderTests {
     static func rows(_ file: String) throws -> [JSONValue] {
@@ -40,6 +41,14 @@ import Testing
         ("pyarrow-gzip-plain.parquet", "art-zstd.parquet"),
         ("pyarrow-rowgroups.parquet", "art-zstd.parquet"),
         ("polars.parquet", "art-zstd.parquet"),
+        ("pyarrow-lz4.parquet", "art-zstd.parquet"),
+        ("pyarrow-brotli-v2.parquet", "art-zstd.parquet"),
+        ("pyarrow-delta.parquet", "art-zstd.parquet"),
+        ("pyarrow-delta-v2.parquet", "art-zstd.parquet"),
+        ("duckdb.parquet", "art-zstd.parquet"),
+        ("duckdb-v2.parquet", "art-zstd.parquet"),
+        ("polars-lz4.parquet", "art-zstd.parquet"),
+        ("polars-plain.parquet", "art-zstd.parquet"),
         ("nulls.parquet", "nulls.parquet"),
         ("unicode.parquet", "unicode.parquet"),
         ("art-empty.parquet", "art-empty.parquet"),
