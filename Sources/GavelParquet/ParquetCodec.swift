@@ -89,7 +89,10 @@ public enum ParquetCodec: Int, Sendable {
         return output
     }
 
-    /// Compresses `input` (ZSTD or none; the writer uses nothing else).
+    /// The codecs Gavel writes.
+    public static let writable: [ParquetCodec] = [.zstd, .snappy, .uncompressed]
+
+    /// Compresses `input` (ZSTD, SNAPPY or none: `writable`).
     func compress(_ input: [UInt8]) throws(ParquetError) -> [UInt8] {
         switch self {
         case .uncompressed: return input
@@ -101,7 +104,21 @@ public enum ParquetCodec: Int, Sendable {
             guard ZSTD_isError(n) == 0 else { throw .io("ZSTD compression failed") }
             output.removeSubrange(Int(n)...)
             return output
-        case .snappy, .gzip, .brotli, .lz4, .lz4Raw: throw .unsupported("writing \(self)")
+        case .snappy:
+            var length = snappy_max_compressed_length(input.count)
+            var output = [UInt8](repeating: 0, count: length)
+            let status = output.withUnsafeMutableBytes { out in
+                input.withUnsafeBytes {
+                    snappy_compress(
+                        $0.baseAddress?.assumingMemoryBound(to: CChar.self), input.count,
+                        out.baseAddress?.assumingMemoryBound(to: CChar.self),
+                        &length)
+                }
+            }
+            guard status == SNAPPY_OK else { throw .io("SNAPPY compression failed") }
+            output.removeSubrange(length...)
+            return output
+        case .gzip, .brotli, .lz4, .lz4Raw: throw .unsupported("writing \(self)")
         }
     }
 

@@ -6,7 +6,7 @@ import GavelSupport
 /// Hand-written: the package mirror has no Parquet reader. It covers what real writers (pyarrow,
 /// polars, DuckDB, Spark) produce: the Thrift compact footer, data pages v1 and v2, dictionary
 /// pages, PLAIN / PLAIN_DICTIONARY / RLE_DICTIONARY / RLE values, RLE and bit-packed levels, nested
-/// lists and structs, and the codecs ZSTD, SNAPPY, GZIP and none. Anything else is a clear
+/// lists and structs, DELTA and BYTE_STREAM_SPLIT values, and every codec but LZO. Anything else is a clear
 /// `ParquetError`. Not `Sendable`: one reader belongs to one task.
 public final class ParquetFileReader {
     /// The file as the user named it (for messages).
@@ -22,6 +22,13 @@ public final class ParquetFileReader {
 
     /// The number of row groups.
     public var rowGroupCount: Int { rowGroups.count }
+
+    /// How the writer compressed the file: its first column chunk's codec (nil without one, or for
+    /// a codec Gavel does not read).
+    public var codec: ParquetCodec? {
+        guard let chunk = rowGroups.first?.list(1)?.first?.structValue, let meta = chunk.structure(3) else { return nil }
+        return ParquetCodec(rawValue: meta.int(4) ?? 0)
+    }
 
     /// True when the file at `path` starts with Parquet's magic bytes `PAR1`.
     public static func isParquet(path: String) -> Bool {

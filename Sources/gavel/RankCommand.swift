@@ -51,6 +51,12 @@ struct RankCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Compress Parquet output with zstd, snappy or none (default: as the input was, where Gavel writes that codec; else zstd).",
+            valueName: "CODEC"))
+    var parquetCompression: ParquetCompression?
+
+    @Option(
+        help: ArgumentHelp(
             "Judge and write only shard I of N (0-based; groups split by key hash), each line with its input position, for "
                 + "gavel merge; auto reads JOB_COMPLETION_INDEX (with --shards N) or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT.",
             valueName: "I/N|auto"))
@@ -171,6 +177,7 @@ struct RankCommand: AsyncParsableCommand {
         var c = RankConfiguration(inputs: files, environment: ProcessInfo.processInfo.environment)
         c.pipeline.output = output
         c.pipeline.outputDirectory = outputDir
+        c.pipeline.parquetCompression = parquetCompression
         c.pipeline.shard = try resolvedShard()
         c.pipeline.grouping = grouping.rule
         c.pipeline.skipInvalid = onInvalid == .skip
@@ -396,6 +403,7 @@ extension RankCommand {
 }
 
 extension RankOptions.OnError: ExpressibleByArgument {}
+extension ParquetCompression: ExpressibleByArgument {}
 extension AdvantageMode: ExpressibleByArgument {}
 
 /// Writes `gavel: error: ...` to standard error.

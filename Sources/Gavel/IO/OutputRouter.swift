@@ -21,11 +21,14 @@ final class OutputRouter: @unchecked Sendable {
     private var current = -1
     private var sink: OutputSink?
     private var temporaryFolder: String?
+    /// How Parquet output is compressed (nil: as its input was, where Gavel writes that codec).
+    private let parquetCodec: ParquetCodec?
 
     /// Plans the outputs and opens the first, so a bad output path costs no judge calls. Opening a
     /// FIFO blocks until it has a reader: call this off the cooperative pool.
-    init(output: String?, outputDirectory: String?, inputs: InputSet, skipped: [InputError]) throws {
+    init(output: String?, outputDirectory: String?, inputs: InputSet, skipped: [InputError], parquetCodec: ParquetCodec? = nil) throws {
         self.inputs = inputs
+        self.parquetCodec = parquetCodec
         self.skipped = skipped
         let count = inputs.names.count
         var targets: [Target] = []
@@ -116,7 +119,8 @@ final class OutputRouter: @unchecked Sendable {
         let skippedLines = sources.map { s in Set(skipped.filter { $0.path == s.name }.map(\.line)) }
         let out = try OutputSink(path: target.path)
         do {
-            try ParquetRankedWriter.write(sources: sources, rankedPath: folder + "/ranked.jsonl", skippedLines: skippedLines, to: out)
+            try ParquetRankedWriter.write(
+                sources: sources, rankedPath: folder + "/ranked.jsonl", skippedLines: skippedLines, codec: parquetCodec, to: out)
         } catch let error as ParquetError {
             throw OutputError("cannot write \(target.path ?? "standard output"): \(error)")
         }

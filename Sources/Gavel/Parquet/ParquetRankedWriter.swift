@@ -11,16 +11,18 @@ enum ParquetRankedWriter {
     /// Writes `sources`' rows, ranked by the lines of `rankedPath`, to `sink`. `skippedLines` holds,
     /// per source, the transcoded lines the input scan skipped (`--on-invalid skip`): their rows
     /// are written unchanged, with a null `gavel`.
+    /// `codec`: how to compress the output; nil keeps the first input's codec where Gavel writes it, else ZSTD.
     static func write(
-        sources: [ParquetSource], rankedPath: String, skippedLines: [Set<Int>], to sink: OutputSink
+        sources: [ParquetSource], rankedPath: String, skippedLines: [Set<Int>], codec: ParquetCodec? = nil, to sink: OutputSink
     ) throws {
         guard let first = sources.first else { return }
+        let codec = codec ?? first.codec.flatMap { ParquetCodec.writable.contains($0) ? $0 : nil } ?? .zstd
         let schema = try outputSchema(first.schema)
         let gavelField = schema.fieldIndex("gavel") ?? 0
         let writer = try ParquetFileWriter(
             output: { bytes throws(ParquetError) in
                 do { try sink.write(chunk: bytes) } catch { throw .io("\(error)") }
-            }, schema: schema)
+            }, schema: schema, codec: codec)
         let ranked = try LineReader(path: rankedPath)
         var rankedLines = RankedLines(reader: ranked)
         for (s, source) in sources.enumerated() {

@@ -7,6 +7,8 @@ public struct ParquetSource: Sendable {
     public let name: String
     public let schema: ParquetSchema
     public let rowCount: Int
+    /// How the file was compressed (its first column chunk's codec), if Gavel reads that codec.
+    public let codec: ParquetCodec?
     /// Per row, in file order: its group (by position among the file's groups) and its place in it.
     /// Empty when the file has no `group_index` and each row became its own trajectory line.
     let groupOfRow: [Int32]

@@ -123,7 +123,8 @@ enum ParquetTranscoder {
         }
         try out.flush()
         return ParquetSource(
-            path: path, name: name, schema: reader.schema, rowCount: row, groupOfRow: groupOfRow, memberOfRow: memberOfRow,
+            path: path, name: name, schema: reader.schema, rowCount: row, codec: reader.codec, groupOfRow: groupOfRow,
+            memberOfRow: memberOfRow,
             groupLines: art.groupIndex == nil ? nil : lines)
     }
 

@@ -14,6 +14,9 @@ public struct RankOptions: Sendable {
     public var output: String?
     /// Write one ranked file per input into this folder, under the input's name and in its format.
     public var outputDirectory: String?
+    /// How Parquet output is compressed (ZSTD, SNAPPY or none); nil: as the input was where Gavel
+    /// writes that codec, else ZSTD.
+    public var parquetCompression: ParquetCompression?
     public var grouping: GroupingRule
     /// Skip (and log) invalid lines instead of stopping.
     public var skipInvalid: Bool

@@ -108,8 +108,9 @@ public final class RankPipeline: Sendable {
         // Open the output before judging, so a bad output path costs no judge calls. Off the
         // cooperative pool: opening a FIFO waits for its reader.
         let (output, outputDirectory, skipped) = (options.output, options.outputDirectory, index.skipped)
+        let codec = options.parquetCompression?.codec
         let router = try await offload {
-            try OutputRouter(output: output, outputDirectory: outputDirectory, inputs: inputs, skipped: skipped)
+            try OutputRouter(output: output, outputDirectory: outputDirectory, inputs: inputs, skipped: skipped, parquetCodec: codec)
         }
 
         var summary = RankSummary()

@@ -151,7 +151,7 @@ struct ParquetCommandTests {
     static let python = ProcessInfo.processInfo.environment["GAVEL_PARQUET_PYTHON"]
 
     @Test(
-        "ART's own reader (DuckDB), polars and pyarrow read the ranked Parquet of every writer's file: rewards are the scores, the rest the input's",
+        "ART's reader (DuckDB), polars and pyarrow read every writer's file ranked: rewards are the scores, the rest the input's",
         .enabled(if: python != nil, "set GAVEL_PARQUET_PYTHON to a Python with openpipe-art, duckdb, polars and pyarrow (.ci/run does)"))
     func readBackByARTAndPolars() async throws {
         let dir = try TempDir()
@@ -208,6 +208,34 @@ struct ParquetCommandTests {
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("judge calls    6 (0 answered by the cache)"), "\(r.stdout)")
             #expect(sim.stats.snapshot.requests == 0)
+        }
+    }
+
+    @Test("Parquet output keeps the input's codec where Gavel writes it (else ZSTD); --parquet-compression chooses; the rows are the same")
+    func outputCompression() async throws {
+        let dir = try TempDir()
+        try await withSimulator { sim in
+            let common = ["--judge", "openai/sim", "--api-base", sim.baseURL, "--cache", "off", "-q"]
+            func rank(_ fixture: String, _ out: String, _ extra: [String] = []) async throws -> ParquetCodec? {
+                let r = try await runProduct(
+                    "gavel", ["rank", TestPaths.fixture("parquet/\(fixture)").path, "-o", dir.path(out)] + common + extra)
+                #expect(r.status == 0, "\(fixture) \(extra): \(r.stderr)")
+                return try ParquetFileReader(path: dir.path(out)).codec
+            }
+            #expect(try await rank("pyarrow-snappy-v2.parquet", "snappy.parquet") == .snappy)
+            #expect(try await rank("polars-plain.parquet", "plain.parquet") == .uncompressed)
+            #expect(try await rank("pyarrow-brotli-v2.parquet", "brotli.parquet") == .zstd, "BROTLI is read, not written")
+            #expect(try await rank("art-zstd.parquet", "none.parquet", ["--parquet-compression", "none"]) == .uncompressed)
+            #expect(try await rank("art-zstd.parquet", "zstd.parquet") == .zstd)
+            #expect(try await rank("art-zstd.parquet", "snappy2.parquet", ["--parquet-compression", "snappy"]) == .snappy)
+            // The codec changes the bytes, never the rows.
+            let (_, none) = try Self.rows(dir.path("none.parquet"))
+            let (_, zstd) = try Self.rows(dir.path("zstd.parquet"))
+            let (_, snappy) = try Self.rows(dir.path("snappy2.parquet"))
+            #expect(none == zstd && snappy == zstd && !zstd.isEmpty)
+            let bad = try await runProduct(
+                "gavel", ["rank", Self.parquet, "-o", dir.path("x.parquet"), "--parquet-compression", "lzo"] + common)
+            #expect(bad.status == 2 && bad.stderr.contains("--parquet-compression"), "\(bad.stderr)")
         }
     }
 }
