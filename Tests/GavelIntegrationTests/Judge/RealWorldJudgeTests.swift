@@ -280,7 +280,9 @@ struct RealWorldJudgeTests {
                 ], stdout: .null)
             // 200 groups at 4 × 2 calls/s take 25 s, room for a loaded machine to deliver the
             // interrupt late; the simulator counts a request on arrival, so 12 counted means at least 8 answered.
-            for _ in 0..<1000 where sim.stats.snapshot.scored < 12 { try await Task.sleep(for: .milliseconds(10)) }
+            // Only once answers arrive is gavel surely past installing its signal handler: a SIGINT before
+            // that is lost (a test runner's children may inherit SIGINT ignored). Bounded at 60 s.
+            for _ in 0..<6000 where sim.stats.snapshot.scored < 12 { try await Task.sleep(for: .milliseconds(10)) }
             process.send(SIGINT)
             let stderr = String(decoding: process.readOutputs().stderr, as: UTF8.self)
             #expect(process.wait() == 130)
@@ -328,7 +330,8 @@ struct RealWorldJudgeTests {
                     "rank", input, "-o", dir.path("out.jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL, "--concurrency", "4",
                     "--quiet", "--cache", "off",
                 ], stdout: .null, stderr: .null)
-            for _ in 0..<500 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }
+            // As above: signal only once answers show gavel is running (bounded at 60 s).
+            for _ in 0..<6000 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }
             process.send(SIGINT)
             #expect(process.wait() == 130)
             #expect(sim.stats.snapshot.requests < 300)
