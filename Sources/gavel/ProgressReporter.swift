@@ -68,6 +68,9 @@ final class ProgressReporter: RankObserver {
     }
 
     private func draw() {
+        // A log (no terminal) gets lines only once the run knows its groups: "0/? groups" lines while
+        // it reads its input or asks the judge's server for its context say nothing.
+        if !tty, state.withLock({ $0 == nil }) { return }
         let text = line()
         FileHandle.standardError.write(Data((tty ? "\r\u{1B}[2K" + text : text + "\n").utf8))
     }
