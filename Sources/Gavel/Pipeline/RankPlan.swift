@@ -107,6 +107,19 @@ extension RankPipeline {
         for original: [Trajectory], rubric: Rubric, samples: Int, window: Int, fitting: Bool, references: [JSONValue] = []
     ) -> GroupCalls {
         let builder = PromptBuilder(rubric: rubric.text, mode: options.mode)
+        // The common case, rendered once: a group within one window whose prompt fits the limit (or
+        // no limit is known). A prompt's estimate never exceeds its UTF-8 bytes, so most need no count.
+        if options.maxTrajectoryTokens == nil, original.count <= max(1, window) {
+            let plain = render(
+                original, hashes: original.map(CanonicalOrder.hash), size: window, samples: samples, builder: builder,
+                references: references, elided: [])
+            if plain.windows.count == 1, let first = plain.prompts.first?.first {
+                let fits = promptLimit.map { limit in
+                    first.system.utf8.count + first.user.utf8.count <= limit || TokenEstimator.estimate(first).prompt <= limit
+                }
+                if fits ?? true { return plain }
+            }
+        }
         let short = shortened(original, builder: builder, window: window, references: references)
         let trajectories = short.trajectories, hashes = short.hashes, canonical = CanonicalOrder.order(hashes: hashes)
         var size = window
@@ -117,8 +130,18 @@ extension RankPipeline {
                 : TokenEstimator.estimate(builder.build(trajectories, order: canonical, references: references)).prompt
             if tokens > limit { size = min(size, WindowPlan.size(forTokens: tokens, members: trajectories.count, maxTokens: limit)) }
         }
-        let windows = WindowPlan.windows(canonical: canonical, size: size)
-        var calls = GroupCalls(windows: windows, prompts: [], elided: short.elided)
+        return render(
+            trajectories, hashes: hashes, size: size, samples: samples, builder: builder, references: references, elided: short.elided)
+    }
+
+    /// The calls for `trajectories` (with their canonical-order `hashes`) in windows of `size`, each
+    /// window with one prompt per sample.
+    func render(
+        _ trajectories: [Trajectory], hashes: [String], size: Int, samples: Int, builder: PromptBuilder, references: [JSONValue],
+        elided: [TrajectoryElision.Cut?]
+    ) -> GroupCalls {
+        let windows = WindowPlan.windows(canonical: CanonicalOrder.order(hashes: hashes), size: size)
+        var calls = GroupCalls(windows: windows, prompts: [], elided: elided)
         for members in windows {
             // Each window is its own small group: its own canonical order and sample orders, so the
             // same window in a reshuffled file renders (and caches) the same.
