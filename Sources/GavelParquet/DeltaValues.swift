@@ -2,24 +2,12 @@
 /// for `PARQUET_VERSION V2`, and Spark writes for v2 pages): every size is checked against the
 /// page before anything is allocated or read.
 enum DeltaValues {
-    /// Reads a ULEB128 varint at `p`.
     private static func uleb(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) throws(ParquetError) -> UInt64 {
-        var value: UInt64 = 0, shift: UInt64 = 0
-        while true {
-            guard p < bytes.count else { throw .corrupt("a DELTA header ends in the middle of a number") }
-            let b = bytes[p]
-            p += 1
-            guard shift < 64 else { throw .corrupt("a DELTA header number longer than 64 bits") }
-            value |= UInt64(b & 0x7F) << shift
-            if b & 0x80 == 0 { return value }
-            shift += 7
-        }
+        try PackedBits.uleb(bytes, &p, "a DELTA header")
     }
 
-    /// A zigzag-encoded varint at `p`.
     private static func zigzag(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) throws(ParquetError) -> Int64 {
-        let u = try uleb(bytes, &p)
-        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+        PackedBits.unzigzag(try uleb(bytes, &p))
     }
 
     /// DELTA_BINARY_PACKED: `count` integers from `p`, which ends past the encoded data. Arithmetic
@@ -49,14 +37,7 @@ enum DeltaValues {
                 guard size <= bytes.count - p else { throw .corrupt("a DELTA_BINARY_PACKED miniblock runs past the end of the page") }
                 var bit = p * 8
                 for _ in 0..<min(perMiniblock, count - out.count) {
-                    var v: UInt64 = 0, got = 0
-                    while got < width {
-                        let offset = bit & 7, take = min(8 - offset, width - got)
-                        v |= ((UInt64(bytes[bit >> 3]) >> UInt64(offset)) & ((1 << UInt64(take)) - 1)) << UInt64(got)
-                        got += take
-                        bit += take
-                    }
-                    last = last &+ minDelta &+ Int64(bitPattern: v)
+                    last = last &+ minDelta &+ Int64(bitPattern: PackedBits.value(bytes, bit: &bit, width: width))
                     out.append(last)
                 }
                 p += size

@@ -14,17 +14,8 @@ enum RLEHybrid {
         let byteWidth = (bitWidth + 7) / 8
         let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
         while out.count < count {
-            var header: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                guard p < bytes.count else { throw .corrupt("RLE data ends after \(out.count) of \(count) values") }
-                let b = bytes[p]
-                p += 1
-                guard shift < 64 else { throw .corrupt("an RLE run header longer than 64 bits") }
-                header |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { break }
-                shift += 7
-            }
+            guard p < bytes.count else { throw .corrupt("RLE data ends after \(out.count) of \(count) values") }
+            let header = try PackedBits.uleb(bytes, &p, "an RLE run header")
             if header & 1 == 0 {
                 let run = Int(clamping: header >> 1)
                 guard byteWidth <= bytes.count - p else { throw .corrupt("an RLE run's value runs past the end") }
@@ -41,17 +32,7 @@ enum RLEHybrid {
                 let available = bytes.count * 8
                 for _ in 0..<values {
                     guard bitPosition + bitWidth <= available else { throw .corrupt("bit-packed values run past the end") }
-                    var v: UInt64 = 0
-                    var got = 0
-                    while got < bitWidth {
-                        let byte = UInt64(bytes[bitPosition >> 3])
-                        let offset = bitPosition & 7
-                        let take = min(8 - offset, bitWidth - got)
-                        v |= ((byte >> UInt64(offset)) & ((1 << UInt64(take)) - 1)) << UInt64(got)
-                        got += take
-                        bitPosition += take
-                    }
-                    out.append(UInt32(v & mask))
+                    out.append(UInt32(PackedBits.value(bytes, bit: &bitPosition, width: bitWidth) & mask))
                 }
                 let consumed = groups.multipliedReportingOverflow(by: bitWidth).overflow ? Int.max : groups * bitWidth
                 p = min(bytes.count, p + consumed)

@@ -111,10 +111,7 @@ struct ThriftCompactReader {
         }
     }
 
-    private mutating func zigzag() throws(ParquetError) -> Int64 {
-        let v = try varint()
-        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
-    }
+    private mutating func zigzag() throws(ParquetError) -> Int64 { PackedBits.unzigzag(try varint()) }
 
     /// A length that must fit in what remains (at `bytesPerItem` bytes at least per item).
     private mutating func length(bytesPerItem: Int = 1) throws(ParquetError) -> Int {
