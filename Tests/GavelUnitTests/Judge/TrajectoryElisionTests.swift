@@ -41,6 +41,22 @@ struct TrajectoryElisionTests {
         return Trajectory(messages: messages)
     }
 
+    /// Ranks trajectory `lines` (one group) under a prompt limit with the stub judge: the summary,
+    /// every prompt the judge was sent, and the output records.
+    static func rank(_ lines: [String], limit: Int, in dir: TempDir) async throws -> (RankSummary, [JudgePrompt], [[String: Any]]) {
+        let input = try dir.write("in.jsonl", lines.joined(separator: "\n") + "\n")
+        let prompts = Mutex<[JudgePrompt]>([])
+        let stub = StubJudge.byText()
+        let judge = StubJudge { prompt in
+            prompts.withLock { $0.append(prompt) }
+            return try await stub.judge(prompt)
+        }
+        var options = RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 2)
+        options.maxPromptTokens = limit
+        let summary = try await RankPipeline(options: options, judge: judge).run()
+        return (summary, prompts.withLock { $0 }, try parseJSONL(try dir.read("out.jsonl")))
+    }
+
     @Test("a trajectory within its budget is left as it is")
     func fits() {
         let t = Self.trajectory(toolChars: [300, 200])
@@ -138,21 +154,10 @@ struct TrajectoryElisionTests {
             o["messages"] = .array(t.messages)
             return JSONWriter.string(.object(o))
         }
-        let input = try dir.write("in.jsonl", lines.joined(separator: "\n") + "\n")
-        let prompts = Mutex<[JudgePrompt]>([])
-        let stub = StubJudge.byText()
-        let judge = StubJudge { prompt in
-            prompts.withLock { $0.append(prompt) }
-            return try await stub.judge(prompt)
-        }
-        var options = RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 2)
-        options.maxPromptTokens = 3_072
-        let summary = try await RankPipeline(options: options, judge: judge).run()
+        let (summary, sent, out) = try await Self.rank(lines, limit: 3_072, in: dir)
         #expect(summary.judgedGroups == 1)
-        let sent = prompts.withLock { $0 }
         #expect(sent.count == 1 && sent[0].ids.count == 8, "\(sent.map(\.ids))")
         #expect(sent.allSatisfy { TokenEstimator.estimate($0).prompt <= 3_072 }, "\(sent.map { TokenEstimator.estimate($0).prompt })")
-        let out = try parseJSONL(try dir.read("out.jsonl"))
         #expect(out.count == 8)
         for record in out {
             let gavel = try #require(record["gavel"] as? [String: Any])
@@ -190,23 +195,14 @@ struct TrajectoryElisionTests {
                 ]
             return JSONWriter.string(.object(JSONObject(pairs: ["group_id": .string("g"), "messages": .array(messages)])))
         }
-        let input = try dir.write("in.jsonl", lines.joined(separator: "\n") + "\n")
-        let prompts = Mutex<[JudgePrompt]>([])
-        let stub = StubJudge.byText()
-        let judge = StubJudge { prompt in
-            prompts.withLock { $0.append(prompt) }
-            return try await stub.judge(prompt)
-        }
-        var options = RankOptions(inputs: [input], output: dir.path("out.jsonl"), concurrency: 2)
-        options.maxPromptTokens = 3_072
-        let summary = try await RankPipeline(options: options, judge: judge).run()
+        let (summary, sent, out) = try await Self.rank(lines, limit: 3_072, in: dir)
         #expect(summary.judgedGroups == 1)
-        let sent = try #require(prompts.withLock { $0 }.first)
-        #expect(prompts.withLock { $0.count } == 1 && TokenEstimator.estimate(sent).prompt <= 3_072)
-        #expect(sent.user.components(separatedBy: "characters elided").count == 2, "one cut, in the shared context")
-        let context = try #require(sent.user.components(separatedBy: "</context>").first)
+        #expect(sent.count == 1)
+        let first = try #require(sent.first)
+        #expect(TokenEstimator.estimate(first).prompt <= 3_072)
+        #expect(first.user.components(separatedBy: "characters elided").count == 2, "one cut, in the shared context")
+        let context = try #require(first.user.components(separatedBy: "</context>").first)
         #expect(context.contains("characters elided"))
-        let out = try parseJSONL(try dir.read("out.jsonl"))
         let cuts = out.compactMap { ($0["gavel"] as? [String: Any])?["elided"] as? [String: Any] }
         #expect(cuts.count == 3 && cuts.allSatisfy { ($0["characters"] as? Int ?? 0) > 190_000 })
         let ranks = out.map { ($0["gavel"] as? [String: Any])?["rank"] as? Int ?? 0 }
