@@ -13,11 +13,8 @@ extension RankPipeline {
                 calls(for: trajectories, rubric: rubric, samples: 1, window: 2, fitting: false, references: references), members: n)
         }
         let started = ContinuousClock.now
-        let builder = PromptBuilder(rubric: rubric.text, mode: options.mode)
-        // Each pair is one prompt: trajectories too long for it are shortened once, for every pair.
-        let short = shortened(trajectories, builder: builder, window: 2, references: references)
+        let (short, canonical, builder) = pairwiseGroup(trajectories, rubric: rubric, references: references)
         let trajectories = short.trajectories
-        let canonical = CanonicalOrder.order(hashes: short.hashes)
         var schedule = PairwiseSchedule(canonical: canonical)
         var comparisons = BradleyTerry.Comparisons(members: n)
         var made = GroupCalls(windows: [], prompts: [], elided: short.elided)
@@ -50,6 +47,16 @@ extension RankPipeline {
         var outcome = Self.outcome(of: made, verdicts, members: n, since: started)
         outcome.verdicts.fused = true
         return outcome
+    }
+
+    /// A tournament's group as its pairs show it: shortened once, for every pair, to fit a prompt of
+    /// two (see `shortened`), with its canonical order and the prompt builder.
+    func pairwiseGroup(
+        _ trajectories: [Trajectory], rubric: Rubric, references: [JSONValue]
+    ) -> (ShortenedGroup, canonical: [Int], PromptBuilder) {
+        let builder = PromptBuilder(rubric: rubric.text, mode: options.mode)
+        let short = shortened(trajectories, builder: builder, window: 2, references: references)
+        return (short, CanonicalOrder.order(hashes: short.hashes), builder)
     }
 
     /// One round's calls: each pair as a group of two in canonical order, then reversed.

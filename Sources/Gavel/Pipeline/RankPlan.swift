@@ -83,9 +83,7 @@ extension RankPipeline {
     func calls(forGroup g: Int, index: InputIndex, inputs: InputSet, window: Int? = nil) throws -> GroupCalls {
         let (trajectories, references) = try index.loadGroup(g, from: inputs, referencePath: options.reference)
         if options.compare == .pairwise, trajectories.count >= 2 {
-            let builder = PromptBuilder(rubric: options.rubric.text, mode: options.mode)
-            let short = shortened(trajectories, builder: builder, window: 2, references: references)
-            let canonical = CanonicalOrder.order(hashes: short.hashes)
+            let (short, canonical, builder) = pairwiseGroup(trajectories, rubric: options.rubric, references: references)
             var schedule = PairwiseSchedule(canonical: canonical)
             var calls = Self.pairCalls(
                 schedule.nextRound(ranking: canonical, settled: false), trajectories: short.trajectories, canonical: canonical,
