@@ -317,11 +317,12 @@ public final class RankRun: Sendable {
     /// With no prompt limit known (none given, none in the model map), asks each self-hosted judge's
     /// server for its context (`ContextProbe`) once; the smallest of a panel's, if all answer.
     func askContext() async {
-        guard pipeline.promptLimit == nil,
-            !probed.withLock({
-                let was = $0; $0 = true; return was
-            })
-        else { return }
+        guard pipeline.promptLimit == nil else { return }
+        let firstAsk = probed.withLock { asked in
+            defer { asked = true }
+            return !asked
+        }
+        guard firstAsk else { return }
         var reports: [ContextProbe.Report] = []
         for member in endpoints {
             guard let report = await ContextProbe.contextWindow(of: member, transport: transport) else { return }
