@@ -51,6 +51,20 @@ struct SpendingLimitTests {
         #expect(limit.snapshot.spent == 2 && limit.snapshot.reserved == 0 && limit.snapshot.refused == 1)
     }
 
+    @Test("a judge on a budget per window: refused at the limit, answering again once the window ends (injected clock)")
+    func refusesUntilTheNextWindow() async throws {
+        let clock = Mutex(0.0)
+        let limit = SpendingLimit(limit: 1.5, window: 4, now: { clock.withLock { $0 } })
+        let judge = BudgetJudge(Self.judge(), price: .init(input: 10, output: 0), limit: limit)
+        _ = try await judge.judge(Self.prompt())
+        _ = try await judge.judge(Self.prompt())
+        await #expect(throws: JudgeError.self) { try await judge.judge(Self.prompt()) }
+        #expect(limit.secondsLeftInWindow == 4)
+        clock.withLock { $0 = 4 }
+        _ = try await judge.judge(Self.prompt())
+        #expect(limit.snapshot.spent == 1 && limit.snapshot.totalSpent == 3)
+    }
+
     @Test("an answer the cache holds is never refused and costs nothing")
     func cachedIsFree() async throws {
         final class Cached: Judge {
