@@ -353,9 +353,10 @@ struct ServeCommandTests {
     @Test("SIGTERM during 50 requests in flight: all 50 are answered, new connections are refused, exit 0")
     func gracefulShutdown() async throws {
         let dir = try TempDir()
-        // The judge holds each group 8 s, so all 50 overlap even when a loaded CI machine is slow to send
-        // them (at 2 s, the first were answered before the last arrived there).
-        try await withSimulator(.init(latencyMs: 8000)) { sim in
+        // The simulator answers nothing until all 50 calls are in flight at once, then each after 8 s: all
+        // 50 overlap however slowly a loaded machine sends them (a latency alone once let the first
+        // answers come back before the last request arrived), and the 8 s leave time to see it and signal.
+        try await withSimulator(.init(latencyMs: 8000, holdUntilInFlight: 50)) { sim in
             let serve = try await ServeProcess(
                 Self.judgeFlags(sim) + ["--cache-dir", dir.path("cache"), "--concurrency", "64"], log: dir.path("serve.log"))
             let answers = Task {
