@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// `gavel serve`: a ranking service every rollout worker of a training job shares — one judge,
@@ -63,7 +64,13 @@ public final class GavelService: Sendable {
             },
             logger: logger)
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            var services = [ServiceGroupConfiguration.ServiceConfiguration(service: app)]
+            if configuration.stopWhenStandardInputCloses {
+                services.append(.init(service: StandardInputLifeline(), successTerminationBehavior: .gracefullyShutdownGroup))
+            }
+            let group = ServiceGroup(
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
         } catch {
             await run.finish()
             // Never listening is a setting to change (the port is taken, the address is not this machine's).

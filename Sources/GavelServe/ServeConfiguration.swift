@@ -13,6 +13,9 @@ public struct ServeConfiguration: Sendable {
     public var maxQueuedGroups = 1024
     /// The bearer token every request must carry; required off loopback. Never logged.
     public var authToken: String?
+    /// Stop gracefully when standard input reaches its end (the process that started the service
+    /// with a pipe on its standard input has exited).
+    public var stopWhenStandardInputCloses = false
     /// The ranking run every request goes through: one judge, cache, concurrency and rate budget.
     public var rank: RankConfiguration
 

@@ -115,8 +115,7 @@ struct BatchSubmitCommand: AsyncParsableCommand {
                     let ended = all.filter { $0.status.isEnded || $0.entry.collected }.count
                     let done = all.reduce(0) { $0 + $1.status.succeeded + $1.status.failed }
                     let total = all.reduce(0) { $0 + $1.status.total }
-                    FileHandle.standardError.write(
-                        Data("gavel: \(ended)/\(all.count) batches ended, \(done)/\(total) requests done\n".utf8))
+                    StandardError.write("gavel: \(ended)/\(all.count) batches ended, \(done)/\(total) requests done\n")
                 }
                 print("every batch has ended: run gavel batch collect")
             }

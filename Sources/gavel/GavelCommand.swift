@@ -49,7 +49,7 @@ struct GavelCommand: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code.rawValue == 64 {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                StandardError.write(fullMessage(for: error) + "\n")
                 Foundation.exit(ExitStatus.usage.rawValue)
             }
             if code.rawValue == 1, !(error is CleanExit) {

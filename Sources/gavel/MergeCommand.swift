@@ -35,7 +35,7 @@ struct MergeCommand: ParsableCommand {
                 if !report.missingShards.isEmpty { line += " (no output for shard \(report.missingShards.joined(separator: ", ")))" }
             }
             if report.doubledCount > 0 { line += "; \(report.doubledCount) given twice, kept once" }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            StandardError.write(line + "\n")
         } catch let incomplete as ShardMerge.Incomplete {
             printError(incomplete.description)
             throw ExitCode(ExitStatus.usage.rawValue)

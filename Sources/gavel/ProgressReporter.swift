@@ -45,7 +45,7 @@ final class ProgressReporter: RankObserver {
             $0?.cancel()
             $0 = nil
         }
-        if tty { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if tty { StandardError.write("\r\u{1B}[2K") }
     }
 
     /// The current progress text.
@@ -72,7 +72,7 @@ final class ProgressReporter: RankObserver {
         // it reads its input or asks the judge's server for its context say nothing.
         if !tty, state.withLock({ $0 == nil }) { return }
         let text = line()
-        FileHandle.standardError.write(Data((tty ? "\r\u{1B}[2K" + text : text + "\n").utf8))
+        StandardError.write(tty ? "\r\u{1B}[2K" + text : text + "\n")
     }
 
     static func duration(_ seconds: Double) -> String {

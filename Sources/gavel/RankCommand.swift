@@ -245,7 +245,7 @@ struct RankCommand: AsyncParsableCommand {
         } catch let failure as RankFailure {
             if failure.isClosedByReader {
                 // Like any Unix filter under `| head`: stop quietly. Answers received so far are cached.
-                if !quiet { FileHandle.standardError.write(Data("gavel: \(failure.description); stopped\n".utf8)) }
+                if !quiet { StandardError.write("gavel: \(failure.description); stopped\n") }
             } else {
                 printError(failure.description + Self.hint(for: failure))
             }
@@ -321,7 +321,7 @@ struct RankCommand: AsyncParsableCommand {
                         + (state.refused > 0 ? " (stopped: the next call would have passed it)" : "")
                 ))
         }
-        FileHandle.standardError.write(Data(("gavel rank summary\n" + KeyValueTable(rows).render()).utf8))
+        StandardError.write("gavel rank summary\n" + KeyValueTable(rows).render())
     }
 }
 
@@ -408,5 +408,5 @@ extension AdvantageMode: ExpressibleByArgument {}
 
 /// Writes `gavel: error: ...` to standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("gavel: error: \(message)\n".utf8))
+    StandardError.write("gavel: error: \(message)\n")
 }

@@ -52,7 +52,7 @@ struct RubricCommand: ParsableCommand {
         func run() throws {
             do {
                 let entry = try RubricLibrary().load(rubric)
-                for w in entry.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) }
+                for w in entry.warnings { StandardError.write("\(w)\n") }
                 print(entry.rubric.text)
             } catch {
                 printError("\(error)")

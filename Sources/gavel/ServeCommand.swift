@@ -23,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             Off loopback every request needs Authorization: Bearer TOKEN, the token read from --auth-token-env; \
             gavel serve refuses to start there without one. SIGTERM or SIGINT stops taking connections, answers \
-            the requests in flight, writes the cache's run log and exits 0.
+            the requests in flight, writes the cache's run log and exits 0; so does the end of standard input \
+            with --stop-when-stdin-closes.
 
             Examples:
               gavel serve --judge openai/gpt-4.1-mini --port 8080 --rpm 3000
@@ -70,6 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
                 + "Retry-After): 30m, 1h, 24h, or seconds.",
             valueName: "DURATION"))
     var maxCostWindow: String?
+
+    @Flag(
+        help: ArgumentHelp(
+            "Stop gracefully when standard input reaches its end: start gavel serve with a pipe on its standard input, and "
+                + "it stops when the starting process exits, even if killed (Python's LocalGavel does this)."))
+    var stopWhenStdinCloses = false
 
     @Flag(help: "Log each judge call's details (never headers or keys).")
     var debug = false
@@ -123,6 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.port = port
         c.maxBodyBytes = try Self.bytes(maxBody)
         c.maxQueuedGroups = maxQueue
+        c.stopWhenStandardInputCloses = stopWhenStdinCloses
         if let name = authTokenEnv {
             guard let token = environment[name], !token.isEmpty else {
                 throw ValidationError("--auth-token-env \(name): the environment variable \(name) is not set or empty")
@@ -145,9 +153,9 @@ struct ServeCommand: AsyncParsableCommand {
             let judge = service.judgeName
             try await service.serve { host, port in
                 let shown = host.contains(":") ? "[\(host)]" : host
-                FileHandle.standardError.write(Data("gavel serve: listening on http://\(shown):\(port) (judge \(judge))\n".utf8))
+                StandardError.write("gavel serve: listening on http://\(shown):\(port) (judge \(judge))\n")
             }
-            FileHandle.standardError.write(Data("gavel serve: stopped\n".utf8))
+            StandardError.write("gavel serve: stopped\n")
         } catch let failure as ServeFailure {
             if case .run(let f) = failure {
                 printError(f.description + RankCommand.hint(for: f))

@@ -15,7 +15,7 @@ final class SignalWatcher: @unchecked Sendable {
                 guard let self else { return }
                 self.count += 1
                 if self.count > 1 { exit(130) }
-                FileHandle.standardError.write(Data("gavel: stopping: finishing the output (press Ctrl-C again to quit at once)\n".utf8))
+                StandardError.write("gavel: stopping: finishing the output (press Ctrl-C again to quit at once)\n")
                 onSignal()
             }
             source.resume()
