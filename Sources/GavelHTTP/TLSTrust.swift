@@ -52,8 +52,24 @@ public struct TLSTrust: Sendable, Equatable {
             }
         } else {
             trust.caDirectory = caDirectory ?? Self.systemDirectory
+            if trust.caDirectory == nil { trust.caFile = Self.otherSystemBundle }
         }
         return trust
+    }
+
+    /// Where other Linux families keep their CA bundle (Fedora/RHEL, openSUSE, Alpine), as Go's
+    /// crypto/x509 looks for it. libcurl has Debian's path compiled in — the one the wheel carries
+    /// too — so on a machine without Debian's hashed folder or bundle, the first of these found is used.
+    public static let otherBundles = [
+        "/etc/pki/tls/certs/ca-bundle.crt", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/ca-bundle.pem",
+        "/etc/ssl/cert.pem",
+    ]
+
+    /// The system's bundle when it is not Debian's: nil where Debian's file exists (curl finds it).
+    static let otherSystemBundle: String? = otherSystemBundle(exists: { FileManager.default.isReadableFile(atPath: $0) })
+
+    static func otherSystemBundle(exists: (String) -> Bool) -> String? {
+        exists(systemBundle) ? nil : otherBundles.first(where: exists)
     }
 
     private static func resolved(_ path: String) -> String {

@@ -81,4 +81,14 @@ struct TLSTrustTests {
         #expect(mine.caFile == "/srv/my-ca.pem" && mine.caDirectory == nil)
         #expect(TLSTrust(caDirectory: "/srv/cas").effective.caDirectory == "/srv/cas")
     }
+
+    @Test("on a system without Debian's bundle (Fedora, Alpine: where the wheel's libcurl would look in vain), its own bundle is found")
+    func otherSystemsBundle() {
+        #expect(TLSTrust.otherSystemBundle(exists: { $0 == TLSTrust.systemBundle || $0 == "/etc/ssl/cert.pem" }) == nil)
+        #expect(TLSTrust.otherSystemBundle(exists: { $0 == "/etc/ssl/cert.pem" }) == "/etc/ssl/cert.pem")
+        #expect(
+            TLSTrust.otherSystemBundle(exists: { $0.hasPrefix("/etc/pki/") || $0 == "/etc/ssl/cert.pem" })
+                == "/etc/pki/tls/certs/ca-bundle.crt")
+        #expect(TLSTrust.otherSystemBundle(exists: { _ in false }) == nil)
+    }
 }
