@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
-from .client import AsyncGavelClient, DEFAULT_URL
+from .client import DEFAULT_URL, AsyncGavelClient, GavelClient
 
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, Optional[str]], AsyncGavelClient]]" = (
     weakref.WeakKeyDictionary()
@@ -36,7 +36,7 @@ def _client(base_url: str, token: Optional[str]) -> AsyncGavelClient:
 
 async def gavel_score_group(
     group: Any,
-    base_url: Optional[str] = None,
+    base_url: Union[str, GavelClient, AsyncGavelClient, None] = None,
     *,
     token: Optional[str] = None,
     rubric: Optional[str] = None,
@@ -48,7 +48,8 @@ async def gavel_score_group(
     """Scores an ``art.TrajectoryGroup`` through ``gavel serve``; a new group with rewards set as
     ART's ``ruler_score_group`` sets them, or None on error with ``swallow_exceptions``.
 
-    ``base_url`` defaults to ``$GAVEL_URL``, else http://127.0.0.1:8080; ``token`` to ``$GAVEL_TOKEN``.
+    ``base_url`` is the service's URL or a ``LocalGavel`` (any client: its URL is used), by default
+    ``$GAVEL_URL``, else http://127.0.0.1:8080; ``token`` defaults to ``$GAVEL_TOKEN``.
     """
     import art  # the adapter is for ART users; the client itself does not need ART
 
@@ -69,6 +70,8 @@ async def gavel_score_group(
     ]
     for t in copies:
         t.metrics["independent_reward"] = t.reward
+    if isinstance(base_url, (GavelClient, AsyncGavelClient)):
+        base_url = base_url.base_url
     service = client or _client(base_url or os.environ.get("GAVEL_URL", DEFAULT_URL), token or os.environ.get("GAVEL_TOKEN"))
     try:
         scores = await service.score_group(copies, rubric=rubric, samples=samples)

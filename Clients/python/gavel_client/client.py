@@ -216,13 +216,16 @@ class GavelClient:
     ) -> Iterator[tuple[int, Union[GroupResult, GavelError]]]:
         """Ranks several groups in one request, yielding ``(index, result or error)`` as each finishes."""
         body = _many_body(groups, settings)
-        with self._client.stream("POST", self.base_url + "/v1/rank/many", json=body) as response:
-            if response.status_code != 200:
-                response.read()
-                raise GavelError.from_response(response)
-            for line in response.iter_lines():
-                if line.strip():
-                    yield _many_item(json.loads(line))
+        try:
+            with self._client.stream("POST", self.base_url + "/v1/rank/many", json=body) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise GavelError.from_response(response)
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield _many_item(json.loads(line))
+        except httpx.HTTPError as e:
+            raise GavelError(0, "unreachable", f"cannot reach gavel serve at {self.base_url}: {e}") from e
 
     def health(self) -> dict[str, Any]:
         response = self._client.get(self.base_url + "/healthz")
@@ -289,13 +292,16 @@ class AsyncGavelClient:
         self, groups: Iterable[Iterable[TrajectoryLike]], **settings: Any
     ) -> AsyncIterator[tuple[int, Union[GroupResult, GavelError]]]:
         body = _many_body(groups, settings)
-        async with self._client.stream("POST", self.base_url + "/v1/rank/many", json=body) as response:
-            if response.status_code != 200:
-                await response.aread()
-                raise GavelError.from_response(response)
-            async for line in response.aiter_lines():
-                if line.strip():
-                    yield _many_item(json.loads(line))
+        try:
+            async with self._client.stream("POST", self.base_url + "/v1/rank/many", json=body) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    raise GavelError.from_response(response)
+                async for line in response.aiter_lines():
+                    if line.strip():
+                        yield _many_item(json.loads(line))
+        except httpx.HTTPError as e:
+            raise GavelError(0, "unreachable", f"cannot reach gavel serve at {self.base_url}: {e}") from e
 
     async def health(self) -> dict[str, Any]:
         response = await self._client.get(self.base_url + "/healthz")

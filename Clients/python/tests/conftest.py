@@ -21,6 +21,20 @@ REPO = Path(__file__).resolve().parents[3]
 BIN = Path(os.environ.get("GAVEL_BIN_DIR", REPO / ".build" / "debug"))
 
 
+def gavel_binary() -> str:
+    """The ``gavel`` under test: with ``GAVEL_TEST_WHEEL=1``, the one the installed wheel carries
+    (and the installed client, not this checkout's); else the build tree's."""
+    if os.environ.get("GAVEL_TEST_WHEEL") == "1":
+        import gavel_client
+        from gavel_client._binary import bundled_binary
+
+        bundled = bundled_binary()
+        assert bundled is not None, "GAVEL_TEST_WHEEL=1 but the installed gavel_client carries no binary"
+        assert "site-packages" in gavel_client.__file__, f"gavel_client comes from {gavel_client.__file__}, not the wheel"
+        return str(bundled)
+    return str(BIN / "gavel")
+
+
 class Started:
     def __init__(self, argv: list[str], pattern: str, log: Path, env: dict[str, str] | None = None):
         self.log = log
@@ -65,7 +79,7 @@ def simulator(workdir: Path) -> Iterator[Started]:
 
 def start_serve(simulator: Started, workdir: Path, name: str, *extra: str, env: dict[str, str] | None = None) -> Started:
     argv = [
-        str(BIN / "gavel"), "serve", "--port", "0", "--judge", "openai/sim-judge", "--api-base", simulator.url,
+        gavel_binary(), "serve", "--port", "0", "--judge", "openai/sim-judge", "--api-base", simulator.url,
         "--cache-dir", str(workdir / f"cache-{name}"), *extra,
     ]
     return Started(argv, r"listening on (http://127\.0\.0\.1:\d+)", workdir / f"serve-{name}.log", env=env)
