@@ -169,3 +169,16 @@ def test_a_real_grpo_trainer_step_is_rewarded_by_gavel(simulator, workdir):
                 for i, score in zip(indices, result.scores):
                     assert logged[s + i] == pytest.approx(score.score, abs=1e-6)
         assert simulator_requests(simulator) - before == calls
+
+
+def test_an_unreachable_judge_is_a_gavel_error_with_the_services_code(workdir):
+    # The service is up; its judge is not (nothing listens on port 9): the group fails, and so does the step.
+    with LocalGavel(
+        judge="openai/sim-judge", api_base="http://127.0.0.1:9/v1", cache_dir=str(workdir / "cache-nojudge"),
+        args=["--max-retries", "0"], binary=gavel_binary(),
+    ) as gavel:
+        with pytest.raises(GavelError) as e:
+            GavelReward(gavel)(prompts=["a", "a", "b", "b"], completions=["1", "2", "3", "4"])
+        assert e.value.code == "judge_failed", e.value
+        zero = GavelReward(gavel, on_error="zero")(prompts=["a", "a", "b", "b"], completions=["1", "2", "3", "4"])
+        assert zero == [0.0] * 4
