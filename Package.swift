@@ -11,7 +11,7 @@ import PackageDescription
 //        ↓                        ↓           ↓
 //   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
 //        ↓
-//   GavelTesting  (judge simulator, stub judge, stub transport)   GavelServe  (gavel serve: HTTP service on Hummingbird)
+//   GavelTesting  (judge simulator, stub judge, stub transport, recording clock)   GavelServe  (gavel serve: HTTP service on Hummingbird)
 //        ↓                                                            ↓
 //   gavel, gavel-judge-sim, gavel-bench  (thin executables)
 //

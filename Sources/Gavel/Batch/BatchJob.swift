@@ -235,13 +235,14 @@ public final class BatchJob: Sendable {
         _ body: [UInt8], ids n: Int, style: JudgeEndpoint.Style, mode: JudgeMode = .explained
     ) -> Result<JudgeVerdict, ScoreParser.Problem> {
         let json = try? JSONParser.parse(body)
-        let (answer, value) = ChatJudge.answer(of: json, body: HTTPResponse(status: 200, body: body), style: style)
+        let format = style.wireFormat  // the live call's format: one reader for both
+        let (answer, value) = format.answer(of: json, body: HTTPResponse(status: 200, body: body))
         let expected = (1...max(1, n)).map(String.init)
         do throws(ScoreParser.Problem) {
             let parsed = try ChatJudge.read(answer: answer, value: value, json: json, mode: mode, ids: expected)
             return .success(
                 JudgeVerdict(
-                    scores: parsed.scores, explanations: parsed.explanations, usage: ChatJudge.usage(of: json, style: style), raw: answer,
+                    scores: parsed.scores, explanations: parsed.explanations, usage: format.usage(of: json), raw: answer,
                     calls: 1))
         } catch {
             return .failure(error)

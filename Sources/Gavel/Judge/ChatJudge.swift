@@ -4,12 +4,14 @@ import GavelJSON
 import Logging
 import Synchronization
 
-/// A judge that calls a chat model over HTTP: OpenAI-compatible, Azure or Anthropic.
+/// A judge that calls a chat model over HTTP: OpenAI-compatible, Azure or Anthropic, each through
+/// its `JudgeWireFormat`.
 ///
 /// Asks for structured output and falls back (json_schema → json_object → text) when the
 /// server rejects it, remembering the working mode for the rest of the run. Retries 429, 408,
-/// 5xx, timeouts and dropped connections with exponential backoff and full jitter, honouring
-/// `Retry-After`. When the ids in an answer are wrong it sends one corrective turn first.
+/// 5xx, timeouts and dropped connections as its `RetryPolicy` says (exponential backoff with full
+/// jitter, honouring `Retry-After`), waiting on its clock. When the ids in an answer are wrong it
+/// sends one corrective turn first.
 ///
 /// The output-token cap goes to OpenAI and Azure as `max_completion_tokens` (their reasoning
 /// models refuse `max_tokens`) and to other servers as `max_tokens`. When a judge answers 400
@@ -23,6 +25,11 @@ public final class ChatJudge: Judge {
     public let statistics: JudgeStatistics
     public var callStatistics: JudgeStatistics? { statistics }
     private let transport: any HTTPTransport
+    private let format: any JudgeWireFormat
+    /// When to try again, and after how long.
+    public let retryPolicy: RetryPolicy
+    /// The clock retries wait on (a test passes one that does not sleep).
+    private let clock: JudgeClock
     private let logger: Logger
     private let mode: Mutex<ResponseFormatMode>
     private let limiter: RateLimiter
@@ -59,16 +66,20 @@ public final class ChatJudge: Judge {
     public init(
         endpoint: JudgeEndpoint, settings: JudgeSettings = .init(), transport: any HTTPTransport,
         statistics: JudgeStatistics = .init(), rateLimiter: RateLimiter? = nil,
-        initialMode: ResponseFormatMode = .jsonSchema, logger: Logger = Logger(label: "gavel.judge")
+        initialMode: ResponseFormatMode = .jsonSchema, retryPolicy: RetryPolicy? = nil,
+        clock: JudgeClock = .continuous, logger: Logger = Logger(label: "gavel.judge")
     ) {
         self.endpoint = endpoint
         self.settings = settings
         self.transport = transport
+        self.format = endpoint.style.wireFormat
+        self.retryPolicy = retryPolicy ?? RetryPolicy(settings)
+        self.clock = clock
         self.statistics = statistics
         self.logger = logger
         self.mode = Mutex(initialMode)
         self.initialMode = initialMode
-        self.limiter = rateLimiter ?? RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil)
+        self.limiter = rateLimiter ?? RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock)
         let openAIProper = endpoint.style == .azure || (endpoint.style == .openAI && endpoint.provider == "openai")
         self.adjustments = Mutex(ParameterAdjustments(tokenParameter: openAIProper ? "max_completion_tokens" : "max_tokens"))
     }
@@ -103,14 +114,14 @@ public final class ChatJudge: Judge {
                 seconds += took.seconds
                 // Parse a successful body once; answer and usage both come from it.
                 let json = response.status < 300 ? try? JSONParser.parse(response.body) : nil
-                let callUsage = Self.usage(of: json, style: endpoint.style)
+                let callUsage = format.usage(of: json)
                 usage += callUsage
                 statistics.call(usage: callUsage, took: took)
                 await limiter.settle(estimated: estimate, actual: callUsage.prompt + callUsage.completion)
                 switch response.status {
                 case 200..<300:
-                    let (answer, value) = Self.answer(of: json, body: response, style: endpoint.style)
-                    if let cap = budget, Self.truncated(json, style: endpoint.style), cap < Self.maximumBudget {
+                    let (answer, value) = format.answer(of: json, body: response)
+                    if let cap = budget, format.truncated(json), cap < Self.maximumBudget {
                         // Cut off by the cap Gavel chose: never parse half an answer; ask again with room.
                         budget = min(Self.maximumBudget, cap * 2)
                         statistics.retry(.truncated)
@@ -135,7 +146,7 @@ public final class ChatJudge: Judge {
                             continue
                         }
                         correction = nil
-                        retryDelay = backoff(failures)
+                        retryDelay = retryPolicy.backoff(afterFailures: failures)
                     }
                 case 401, 403:
                     let which = endpoint.apiKey == nil ? "no API key was sent" : "the API key was refused"
@@ -143,7 +154,7 @@ public final class ChatJudge: Judge {
                         "the judge at \(URLText.redacted(endpoint.baseURL)) answered HTTP \(response.status): \(which); check the key "
                             + "variable for \(endpoint.provider)"
                     )
-                case 429, 408, 500...599:
+                case let status where RetryPolicy.isRetryable(status: status):
                     let message = Self.errorMessage(response)
                     if response.status >= 500, Self.mentionsSchema(message),
                         downgrade(from: currentMode, status: response.status, message: message)
@@ -151,10 +162,10 @@ public final class ChatJudge: Judge {
                         continue
                     }
                     lastCause = response.status == 429 ? .rateLimited : (response.status == 408 ? .requestTimeout : .serverError)
-                    let asked = Self.retryAfter(response)
+                    let asked = RetryPolicy.retryAfter(response)
                     // The judge asked every caller to wait, not just this one.
                     if response.status == 429, let asked { await limiter.pause(for: asked) }
-                    retryDelay = max(asked ?? .zero, backoff(failures))
+                    retryDelay = retryPolicy.delay(afterFailures: failures, asked: asked)
                 default:
                     let message = Self.errorMessage(response)
                     if Self.refusesLength(response) {
@@ -182,10 +193,10 @@ public final class ChatJudge: Judge {
                     throw JudgeError.gaveUp("\(error)")
                 }
                 lastCause = .transport(error)
-                retryDelay = backoff(failures)
+                retryDelay = retryPolicy.backoff(afterFailures: failures)
             }
             failures += 1
-            if failures > settings.maxRetries {
+            if !retryPolicy.allowsRetry(afterFailures: failures) {
                 if lastCause == .transport(.connectionRefused) {
                     throw JudgeError.unreachable(
                         "cannot reach the judge at \(URLText.redacted(endpoint.baseURL)): connection refused after \(failures) attempts")
@@ -196,7 +207,7 @@ public final class ChatJudge: Judge {
             }
             statistics.retry(lastCause)
             if let delay = retryDelay, delay > .zero {
-                do { try await Task.sleep(for: delay) } catch { throw JudgeError.cancelled("cancelled") }
+                do { try await clock.sleep(delay) } catch { throw JudgeError.cancelled("cancelled") }
             }
         }
     }
@@ -251,14 +262,6 @@ public final class ChatJudge: Judge {
             logger.warning("\(why); such grades count as written (whole steps of 1/9, more ties). The summary counts them.")
         }
         return reading
-    }
-
-    /// Whether the answer stopped at the output-token cap (`finish_reason: length`, Anthropic's `max_tokens`).
-    static func truncated(_ json: JSONValue?, style: JudgeEndpoint.Style) -> Bool {
-        switch style {
-        case .openAI, .azure: return json?["choices"]?.arrayValue?.first?["finish_reason"]?.stringValue == "length"
-        case .anthropic: return json?["stop_reason"]?.stringValue == "max_tokens"
-        }
     }
 
     /// Sends one request through the adaptive window, learning the judge's rate limits from the answer.
@@ -339,121 +342,36 @@ public final class ChatJudge: Judge {
         return false
     }
 
-    /// Full-jitter exponential backoff for the given number of earlier failures.
-    private func backoff(_ failures: Int) -> Duration {
-        let base = settings.baseBackoff.seconds * pow(2, Double(min(failures, 20)))
-        let cap = min(settings.maxBackoff.seconds, base)
-        return .milliseconds(Int(Double.random(in: 0...max(0, cap)) * 1000))
-    }
-
     // MARK: Request
 
+    /// The request body for `prompt`: what the run asks (mode, cap, parameters not refused), in the provider's format.
     func requestBody(
         _ prompt: JudgePrompt, mode: ResponseFormatMode, correction: (answer: String, problem: String)?, budget: Int? = nil
     ) -> [UInt8] {
         let grades = prompt.mode.grade == .logprobs
-        let budget = budget ?? outputBudget(prompt)
-        var body = JSONObject()
-        var messages: [JSONValue] = []
-        func message(_ role: String, _ content: String) -> JSONValue {
-            .object(JSONObject(pairs: ["role": .string(role), "content": .string(content)]))
-        }
         let fix = correction.map { c in
             "Your answer could not be used: \(c.problem). Reply again with "
                 + (grades ? "one line `id: grade` for each " : "the complete JSON object, exactly one entry for each ")
                 + "trajectory id: " + prompt.ids.map { "\"\($0)\"" }.joined(separator: ", ") + "."
         }
-        switch endpoint.style {
-        case .openAI, .azure:
-            if endpoint.style == .openAI { body["model"] = .string(endpoint.model) }
-            messages.append(message("system", prompt.system))
-            messages.append(message("user", prompt.user))
-            if let correction, let fix {
-                messages.append(message("assistant", correction.answer))
-                messages.append(message("user", fix))
-            }
-            body["messages"] = .array(messages)
-            let dropped = adjustments.withLock { $0.dropped }
-            switch grades ? .text : mode {
-            case .jsonSchema:
-                body["response_format"] = .object(
-                    JSONObject(pairs: [
-                        "type": .string("json_schema"),
-                        "json_schema": .object(
-                            JSONObject(pairs: [
-                                "name": .string("trajectory_scores"), "strict": .bool(true),
-                                "schema": ScoresSchema.schema(ids: prompt.ids, answer: prompt.mode.answer),
-                            ])),
-                    ]))
-            case .jsonObject:
-                body["response_format"] = .object(JSONObject(pairs: ["type": .string("json_object")]))
-            case .text:
-                break
-            }
-            if grades, !dropped.contains("logprobs") {
-                body["logprobs"] = .bool(true)
-                if !dropped.contains("top_logprobs") { body["top_logprobs"] = .int(10) }
-            }
-            let tokenName = adjustments.withLock { $0.tokenParameter }
-            if let t = settings.maxTokens ?? budget, !dropped.contains(tokenName) { body[tokenName] = .int(t) }
-            if let r = settings.reasoningEffort, !dropped.contains("reasoning_effort") { body["reasoning_effort"] = .string(r) }
-        case .anthropic:
-            body["model"] = .string(endpoint.model)
-            body["system"] = .string(prompt.system)
-            messages.append(message("user", prompt.user))
-            if let correction, let fix {
-                messages.append(message("assistant", correction.answer))
-                messages.append(message("user", fix))
-            }
-            body["messages"] = .array(messages)
-            body["max_tokens"] = .int(settings.maxTokens ?? budget ?? 4096)
-            if mode == .jsonSchema, !grades {
-                body["tools"] = .array([
-                    .object(
-                        JSONObject(pairs: [
-                            "name": .string("submit_scores"),
-                            "description": .string("Submit one score and explanation for every trajectory."),
-                            "input_schema": ScoresSchema.schema(ids: prompt.ids, answer: prompt.mode.answer),
-                        ]))
-                ])
-                body["tool_choice"] = .object(JSONObject(pairs: ["type": .string("tool"), "name": .string("submit_scores")]))
-            }
-        }
-        if let t = settings.temperature, !adjustments.withLock({ $0.dropped.contains("temperature") }) { body["temperature"] = .double(t) }
-        for member in settings.extraParameters { body[member.key] = member.value }
+        let (dropped, tokenName) = adjustments.withLock { ($0.dropped, $0.tokenParameter) }
+        var content = JudgeRequestContent(
+            model: endpoint.model, system: prompt.system, user: prompt.user,
+            correction: correction.flatMap { c in fix.map { (c.answer, $0) } },
+            ids: prompt.ids, answer: prompt.mode.answer, grades: grades, mode: mode)
+        content.logprobs = grades && !dropped.contains("logprobs")
+        content.topLogprobs = !dropped.contains("top_logprobs")
+        content.maxTokens = settings.maxTokens ?? budget ?? outputBudget(prompt)
+        content.tokenParameter = dropped.contains(tokenName) ? nil : tokenName
+        content.temperature = dropped.contains("temperature") ? nil : settings.temperature
+        content.reasoningEffort = dropped.contains("reasoning_effort") ? nil : settings.reasoningEffort
+        content.extra = settings.extraParameters
         var w = JSONWriter(reservingCapacity: prompt.user.utf8.count + prompt.system.utf8.count + 512)
-        w.write(body)
+        w.write(format.body(content))
         return w.bytes
     }
 
     // MARK: Response
-
-    /// The answer text, and for a forced tool call the tool input as JSON.
-    static func answer(of json: JSONValue?, body response: HTTPResponse, style: JudgeEndpoint.Style) -> (String, JSONValue?) {
-        guard let json else { return (response.bodyText, nil) }
-        switch style {
-        case .openAI, .azure:
-            let message = json["choices"]?.arrayValue?.first?["message"]
-            if let content = message?["content"]?.stringValue { return (content, nil) }
-            // Some servers answer structured output as a tool call.
-            if let args = message?["tool_calls"]?.arrayValue?.first?["function"]?["arguments"]?.stringValue { return (args, nil) }
-            return ("", nil)
-        case .anthropic:
-            let blocks = json["content"]?.arrayValue ?? []
-            if let tool = blocks.first(where: { $0["type"]?.stringValue == "tool_use" }), let input = tool["input"] {
-                return (JSONWriter.string(input), input)
-            }
-            return (blocks.compactMap { $0["text"]?.stringValue }.joined(separator: "\n"), nil)
-        }
-    }
-
-    static func usage(of json: JSONValue?, style: JudgeEndpoint.Style) -> TokenUsage {
-        guard let u = json?["usage"] else { return TokenUsage() }
-        func n(_ key: String) -> Int { max(0, u[key]?.intValue ?? 0) }
-        return style == .anthropic
-            ? TokenUsage(prompt: n("input_tokens"), completion: n("output_tokens"))
-            : TokenUsage(prompt: n("prompt_tokens"), completion: n("completion_tokens"))
-    }
 
     /// The server's error message (from `error.message` when it is JSON), at most 300 characters.
     static func errorMessage(_ response: HTTPResponse) -> String {
@@ -482,22 +400,5 @@ public final class ChatJudge: Judge {
     static func mentionsSchema(_ message: String) -> Bool {
         let m = message.lowercased()
         return m.contains("response_format") || m.contains("json_schema") || m.contains("schema") || m.contains("json_object")
-    }
-
-    /// `retry-after-ms`, else `Retry-After` as seconds or an HTTP date, capped at five minutes.
-    static func retryAfter(_ response: HTTPResponse, now: Date = Date()) -> Duration? {
-        // OpenAI's finer-grained form first.
-        if let ms = response.header("retry-after-ms").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), ms >= 0 {
-            return .milliseconds(Int(min(ms, 300_000)))
-        }
-        guard let value = response.header("retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int(min(seconds, 300) * 1000)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        let seconds = min(300, max(0, date.timeIntervalSince(now)))
-        return .milliseconds(Int(seconds * 1000))
     }
 }

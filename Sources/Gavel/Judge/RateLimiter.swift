@@ -54,23 +54,25 @@ public actor RateLimiter {
     private var tokens: Bucket
     private var last: ContinuousClock.Instant
     private var pausedUntil: ContinuousClock.Instant?
-    private let clock = ContinuousClock()
+    private let clock: JudgeClock
 
     /// The share of an advertised limit that learned buckets use, leaving room for timing jitter.
     public static let margin = 0.95
 
     /// Limits per minute; nil means unlimited until the judge advertises one.
-    public init(requestsPerMinute: Int?, tokensPerMinute: Int?) {
+    /// `clock`: what waits are measured and slept on (a test's clock never sleeps).
+    public init(requestsPerMinute: Int?, tokensPerMinute: Int?, clock: JudgeClock = .continuous) {
         requests = Bucket(perMinute: requestsPerMinute)
         tokens = Bucket(perMinute: tokensPerMinute)
-        last = ContinuousClock().now
+        self.clock = clock
+        last = clock.now()
     }
 
     /// The limits in force now, per minute (the user's, or learned from the judge).
     public var limits: (requests: Double?, tokens: Double?) { (requests.perMinute, tokens.perMinute) }
 
     private func refill() {
-        let now = clock.now
+        let now = clock.now()
         let minutes = (now - last).seconds / 60
         last = now
         requests.refill(minutes: minutes)
@@ -81,7 +83,7 @@ public actor RateLimiter {
     public func acquire(tokens count: Int) async throws {
         while true {
             refill()
-            let now = clock.now
+            let now = clock.now()
             let pauseWait = pausedUntil.map { $0 > now ? ($0 - now).seconds : 0 } ?? 0
             let needTokens = min(Double(count), tokens.capacity)
             let wait = max(pauseWait, requests.wait(for: 1), tokens.wait(for: needTokens))
@@ -90,7 +92,7 @@ public actor RateLimiter {
                 tokens.take(needTokens)
                 return
             }
-            try await Task.sleep(for: .milliseconds(Int(wait * 1000) + 1))
+            try await clock.sleep(.milliseconds(Int(wait * 1000) + 1))
         }
     }
 
@@ -110,7 +112,7 @@ public actor RateLimiter {
 
     /// Holds every call for `delay` (a judge's `Retry-After`).
     public func pause(for delay: Duration) {
-        let until = clock.now + delay
+        let until = clock.now() + delay
         if pausedUntil.map({ until > $0 }) ?? true { pausedUntil = until }
     }
 }

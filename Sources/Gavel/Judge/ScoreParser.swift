@@ -86,7 +86,7 @@ public enum ScoreParser {
         }
     }
 
-    /// Parses a judge's answer as `ChatJudge.answer(of:body:style:)` gives it: its structured value
+    /// Parses a judge's answer as a `JudgeWireFormat`'s `answer(of:body:)` gives it: its structured value
     /// when there is one (a tool call's input), else its text.
     public static func parse(answer: String, value: JSONValue?, expectedIDs: [String]) throws(Problem) -> Parsed {
         if let value { return try parse(value: value, expectedIDs: expectedIDs) }

@@ -115,14 +115,15 @@ struct RealWorldJudgeTests {
                 #expect(t[2] - t[1] >= 1.0)
             }
         }
-        #expect(ChatJudge.retryAfter(HTTPResponse(status: 429, headers: [("retry-after", "7")])) == .seconds(7))
+        #expect(RetryPolicy.retryAfter(HTTPResponse(status: 429, headers: [("retry-after", "7")])) == .seconds(7))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let future = now.addingTimeInterval(30)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        let fromDate = ChatJudge.retryAfter(HTTPResponse(status: 429, headers: [("retry-after", formatter.string(from: future))]), now: now)
+        let fromDate = RetryPolicy.retryAfter(
+            HTTPResponse(status: 429, headers: [("retry-after", formatter.string(from: future))]), now: now)
         #expect(fromDate == .seconds(30))
     }
 
