@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "GavelServe",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelJSON",
+                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +112,13 @@ let package = Package(
         ),
         .testTarget(
             name: "GavelUnitTests",
-            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting"]),
+            dependencies: [
+                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting", "GavelServe",
+                // gavel serve's routes in memory: its router's responder on an embedded channel, no socket.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
         .testTarget(
             name: "GavelIntegrationTests",
             dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]

@@ -1,5 +1,6 @@
 import Foundation
 import Gavel
+import GavelHTTP
 import GavelJSON
 import GavelSupport
 import HTTPTypes
@@ -25,7 +26,10 @@ public final class GavelService: Sendable {
     private let logger: Logger
 
     /// Builds the service and its ranking run; refuses a non-loopback address without a token.
-    public init(configuration: ServeConfiguration, logger: Logger = Logger(label: "gavel.serve")) throws(ServeFailure) {
+    /// `transport` replaces libcurl for judge calls (route tests in memory).
+    public init(
+        configuration: ServeConfiguration, logger: Logger = Logger(label: "gavel.serve"), transport: (any HTTPTransport)? = nil
+    ) throws(ServeFailure) {
         if let token = configuration.authToken, token.isEmpty { throw .configuration("the bearer token is empty") }
         guard configuration.listensOnLoopback || configuration.authToken != nil else {
             throw .configuration(
@@ -41,7 +45,7 @@ public final class GavelService: Sendable {
         do {
             run = try RankRun(
                 configuration: configuration.rank, logger: logger,
-                onJudgeExchange: { metrics.judgeLatency.recordSeconds($0.seconds) })
+                onJudgeExchange: { metrics.judgeLatency.recordSeconds($0.seconds) }, transport: transport)
         } catch {
             throw .run(error)
         }

@@ -23,7 +23,10 @@ public final class RankRun: Sendable {
     /// Judge calls in flight at once, after fitting the open-file limit.
     public let concurrency: Int
     let pipeline: RankPipeline
-    let transport: CurlTransport
+    /// How judge calls travel: libcurl, or a test's in-memory transport.
+    let transport: any HTTPTransport
+    /// The libcurl transport, when that is the one (its connection counts go to the summary).
+    private let curl: CurlTransport?
     private let statistics: JudgeStatistics
     let cache: (any JudgeCacheStore)?
     /// The judge's name as outputs carry it (`gavel.judge`): PROVIDER/MODEL, or a panel's.
@@ -72,9 +75,12 @@ public final class RankRun: Sendable {
         return JudgeMode(answer: configuration.answer ?? rubric.answer ?? fallback.answer, grade: asked ?? fallback.grade)
     }
 
+    /// Sets up the run: judges, cache, score stage. `transport` replaces libcurl for judge calls (a
+    /// test's in-memory transport); nil starts libcurl.
     public init(
         configuration: RankConfiguration, callsJudge: Bool = true, observer: (any RankObserver)? = nil,
-        logger: Logger = Logger(label: "gavel"), onJudgeExchange: (@Sendable (Duration) -> Void)? = nil
+        logger: Logger = Logger(label: "gavel"), onJudgeExchange: (@Sendable (Duration) -> Void)? = nil,
+        transport injected: (any HTTPTransport)? = nil
     ) throws(RankFailure) {
         self.configuration = configuration
         let env = configuration.environment
@@ -160,11 +166,18 @@ public final class RankRun: Sendable {
         let tls = TLSTrust.resolve(
             caFile: configuration.caFile, clientCertificate: configuration.clientCertificate,
             clientKey: configuration.clientKey, environment: env)
-        do {
-            CurlGlobal.initialize()
-            transport = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: tls))
-        } catch {
-            throw .configuration("cannot start the HTTP transport: \(error)", nil)
+        if let injected {
+            transport = injected
+            curl = nil
+        } else {
+            do {
+                CurlGlobal.initialize()
+                let curl = try CurlTransport(configuration: .init(maxConnectionsPerHost: max(256, concurrency), tls: tls))
+                transport = curl
+                self.curl = curl
+            } catch {
+                throw .configuration("cannot start the HTTP transport: \(error)", nil)
+            }
         }
         // Each judge has its own rate limits; all count into one set of statistics.
         let shared = JudgeStatistics(onExchange: onJudgeExchange)
@@ -255,7 +268,7 @@ public final class RankRun: Sendable {
         do { summary = try await pipeline.run() } catch { throw RankFailure(error) }
         summary.cache = cache?.statistics
         await finish()
-        summary.connections = transport.statistics.connections
+        summary.connections = curl?.statistics.connections ?? 0
         return summary
     }
 
