@@ -40,11 +40,24 @@ struct CacheCommand: AsyncParsableCommand {
             do {
                 try await store.prepare()
             } catch {
-                store.shutdown()
+                await store.shutdown()
                 printError("\(error)")
                 throw ExitCode(ExitStatus.judgeUnavailable.rawValue)
             }
             return store
+        }
+
+        /// Runs `body` with the PostgreSQL store when a URL is given, shutting the store down after; nil without a URL.
+        func withDatabase<T>(_ body: (PostgresCacheStore) async throws -> T) async throws -> T? {
+            guard let db = try await database() else { return nil }
+            do {
+                let result = try await body(db)
+                await db.shutdown()
+                return result
+            } catch {
+                await db.shutdown()
+                throw error
+            }
         }
     }
 
@@ -56,8 +69,7 @@ struct CacheCommand: AsyncParsableCommand {
 
         func run() async throws {
             let f = ISO8601DateFormatter()
-            if let db = try await folder.database() {
-                defer { db.shutdown() }
+            let printed: Void? = try await folder.withDatabase { db in
                 let s = try await db.stats()
                 var rows: [(String, String)] = [
                     ("database", db.displayURL),
@@ -70,8 +82,8 @@ struct CacheCommand: AsyncParsableCommand {
                     rows.append(("last run", "\(hits) hits, \(misses) misses"))
                 }
                 print(KeyValueTable(rows).render(indent: ""), terminator: "")
-                return
             }
+            if printed != nil { return }
             let s = CacheMaintenance(directory: folder.directory).summary()
             var rows: [(String, String)] = [
                 ("folder", folder.directory),
@@ -113,8 +125,7 @@ struct CacheCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            if let db = try await folder.database() {
-                defer { db.shutdown() }
+            let pruned: Void? = try await folder.withDatabase { db in
                 guard maxSize == nil else {
                     printError("--max-size is for the cache folder; prune a database by age (--older-than)")
                     throw ExitCode(ExitStatus.usage.rawValue)
@@ -122,8 +133,8 @@ struct CacheCommand: AsyncParsableCommand {
                 let age = olderThan.flatMap(CacheMaintenance.parseAge) ?? 0
                 let n = try await db.prune(olderThan: .seconds(age))
                 print("removed \(n) entries from \(db.displayURL)")
-                return
             }
+            if pruned != nil { return }
             let r = CacheMaintenance(directory: folder.directory).prune(
                 olderThan: olderThan.flatMap(CacheMaintenance.parseAge), maxBytes: maxSize.flatMap(CacheMaintenance.parseSize))
             print("removed \(r.entries) entries (\(ByteCountFormatter.string(fromByteCount: Int64(r.bytes), countStyle: .file)))")
@@ -137,12 +148,11 @@ struct CacheCommand: AsyncParsableCommand {
         @OptionGroup var folder: Folder
 
         func run() async throws {
-            if let db = try await folder.database() {
-                defer { db.shutdown() }
+            let cleared: Void? = try await folder.withDatabase { db in
                 let n = try await db.clear()
                 print("removed \(n) entries from \(db.displayURL)")
-                return
             }
+            if cleared != nil { return }
             let n = CacheMaintenance(directory: folder.directory).clear()
             print("removed \(n) entries from \(folder.directory)")
         }

@@ -108,7 +108,7 @@ public final class BatchJob: Sendable {
                 guard seen.insert(key).inserted else { continue }  // the same call twice (identical groups)
                 r.needed += 1
                 let count = prompt.ids.count
-                if try await offload({ cache.lookup(key, count: count) }) != nil {
+                if await cache.lookup(key, count: count) != nil {
                     r.cached += 1
                 } else if inFlight.contains(key) {
                     r.inFlight += 1
@@ -206,14 +206,14 @@ public final class BatchJob: Sendable {
                     c.failed += 1
                     if c.problems.count < 5 { c.problems.append("\(key.prefix(12))…: \(why)") }
                 case .answer(let body):
-                    if try await offload({ cache.lookup(key, count: n) }) != nil {
+                    if await cache.lookup(key, count: n) != nil {
                         c.alreadyCached += 1
                         continue
                     }
                     switch Self.verdict(body, ids: n, style: style, mode: JudgeMode(entry.mode) ?? .explained) {
                     case .success(let verdict):
                         let (judge, identity) = (entry.judge, entry.identity)
-                        try await offload { try cache.store(key, verdict: verdict, judge: judge, identityDigest: identity) }
+                        try await cache.store(key, verdict: verdict, judge: judge, identityDigest: identity)
                         c.stored += 1
                     case .failure(let problem):
                         c.invalid += 1

@@ -29,24 +29,19 @@ public final class CachingJudge: Judge {
 
     public func wouldAnswerFromCache(_ prompt: JudgePrompt) async throws -> Bool {
         guard cache.mode.reads else { return false }
-        let cache = self.cache, key = key(for: prompt), count = prompt.ids.count
-        return try await offload { cache.lookup(key, count: count) } != nil
+        return await cache.lookup(key(for: prompt), count: prompt.ids.count) != nil
     }
 
     public func judge(_ prompt: JudgePrompt) async throws -> JudgeVerdict {
         guard cache.mode != .off else { return try await inner.judge(prompt) }
         let key = key(for: prompt)
-        let cache = self.cache
-        let digest = identityDigest
-        let count = prompt.ids.count
-        if cache.mode.reads, let hit = try await offload({ cache.lookup(key, count: count) }) {
+        if cache.mode.reads, let hit = await cache.lookup(key, count: prompt.ids.count) {
             return hit
         }
         let verdict = try await inner.judge(prompt)
         if cache.mode.writes {
-            let name = inner.name
             do {
-                try await offload { try cache.store(key, verdict: verdict, judge: name, identityDigest: digest) }
+                try await cache.store(key, verdict: verdict, judge: inner.name, identityDigest: identityDigest)
             } catch {
                 // Once per run: the summary counts the rest ("answers not stored").
                 if !storeFailureLogged.exchange(true) {

@@ -97,7 +97,7 @@ public final class JudgeCache: Sendable {
     }
 
     /// The cached verdict for `key`, if a valid entry with `count` scores exists. Blocking file I/O.
-    public func lookup(_ key: String, count: Int) -> JudgeVerdict? {
+    public func read(_ key: String, count: Int) -> JudgeVerdict? {
         guard mode.reads else { return nil }
         let file = path(for: key).file
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -137,8 +137,8 @@ public final class JudgeCache: Sendable {
         return verdict
     }
 
-    /// Whether `text` (the start of a file) begins as `store` writes an entry for `key`:
-    /// `{"version":N,"key":"KEY"` — members in that order, compact. Kept beside `store`, which
+    /// Whether `text` (the start of a file) begins as `write` writes an entry for `key`:
+    /// `{"version":N,"key":"KEY"` — members in that order, compact. Kept beside `write`, which
     /// fixes that order, so cache maintenance never deletes a file Gavel did not write.
     static func beginsLikeEntry(_ text: String, key: String) -> Bool {
         guard text.hasPrefix(#"{"version":"#), let comma = text.firstIndex(of: ",") else { return false }
@@ -146,7 +146,7 @@ public final class JudgeCache: Sendable {
     }
 
     /// Stores a validated verdict under `key`, atomically. Blocking file I/O.
-    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws {
+    public func write(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws {
         guard mode.writes else { return }
         let bytes = Self.entry(key, verdict: verdict, judge: judge, identityDigest: identityDigest)
         let (folder, file) = path(for: key)

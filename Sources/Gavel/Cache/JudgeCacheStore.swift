@@ -1,29 +1,53 @@
-/// Where validated judge answers are kept between runs: a folder (`JudgeCache`) or PostgreSQL (`PostgresCacheStore`).
-///
-/// Keys are order-invariant digests of a prompt and the judge's identity (`JudgeCache.key`);
-/// a store never sees an API key.
+import GavelSupport
+
+/// Where verdicts are kept between runs: a folder (`JudgeCache`) or a database
+/// (`PostgresCacheStore`). Every operation is async and none blocks a thread of the cooperative
+/// pool for longer than a small file read; lookups take many keys at once, so a store with round
+/// trips answers them with one.
 public protocol JudgeCacheStore: Sendable {
     /// How the run uses the store.
     var mode: CacheMode { get }
     /// Hits, misses and stores so far in this run.
     var statistics: JudgeCache.Statistics { get }
-    /// The verdict stored under `key`, if it has `count` scores; nil when absent or unusable.
-    /// May block on IO: callers run it off the cooperative pool.
-    func lookup(_ key: String, count: Int) -> JudgeVerdict?
-    /// Stores a validated verdict. May block on IO.
-    func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws
+    /// The usable verdicts stored under `keys`, each with `count` scores; absent, unusable or
+    /// unreachable entries are missing from the answer (and counted as misses).
+    func lookup(_ keys: [String], count: Int) async -> [String: JudgeVerdict]
+    /// Stores a validated verdict.
+    func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) async throws
     /// Called once when a run ends, with its counts (the disk store keeps a run log for `gavel cache stats`).
-    func recordRun(hits: Int, misses: Int)
+    func recordRun(hits: Int, misses: Int) async
     /// Connects and readies the store before a run's first call (a database: reachable, migrated).
     func prepare() async throws
+    /// Releases what the store holds (a database's connections); it is not used afterwards.
+    func shutdown() async
 }
 
 extension JudgeCacheStore {
     public func prepare() async throws {}
+    public func shutdown() async {}
+
+    /// The verdict stored under one key, if usable.
+    public func lookup(_ key: String, count: Int) async -> JudgeVerdict? {
+        await lookup([key], count: count)[key]
+    }
 }
 
 extension JudgeCache: JudgeCacheStore {
-    public func recordRun(hits: Int, misses: Int) {
-        CacheMaintenance(directory: directory).recordRun(hits: hits, misses: misses)
+    /// Reads each entry's file in turn: small reads from the page cache, done where the caller runs.
+    public func lookup(_ keys: [String], count: Int) async -> [String: JudgeVerdict] {
+        var found: [String: JudgeVerdict] = [:]
+        for key in keys { if let verdict = read(key, count: count) { found[key] = verdict } }
+        return found
+    }
+
+    /// Writes the entry on a thread of its own: an atomic write (a temporary file, then a rename) may wait on the disk.
+    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) async throws {
+        guard mode.writes else { return }
+        try await offload { try self.write(key, verdict: verdict, judge: judge, identityDigest: identityDigest) }
+    }
+
+    public func recordRun(hits: Int, misses: Int) async {
+        let directory = self.directory
+        _ = try? await offload { CacheMaintenance(directory: directory).recordRun(hits: hits, misses: misses) }
     }
 }

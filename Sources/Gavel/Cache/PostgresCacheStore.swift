@@ -10,9 +10,12 @@ import Synchronization
 /// One table, `gavel_judge_cache` (key = the disk cache's SHA-256 key; the entry as the disk cache
 /// writes it, the judge, its identity digest, the time), made by a versioned migration on first
 /// use under an advisory lock (shards start at once). Writes are `INSERT … ON CONFLICT DO
-/// NOTHING`; lookups that arrive together go as one `WHERE key = ANY(…)` query; the connection
-/// pool is bounded. The password comes from `PGPASSWORD` or a `.pgpass` file, never the URL.
-public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
+/// NOTHING`; lookups that arrive while a query is out go together as the next `WHERE key = ANY(…)`
+/// query; the connection pool is bounded. Everything is async on postgres-nio: no thread waits.
+/// A query that fails or takes longer than `timeout` marks the database down for `downFor`, and
+/// meanwhile lookups miss and stores fail at once (the run goes on judging; the summary counts
+/// answers not stored). The password comes from `PGPASSWORD` or a `.pgpass` file, never the URL.
+public final class PostgresCacheStore: JudgeCacheStore {
     public static let schemaVersion = 1
     public let mode: CacheMode
     /// The URL without credentials, for messages.
@@ -21,7 +24,7 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
     private let runner: Task<Void, Never>
     private let logger: Logger
     private let state = Mutex(JudgeCache.Statistics())
-    private let batcher = Mutex<(pending: [Waiter], leading: Bool)>(([], false))
+    private let batcher: LookupBatcher
     private let host: String
     private let port: Int
     /// After a failed query, the database counts as down until then: lookups miss and stores fail
@@ -30,14 +33,6 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
     private static let timeout: Duration = .seconds(10)
     private let lookupFailureLogged = AtomicFlag()
     private static let downFor: Duration = .seconds(5)
-
-    private final class Waiter: @unchecked Sendable {
-        let key: String
-        let done = DispatchSemaphore(value: 0)
-        var entry: String?
-        var failed = false
-        init(key: String) { self.key = key }
-    }
 
     /// Parses `url` and starts the connection pool (connecting lazily; `prepare()` checks it).
     public init(url: String, mode: CacheMode, environment: [String: String], logger: Logger = Logger(label: "gavel.cache")) throws {
@@ -72,12 +67,21 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
         let client = PostgresClient(configuration: configuration)
         self.client = client
         self.runner = Task { await client.run() }
+        self.batcher = LookupBatcher { keys in
+            var found: [String: String] = [:]
+            let rows = try await client.query("SELECT key, entry FROM gavel_judge_cache WHERE key = ANY(\(keys))", logger: logger)
+            for try await (k, e) in rows.decode((String, String).self) { found[k] = e }
+            return found
+        }
     }
 
     deinit { runner.cancel() }
 
-    /// Stops the pool.
-    public func shutdown() { runner.cancel() }
+    /// Closes the pool's connections and waits until it has stopped.
+    public func shutdown() async {
+        runner.cancel()
+        await runner.value
+    }
 
     /// The password for this connection from `PGPASSFILE` or `~/.pgpass` (`host:port:db:user:password`, `*` matches any).
     static func pgpass(environment: [String: String], host: String, port: Int, database: String, user: String) -> String? {
@@ -173,106 +177,67 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
 
     public var statistics: JudgeCache.Statistics { state.withLock { $0 } }
 
-    /// Runs `operation` and waits for it: at most `timeout`, less when the server stops taking
-    /// connections meanwhile (checked each second); at once while the database counts as down.
-    /// Only from a thread that may block (the callers' `offload`).
-    private func blocking<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
-        if let until = downUntil.withLock({ $0 }) {
-            // Down: try again only once the server takes connections again.
-            if ContinuousClock.now < until || Self.refusal(host: host, port: port) != nil {
-                downUntil.withLock { $0 = ContinuousClock.now + Self.downFor }
-                return .failure(CacheError("the cache database \(displayURL) is not answering"))
-            }
+    /// Runs `operation` with a deadline of `timeout`; at once a failure while the database counts as down.
+    private func guarded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
+        if let until = downUntil.withLock({ $0 }), ContinuousClock.now < until {
+            return .failure(CacheError("the cache database \(displayURL) is not answering"))
         }
-        let done = DispatchSemaphore(value: 0)
-        let box = Mutex<Result<T, any Error>?>(nil)
-        let task = Task {
-            let r: Result<T, any Error>
-            do { r = .success(try await operation()) } catch { r = .failure(error) }
-            box.withLock { $0 = r }
-            done.signal()
-        }
-        var result: Result<T, any Error>?
-        for second in 1...Int(Self.timeout.components.seconds) {
-            if done.wait(timeout: .now() + 1) == .success {
-                result = box.withLock { $0 }
-                break
+        let display = displayURL
+        do {
+            let value = try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await operation() }
+                group.addTask {
+                    try await Task.sleep(for: Self.timeout)  // the deadline, not a poll: cancelled when the query ends
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else {
+                    throw CacheError("the cache database \(display) did not answer within \(Self.timeout.components.seconds) s")
+                }
+                return value
             }
-            if let why = Self.refusal(host: host, port: port) {
-                result = .failure(CacheError("the cache database \(displayURL) went away: \(why)"))
-                break
-            }
-            if second == Int(Self.timeout.components.seconds) {
-                result = .failure(CacheError("the cache database \(displayURL) did not answer within \(second) s"))
-            }
-        }
-        let outcome = result ?? .failure(CacheError("no result"))
-        if case .failure = outcome {
-            task.cancel()
-            downUntil.withLock { $0 = ContinuousClock.now + Self.downFor }
-        } else {
             downUntil.withLock { $0 = nil }
+            return .success(value)
+        } catch {
+            downUntil.withLock { $0 = ContinuousClock.now + Self.downFor }
+            return .failure(error)
         }
-        return outcome
     }
 
-    public func lookup(_ key: String, count: Int) -> JudgeVerdict? {
-        guard mode.reads else { return nil }
-        let waiter = Waiter(key: key)
-        let lead = batcher.withLock { b -> Bool in
-            b.pending.append(waiter)
-            if b.leading { return false }
-            b.leading = true
-            return true
-        }
-        if lead { fetchPending() }
-        waiter.done.wait()
-        if let entry = waiter.entry, let verdict = JudgeCache.decode(Data(entry.utf8), key: key, count: count) {
-            state.withLock { $0.hits += 1 }
-            return verdict
-        }
-        state.withLock { $0.misses += 1 }
-        return nil
-    }
-
-    /// As the leader of the lookups waiting now: one query for all of them (and any that arrive meanwhile).
-    private func fetchPending() {
-        usleep(300)  // let the lookups of this moment gather
-        let batch = batcher.withLock { b -> [Waiter] in
-            let out = b.pending
-            b.pending = []
-            b.leading = false
-            return out
-        }
-        let keys = batch.map(\.key)
-        let client = self.client, logger = self.logger
-        let result = blocking { () async throws -> [String: String] in
-            var found: [String: String] = [:]
-            let rows = try await client.query("SELECT key, entry FROM gavel_judge_cache WHERE key = ANY(\(keys))", logger: logger)
-            for try await (k, e) in rows.decode((String, String).self) { found[k] = e }
-            return found
-        }
-        switch result {
-        case .success(let found): for w in batch { w.entry = found[w.key] }
+    public func lookup(_ keys: [String], count: Int) async -> [String: JudgeVerdict] {
+        guard mode.reads, !keys.isEmpty else { return [:] }
+        let batcher = self.batcher
+        var found: [String: JudgeVerdict] = [:]
+        switch await guarded({ try await batcher.fetch(keys) }) {
+        case .success(let entries):
+            for key in keys {
+                if let entry = entries[key], let verdict = JudgeCache.decode(Data(entry.utf8), key: key, count: count) {
+                    found[key] = verdict
+                }
+            }
         case .failure(let error):
-            for w in batch { w.failed = true }
             if !lookupFailureLogged.exchange(true) {
                 logger.warning("cache lookups failed, judging instead (further ones are not logged): \(Self.describe(error))")
             }
         }
-        for w in batch { w.done.signal() }
+        state.withLock {
+            $0.hits += found.count
+            $0.misses += keys.count - found.count
+        }
+        return found
     }
 
-    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) throws {
+    public func store(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) async throws {
         guard mode.writes else { return }
         let entry = String(decoding: JudgeCache.entry(key, verdict: verdict, judge: judge, identityDigest: identityDigest), as: UTF8.self)
         let client = self.client, logger = self.logger
-        let result = blocking {
+        let result = await guarded {
             try await client.query(
                 """
                 INSERT INTO gavel_judge_cache (key, entry, judge, identity_digest) VALUES (\(key), \(entry), \(judge), \(identityDigest))
                 ON CONFLICT (key) DO NOTHING
                 """, logger: logger)
+            return true
         }
         switch result {
         case .success: state.withLock { $0.stores += 1 }
@@ -282,9 +247,12 @@ public final class PostgresCacheStore: JudgeCacheStore, @unchecked Sendable {
         }
     }
 
-    public func recordRun(hits: Int, misses: Int) {
+    public func recordRun(hits: Int, misses: Int) async {
         let client = self.client, logger = self.logger
-        _ = blocking { try await client.query("INSERT INTO gavel_cache_runs (hits, misses) VALUES (\(hits), \(misses))", logger: logger) }
+        _ = await guarded {
+            try await client.query("INSERT INTO gavel_cache_runs (hits, misses) VALUES (\(hits), \(misses))", logger: logger)
+            return true
+        }
     }
 
     // MARK: Maintenance
@@ -340,6 +308,44 @@ public struct CacheUnreachable: Error, Sendable, CustomStringConvertible {
 
 extension String {
     fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+/// Gathers the lookups that arrive while a query is out into the next query: the first lookup
+/// of a quiet moment goes at once (after one yield, for the lookups of the same moment); those
+/// that come while it runs share the one after. No timer, no polling.
+actor LookupBatcher {
+    private let query: @Sendable ([String]) async throws -> [String: String]
+    private var pending: [(keys: [String], continuation: CheckedContinuation<[String: String], any Error>)] = []
+    private var running = false
+
+    init(query: @escaping @Sendable ([String]) async throws -> [String: String]) { self.query = query }
+
+    /// The entries found for `keys` (with those of the lookups batched alongside).
+    func fetch(_ keys: [String]) async throws -> [String: String] {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append((keys, continuation))
+            if !running {
+                running = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        await Task.yield()
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            let keys = Array(Set(batch.flatMap(\.keys)))
+            do {
+                let found = try await query(keys)
+                for item in batch { item.continuation.resume(returning: found) }
+            } catch {
+                for item in batch { item.continuation.resume(throwing: error) }
+            }
+        }
+        running = false
+    }
 }
 
 /// A flag set once, from any thread.

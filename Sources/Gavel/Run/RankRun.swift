@@ -346,12 +346,13 @@ public final class RankRun: Sendable {
         promptLimitState.withLock { $0 = "\(smallest.source): a \(smallest.tokens)-token context, less room for the answer" }
     }
 
-    /// Ends the run: records its cache hits and misses in the cache's run log (off the cooperative
-    /// pool: a file or a database write). `run()` calls it; a service calls it when it stops.
+    /// Ends the run: records its cache hits and misses in the cache's run log and shuts the cache
+    /// store down (a database's connections). `run()` calls it; a service calls it when it stops.
     public func finish() async {
         guard let cache else { return }
         let stats = cache.statistics
-        _ = try? await offload { cache.recordRun(hits: stats.hits, misses: stats.misses) }
+        await cache.recordRun(hits: stats.hits, misses: stats.misses)
+        await cache.shutdown()
     }
 
     /// What the run would do, calling no judge and writing nothing.

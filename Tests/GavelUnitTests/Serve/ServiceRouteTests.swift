@@ -54,7 +54,7 @@ struct ServiceRouteTests {
             let head = HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1", path: path, headerFields: fields)
             let request = Request(head: head, body: RequestBody(buffer: ByteBuffer(string: body ?? "")))
             let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: Logger(label: "test")))
-            var response = try await responder.respond(to: request, context: context)
+            let response = try await responder.respond(to: request, context: context)
             let collector = Collector()
             try await response.body.write(collector)
             return (response.status.code, response.headers, String(decoding: collector.bytes, as: UTF8.self))
