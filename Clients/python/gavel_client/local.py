@@ -72,6 +72,7 @@ class _ServeProcess:
         #: The service's last lines on standard error, for error messages.
         self.log: collections.deque[str] = collections.deque(maxlen=200)
         self._listening = threading.Event()
+        self._reader: Optional[threading.Thread] = None
 
     def start(self) -> str:
         if self.url is not None:
@@ -84,12 +85,16 @@ class _ServeProcess:
             env=self.env,
             start_new_session=True,  # a Ctrl-C in the terminal reaches Python, which stops the service in order
         )
-        threading.Thread(target=self._drain, name="gavel-serve-log", daemon=True).start()
+        reader = threading.Thread(target=self._drain, name="gavel-serve-log", daemon=True)
+        reader.start()
+        self._reader = reader
         deadline = time.monotonic() + self.startup_timeout
         while not self._listening.wait(0.05):
             exited = self.process.poll() is not None
             if exited or time.monotonic() > deadline:
                 self.stop()
+                if self._reader is not None:
+                    self._reader.join(timeout=5)  # its last words, read to the end of the pipe
                 what = f"exited with status {self.process.returncode}" if exited else "did not start in time"
                 raise GavelError(0, "start_failed", f"gavel serve {what}: " + " | ".join(list(self.log)[-8:]))
         assert self.url is not None
