@@ -31,17 +31,39 @@ struct LayeringTests {
             for case let file as String in files where file.hasSuffix(".swift") {
                 let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
                 for line in text.split(separator: "\n") {
-                    let words = line.split(separator: " ")
-                    guard let i = words.firstIndex(of: "import"), i + 1 < words.count,
-                        words[..<i].allSatisfy({ $0.hasPrefix("@") })
-                    else { continue }
-                    let module = String(words[i + 1])
-                    if ours.contains(module) { modules.insert(module) }
+                    if let module = importedModule(line), ours.contains(module) { modules.insert(module) }
                 }
             }
             found[target] = modules
         }
         return found
+    }
+
+    /// Words that may come before `import`: attributes and access levels.
+    static let importPrefixes: Set<Substring> = ["public", "package", "internal", "fileprivate", "private"]
+    /// Kinds of a single-declaration import (`import struct Module.Name`).
+    static let importKinds: Set<Substring> = ["struct", "class", "enum", "protocol", "typealias", "func", "var", "let", "actor"]
+
+    /// The module an `import` line brings in, in any of its forms: `@testable import M`, `public import
+    /// M`, `@_exported internal import M`, `import struct M.Type`; nil for any other line.
+    static func importedModule(_ line: Substring) -> String? {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard let i = words.firstIndex(of: "import"), i + 1 < words.count,
+            words[..<i].allSatisfy({ $0.hasPrefix("@") || importPrefixes.contains($0) })
+        else { return nil }
+        var name = words[i + 1]
+        if importKinds.contains(name), i + 2 < words.count { name = words[i + 2] }
+        return name.split(separator: ".").first.map(String.init)
+    }
+
+    @Test("import lines are read in every form: attributes, access levels, single declarations")
+    func importForms() {
+        let cases: [(Substring, String?)] = [
+            ("import Gavel", "Gavel"), ("@testable import Gavel", "Gavel"), ("public import GavelJSON", "GavelJSON"),
+            ("@_exported internal import GavelHTTP", "GavelHTTP"), ("import struct GavelJSON.JSONObject", "GavelJSON"),
+            ("package import GavelSupport", "GavelSupport"), ("// import Gavel", nil), ("let x = 1 // import Gavel", nil),
+        ]
+        for (line, module) in cases { #expect(Self.importedModule(line) == module, "\(line)") }
     }
 
     @Test("every target imports only targets below it")
