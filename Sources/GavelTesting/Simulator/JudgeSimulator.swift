@@ -154,7 +154,7 @@ final class SimulatorHandler: ChannelInboundHandler {
             let headers = head.headers.map { ($0.name, $0.value) }
             let answer = judge.answer(api: api, headers: headers, body: body)
             if let wanted = judge.configuration.holdUntilInFlight {
-                hold(context: context, head: head, answer: answer, until: wanted, deadline: .now() + .seconds(30))
+                hold(context: context, head: head, answer: answer, until: wanted, deadline: .now() + .seconds(90))
             } else {
                 answerAfterLatency(context: context, head: head, answer: answer)
             }

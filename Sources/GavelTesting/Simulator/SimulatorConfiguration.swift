@@ -84,7 +84,7 @@ public struct SimulatorConfiguration: Sendable {
     /// Batches stay in progress, whatever the time, until `JudgeSimulator.releaseBatches()` (a test
     /// that must act while a batch runs then races no clock).
     public var holdBatches: Bool
-    /// Hold every judge answer until this many requests have been in flight at once (or 30 s have
+    /// Hold every judge answer until this many requests have been in flight at once (or 90 s have
     /// passed), then answer after `latencyMs`: a test of concurrency sees its overlap for certain
     /// instead of hoping a latency is long enough on a loaded machine.
     public var holdUntilInFlight: Int?
