@@ -81,3 +81,16 @@ def test_swallow_exceptions_returns_none_like_ruler_score_group():
     assert asyncio.run(go()) is None
     with pytest.raises(Exception):
         asyncio.run(gavel_score_group(make_group(), "http://127.0.0.1:9"))
+
+
+def test_gavel_score_group_takes_a_local_gavel(simulator, workdir):
+    from conftest import gavel_binary
+    from gavel_client import LocalGavel
+
+    with LocalGavel(
+        judge="openai/sim-judge", api_base=simulator.url, cache_dir=str(workdir / "cache-art-local"), binary=gavel_binary(),
+        args=["--answer", "explained", "--grade", "number"],
+    ) as gavel:
+        scored = asyncio.run(gavel_score_group(make_group(), gavel))
+    assert [t.reward for t in scored.trajectories] == [0.3, 0.9, 0.6, 0.1]
+    assert all(t.logs[-1].startswith("RULER explanation: ") for t in scored.trajectories)
