@@ -201,6 +201,9 @@ struct RankCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "gavel")
         let reporter = ProgressReporter(interval: .milliseconds(Int(progressInterval * 1000)))
+        // Watching from the start: a SIGINT while the run is set up stops it as soon as it begins.
+        let signals = SignalWatcher()
+        defer { signals.stop() }
         do {
             // A dry run or a prompt preview sends nothing, so it needs no key.
             let run = try RankRun(
@@ -211,8 +214,7 @@ struct RankCommand: AsyncParsableCommand {
 
             if !quiet { reporter.begin() }
             let task = Task { () async throws(RankFailure) -> RankSummary in try await run.run() }
-            let signals = SignalWatcher { task.cancel() }
-            defer { signals.stop() }
+            signals.then { task.cancel() }
             let summary: RankSummary
             do {
                 defer { reporter.end() }
