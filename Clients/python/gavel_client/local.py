@@ -92,9 +92,7 @@ class _ServeProcess:
         while not self._listening.wait(0.05):
             exited = self.process.poll() is not None
             if exited or time.monotonic() > deadline:
-                self.stop()
-                if self._reader is not None:
-                    self._reader.join(timeout=5)  # its last words, read to the end of the pipe
+                self.stop()  # and its last words, read to the end of the pipe
                 what = f"exited with status {self.process.returncode}" if exited else "did not start in time"
                 raise GavelError(0, "start_failed", f"gavel serve {what}: " + " | ".join(list(self.log)[-8:]))
         assert self.url is not None
@@ -134,6 +132,8 @@ class _ServeProcess:
                 p.wait()
         if p.stdin is not None:
             p.stdin.close()
+        if self._reader is not None:
+            self._reader.join(timeout=5)  # the log to its last line ("stopped")
         return p.returncode
 
     @property
