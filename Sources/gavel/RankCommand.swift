@@ -60,7 +60,7 @@ struct RankCommand: AsyncParsableCommand {
             "Judge and write only shard I of N (0-based; groups split by key hash), each line with its input position, for "
                 + "gavel merge; auto reads JOB_COMPLETION_INDEX (with --shards N) or SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT.",
             valueName: "I/N|auto"))
-    var shard: String?
+    var shard: ShardArgument?
 
     @Option(help: ArgumentHelp("The number of shards, with --shard auto under a Kubernetes Indexed Job.", valueName: "N"))
     var shards: Int?
@@ -130,7 +130,7 @@ struct RankCommand: AsyncParsableCommand {
             throw ValidationError(
                 "a shard writes JSONL for gavel merge: --shard goes with -o FILE.jsonl, not --output-dir, --report or Parquet")
         }
-        if shards != nil, shard != "auto" { throw ValidationError("--shards goes with --shard auto") }
+        if shards != nil, shard != .auto { throw ValidationError("--shards goes with --shard auto") }
         if shard != nil { _ = try resolvedShard() }
         if report != nil, outputDir != nil {
             throw ValidationError("--report reads one output back: with --output-dir, run gavel report on the folder's files")
@@ -145,31 +145,7 @@ struct RankCommand: AsyncParsableCommand {
 
     /// The shard to run, from `--shard` (and the scheduler's environment for `auto`).
     func resolvedShard(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard? {
-        guard let shard else { return nil }
-        let index: Int, count: Int
-        if shard == "auto" {
-            if let i = environment["JOB_COMPLETION_INDEX"].flatMap(Int.init) {
-                guard let n = shards else { throw ValidationError("--shard auto under a Kubernetes Indexed Job needs --shards N") }
-                (index, count) = (i, n)
-            } else if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init),
-                let n = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init)
-            {
-                (index, count) = (id - (environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0), n)
-            } else {
-                throw ValidationError(
-                    "--shard auto found neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT")
-            }
-        } else {
-            let parts = shard.split(separator: "/")
-            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-                throw ValidationError("--shard takes I/N (for example 0/4) or auto, got \(shard)")
-            }
-            (index, count) = (i, n)
-        }
-        guard count >= 1, (0..<count).contains(index) else {
-            throw ValidationError("--shard \(index)/\(count): the index must be from 0 to \(max(0, count - 1))")
-        }
-        return Shard(index: index, count: count)
+        try shard?.resolved(shards: shards, environment: environment)
     }
 
     /// The run's configuration, from the flags.

@@ -39,6 +39,13 @@ struct ShardTests {
             #expect(missing.stderr.contains("--shard auto found neither"), "\(missing.stderr)")
             let bad = try await runProduct("gavel", ["rank", input, "--shard", "4/4", "-o", dir.path("x.jsonl")] + flags)
             #expect(bad.status == 2)
+            #expect(bad.stderr.contains("--shard 4/4: the index must be from 0 to 3"), "\(bad.stderr)")
+            let garbled = try await runProduct("gavel", ["rank", input, "--shard", "two-of-four", "-o", dir.path("x.jsonl")] + flags)
+            #expect(garbled.status == 2)
+            #expect(garbled.stderr.contains("'two-of-four' is invalid for '--shard <I/N|auto>'"), "\(garbled.stderr)")
+            let stray = try await runProduct(
+                "gavel", ["rank", input, "--shard", "1/4", "--shards", "4", "-o", dir.path("x.jsonl")] + flags)
+            #expect(stray.status == 2 && stray.stderr.contains("--shards goes with --shard auto"), "\(stray.stderr)")
         }
     }
 
