@@ -1,3 +1,5 @@
+import GavelSupport
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -7,16 +9,6 @@
 /// closed, must still stop in order. What cannot be written is dropped.
 enum StandardError {
     static func write(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            if n > 0 {
-                bytes = bytes.dropFirst(n)
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return
-            }
-        }
+        _ = FileDescriptorIO.writeAll(STDERR_FILENO, Array(text.utf8))
     }
 }
