@@ -18,7 +18,8 @@ nonisolated(unsafe) private var signalPipe: Int32 = -1
 /// Dispatch signal source lost the signal now and then: with the disposition set to ignore, a
 /// thread that did not block it discarded it.)
 final class SignalWatcher: Sendable {
-    private let pipe: (read: Int32, write: Int32)
+    /// The pipe's write end (the reading thread holds the other); -1 when no pipe could be made.
+    private let writeEnd: Int32
     /// What a signal does; until it is set, a signal exits at once with 130 (nothing is written yet).
     private let target: Mutex<(@Sendable () -> Void)?>
 
@@ -27,11 +28,11 @@ final class SignalWatcher: Sendable {
         target = Mutex(onSignal)
         var fds: [Int32] = [-1, -1]
         guard Glibc.pipe(&fds) == 0 else {
-            pipe = (-1, -1)
+            writeEnd = -1
             return
         }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        pipe = (fds[0], fds[1])
+        writeEnd = fds[1]
         signalPipe = fds[1]
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in
@@ -67,8 +68,8 @@ final class SignalWatcher: Sendable {
 
     /// Ends the watching thread; later signals are caught and dropped (the run is finishing anyway).
     func stop() {
-        guard pipe.write >= 0 else { return }
+        guard writeEnd >= 0 else { return }
         var byte: UInt8 = 0
-        _ = write(pipe.write, &byte, 1)
+        _ = write(writeEnd, &byte, 1)
     }
 }
