@@ -13,26 +13,10 @@ the reward the trajectory had, and ``"RULER explanation: ..."`` appended to ``lo
 
 from __future__ import annotations
 
-import asyncio
 import os
-import weakref
 from typing import Any, Optional, Union
 
-from .client import DEFAULT_URL, AsyncGavelClient, GavelClient
-
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, Optional[str]], AsyncGavelClient]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _client(base_url: str, token: Optional[str]) -> AsyncGavelClient:
-    # One connection pool per service and event loop (an httpx client belongs to the loop it was made on).
-    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    key = (base_url, token)
-    if key not in per_loop:
-        per_loop[key] = AsyncGavelClient(base_url, token)
-    return per_loop[key]
-
+from .client import DEFAULT_URL, AsyncGavelClient, GavelClient, loop_client
 
 async def gavel_score_group(
     group: Any,
@@ -72,7 +56,7 @@ async def gavel_score_group(
         t.metrics["independent_reward"] = t.reward
     if isinstance(base_url, (GavelClient, AsyncGavelClient)):
         base_url = base_url.base_url
-    service = client or _client(base_url or os.environ.get("GAVEL_URL", DEFAULT_URL), token or os.environ.get("GAVEL_TOKEN"))
+    service = client or loop_client(base_url or os.environ.get("GAVEL_URL", DEFAULT_URL), token or os.environ.get("GAVEL_TOKEN"))
     try:
         scores = await service.score_group(copies, rubric=rubric, samples=samples)
     except Exception as e:

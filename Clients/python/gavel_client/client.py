@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -318,3 +319,18 @@ def _many_item(o: Mapping[str, Any]) -> tuple[int, Union[GroupResult, GavelError
         status = {"judge_failed": 502, "judge_timeout": 504}.get(e.get("code"), 400)
         return index, GavelError(status, str(e["code"]), str(e["message"]), e.get("path"))
     return index, GroupResult.from_json(o)
+
+
+_loop_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, Optional[str], float], AsyncGavelClient]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def loop_client(base_url: str, token: Optional[str] = None, timeout: float = 600.0) -> AsyncGavelClient:
+    """One ``AsyncGavelClient`` (one connection pool) per service and running event loop: an httpx
+    client belongs to the loop it was made on, and adapters are called from whichever loop runs them."""
+    per_loop = _loop_clients.setdefault(asyncio.get_running_loop(), {})
+    key = (base_url, token, timeout)
+    if key not in per_loop:
+        per_loop[key] = AsyncGavelClient(base_url, token, timeout=timeout)
+    return per_loop[key]

@@ -141,16 +141,17 @@ class _ServeProcess:
         return None if self.process is None else self.process.pid
 
 
-class LocalGavel(GavelClient):
-    """A ``GavelClient`` for a ``gavel serve`` this object starts at once and stops on ``close()`` /
-    the end of its ``with`` block.
+class _LocalService:
+    """What LocalGavel and AsyncLocalGavel share: the settings, turned into one ``gavel serve`` child.
 
     ``judge`` is ``provider/model`` as ``gavel serve --judge`` takes it; ``api_base``, ``rubric``,
     ``cache_dir``, ``cache_url``, ``concurrency`` map to the flags of the same names; ``args`` are
     further flags as strings (``["--samples", "3"]``); ``env`` adds environment variables (the
     judge's API key, say, named by ``api_key_env``). ``binary`` is the ``gavel`` to run (default:
-    ``$GAVEL_BINARY``, else the one the wheel installed).
+    ``$GAVEL_BINARY``, else the one the wheel installed). Other keywords go to the client.
     """
+
+    _serve: _ServeProcess
 
     def __init__(
         self,
@@ -174,12 +175,10 @@ class LocalGavel(GavelClient):
             cache_url=cache_url, concurrency=concurrency, args=args,
         )
         self._serve = _ServeProcess(argv, env, startup_timeout, stop_timeout)
-        url = self._serve.start()
-        try:
-            super().__init__(url, **client_options)
-        except BaseException:
-            self._serve.stop()
-            raise
+        self._connect(client_options)
+
+    def _connect(self, client_options: dict[str, Any]) -> None:
+        raise NotImplementedError
 
     @property
     def pid(self) -> Optional[int]:
@@ -191,6 +190,19 @@ class LocalGavel(GavelClient):
         """The service's last lines on standard error."""
         return list(self._serve.log)
 
+
+class LocalGavel(_LocalService, GavelClient):
+    """A ``GavelClient`` for a ``gavel serve`` this object starts at once and stops on ``close()`` /
+    the end of its ``with`` block. Arguments: see ``_LocalService``."""
+
+    def _connect(self, client_options: dict[str, Any]) -> None:
+        url = self._serve.start()
+        try:
+            GavelClient.__init__(self, url, **client_options)
+        except BaseException:
+            self._serve.stop()
+            raise
+
     def close(self) -> None:
         """Stops the service (SIGTERM; in-flight answers finish) and closes the connections."""
         try:
@@ -199,33 +211,12 @@ class LocalGavel(GavelClient):
             self._serve.stop()
 
 
-class AsyncLocalGavel(AsyncGavelClient):
+class AsyncLocalGavel(_LocalService, AsyncGavelClient):
     """``LocalGavel`` for asyncio: an ``AsyncGavelClient`` whose service starts at ``async with``
-    (or ``await start()``) and stops at its end (or ``await aclose()``). The same arguments."""
+    (or ``await start()``, or the first request) and stops at its end (or ``await aclose()``)."""
 
-    def __init__(
-        self,
-        judge: Optional[str] = None,
-        *,
-        api_base: Optional[str] = None,
-        api_key_env: Optional[str] = None,
-        rubric: Optional[str] = None,
-        cache_dir: Optional[str] = None,
-        cache_url: Optional[str] = None,
-        concurrency: Optional[int] = None,
-        args: Sequence[str] = (),
-        env: Optional[Mapping[str, str]] = None,
-        binary: Optional[str] = None,
-        startup_timeout: float = 60.0,
-        stop_timeout: float = 30.0,
-        **client_options: Any,
-    ):
-        argv = [gavel_binary(binary)] + serve_arguments(
-            judge, api_base=api_base, api_key_env=api_key_env, rubric=rubric, cache_dir=cache_dir,
-            cache_url=cache_url, concurrency=concurrency, args=args,
-        )
-        self._serve = _ServeProcess(argv, env, startup_timeout, stop_timeout)
-        super().__init__("http://127.0.0.1:0", **client_options)  # the real address once started
+    def _connect(self, client_options: dict[str, Any]) -> None:
+        AsyncGavelClient.__init__(self, "http://127.0.0.1:0", **client_options)  # the real address once started
 
     async def start(self) -> "AsyncLocalGavel":
         """Starts the service (once) and waits until it answers."""
@@ -245,10 +236,6 @@ class AsyncLocalGavel(AsyncGavelClient):
             await self.start()
         async for item in super().rank_groups(groups, **settings):
             yield item
-
-    @property
-    def pid(self) -> Optional[int]:
-        return self._serve.pid
 
     async def aclose(self) -> None:
         try:

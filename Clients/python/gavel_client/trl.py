@@ -18,13 +18,12 @@ completions may be plain text or conversations (lists of messages, tool calls in
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 import math
-import weakref
 from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Union
 
-from .client import AsyncGavelClient, GavelClient, GavelError, GroupResult
+from .client import AsyncGavelClient, GavelClient, GavelError, GroupResult, loop_client
 
 #: What a failed group's completions get: ``"raise"`` (the default: the step fails with the
 #: ``GavelError``), ``"nan"`` (TRL ignores NaN rewards in its sums), or ``"zero"``.
@@ -92,19 +91,43 @@ def group_batch(
 
 
 class _Rewards:
-    """The shared part: settings, grouping, and turning group results into rewards in batch order."""
+    """The shared part: settings, grouping, and turning group results into rewards in batch order.
 
-    def __init__(self, rubric: Optional[str], samples: Optional[int], on_error: OnError, name: str):
+    ``service``: the service's URL or a ``LocalGavel``. ``rubric`` and ``samples`` are sent with every
+    request (default: the service's own). ``on_error`` decides what a group the judge failed gets.
+    ``name`` is what TRL's logs call this reward. ``token`` is the service's bearer token.
+    """
+
+    def __init__(
+        self,
+        service: Service,
+        *,
+        rubric: Optional[str] = None,
+        samples: Optional[int] = None,
+        on_error: OnError = "raise",
+        name: str = "gavel",
+        token: Optional[str] = None,
+        timeout: float = 600.0,
+    ):
         if on_error not in ("raise", "nan", "zero"):
             raise ValueError(f"on_error must be 'raise', 'nan' or 'zero', got {on_error!r}")
+        self.url = _base_url(service)
         self.rubric = rubric
         self.samples = samples
         self.on_error = on_error
+        self.token = token
+        self.timeout = timeout
         #: TRL logs the rewards under this name (``rewards/<name>/mean``).
         self.__name__ = name
 
     def _settings(self) -> dict[str, Any]:
         return {"rubric": self.rubric, "samples": self.samples, "advantage": "none"}
+
+    def _all_failed(self, groups: list[list[int]], error: GavelError) -> dict[int, Union[GroupResult, GavelError]]:
+        """The whole request refused (unreachable, bad input): every group failed, or the error is raised."""
+        if self.on_error == "raise":
+            raise error
+        return {g: error for g in range(len(groups))}
 
     def _rewards(
         self,
@@ -136,36 +159,18 @@ class _Rewards:
 
 class GavelReward(_Rewards):
     """TRL reward function (``prompts, completions, **kwargs -> list[float]``) scoring through
-    ``gavel serve``.
+    ``gavel serve``. Arguments: see ``_Rewards``."""
 
-    ``service``: the service's URL or a ``LocalGavel``. ``rubric`` and ``samples`` are sent with every
-    request (default: the service's own). ``on_error`` decides what a group the judge failed gets.
-    ``name`` is what TRL's logs call this reward. ``token`` is the service's bearer token.
-    """
-
-    def __init__(
-        self,
-        service: Service,
-        *,
-        rubric: Optional[str] = None,
-        samples: Optional[int] = None,
-        on_error: OnError = "raise",
-        name: str = "gavel",
-        token: Optional[str] = None,
-        timeout: float = 600.0,
-    ):
-        super().__init__(rubric, samples, on_error, name)
-        self._client = GavelClient(_base_url(service), token, timeout=timeout)
+    @functools.cached_property
+    def _client(self) -> GavelClient:
+        return GavelClient(self.url, self.token, timeout=self.timeout)
 
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
         groups, trajectories = group_batch(prompts, completions, kwargs.get("tools"))
-        results: dict[int, Union[GroupResult, GavelError]] = {}
         try:
-            results.update(self._client.rank_groups(trajectories, **self._settings()))
-        except GavelError as e:  # the whole request refused (unreachable, bad input): every group failed
-            if self.on_error == "raise":
-                raise
-            results = {g: e for g in range(len(groups))}
+            results = dict(self._client.rank_groups(trajectories, **self._settings()))
+        except GavelError as e:
+            results = self._all_failed(groups, e)
         return self._rewards(len(prompts), groups, results, kwargs.get("log_metric"))
 
     def close(self) -> None:
@@ -176,40 +181,16 @@ class AsyncGavelReward(_Rewards):
     """``GavelReward`` as a coroutine, for TRL versions that await async reward functions (TRL runs
     them on its own event loop, beside other async rewards). The same arguments."""
 
-    def __init__(
-        self,
-        service: Service,
-        *,
-        rubric: Optional[str] = None,
-        samples: Optional[int] = None,
-        on_error: OnError = "raise",
-        name: str = "gavel",
-        token: Optional[str] = None,
-        timeout: float = 600.0,
-    ):
-        super().__init__(rubric, samples, on_error, name)
-        self._url = _base_url(service)
-        self._token = token
-        self._timeout = timeout
-        # An httpx client belongs to the event loop it was made on: one per loop.
-        self._clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGavelClient]" = weakref.WeakKeyDictionary()
-
-    def _client(self) -> AsyncGavelClient:
-        loop = asyncio.get_running_loop()
-        if loop not in self._clients:
-            self._clients[loop] = AsyncGavelClient(self._url, self._token, timeout=self._timeout)
-        return self._clients[loop]
-
     async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[float]:
         groups, trajectories = group_batch(prompts, completions, kwargs.get("tools"))
         results: dict[int, Union[GroupResult, GavelError]] = {}
         try:
-            async for index, result in self._client().rank_groups(trajectories, **self._settings()):
+            async for index, result in loop_client(self.url, self.token, self.timeout).rank_groups(
+                trajectories, **self._settings()
+            ):
                 results[index] = result
         except GavelError as e:
-            if self.on_error == "raise":
-                raise
-            results = {g: e for g in range(len(groups))}
+            results = self._all_failed(groups, e)
         return self._rewards(len(prompts), groups, results, kwargs.get("log_metric"))
 
 
