@@ -1,4 +1,5 @@
 import Foundation
+import GavelSupport
 import GavelTesting
 import Testing
 
@@ -285,8 +286,10 @@ struct RealWorldJudgeTests {
             // that is lost (a test runner's children may inherit SIGINT ignored). Bounded at 60 s.
             for _ in 0..<6000 where sim.stats.snapshot.scored < 12 { try await Task.sleep(for: .milliseconds(10)) }
             process.send(SIGINT)
-            let stderr = String(decoding: process.readOutputs().stderr, as: UTF8.self)
-            #expect(process.wait() == 130)
+            // Waited for on a Dispatch thread: a blocked cooperative thread would hold up the other
+            // tests' polling loops (one sent its interrupt only after its run had ended).
+            let stderr = String(decoding: try await offload { process.readOutputs().stderr }, as: UTF8.self)
+            #expect(try await offload { process.wait() } == 130)
             let counts = try #require(summaryGroups(stderr), "no summary in: \(stderr)")
             #expect(counts.groups == 200)
             #expect(counts.judged + counts.failed + counts.notJudged == 200, "stderr: \(stderr)")
@@ -334,7 +337,7 @@ struct RealWorldJudgeTests {
             // As above: signal only once answers show gavel is running (bounded at 60 s).
             for _ in 0..<6000 where sim.stats.snapshot.scored < 8 { try await Task.sleep(for: .milliseconds(10)) }
             process.send(SIGINT)
-            #expect(process.wait() == 130)
+            #expect(try await offload { process.wait() } == 130)
             #expect(sim.stats.snapshot.requests < 300)
         }
         let out = try parseJSONL(try dir.read("out.jsonl"))
