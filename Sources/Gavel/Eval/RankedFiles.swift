@@ -16,9 +16,7 @@ public enum RankedFiles {
         let inputs = try InputSet(paths: paths)
         for f in inputs.names.indices {
             let path = inputs.names[f]
-            let reader = try inputs.lineReader(file: f, maxLineBytes: 64 << 20)
-            try reader.forEachLine { line in
-                if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+            try inputs.forEachLine(file: f, maxLineBytes: 64 << 20) { line in
                 let value: JSONValue
                 do {
                     value = try JSONParser.parse(line.bytes)

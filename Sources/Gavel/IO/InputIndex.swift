@@ -5,7 +5,8 @@ import GavelJSON
 /// Memory grows by a few words per line, not with the size of the lines: the pipeline
 /// re-reads a group's lines by byte offset when it needs them.
 public struct InputIndex: Sendable {
-    /// One valid, non-blank input line.
+    /// One valid, non-blank input line; for a Parquet input, one group (`offset` is its ordinal in
+    /// the file, or its row in a file without `group_index`; `length` about the size of its JSON).
     public struct Record: Sendable {
         public var file: Int32
         public var line: Int32
@@ -66,14 +67,49 @@ extension InputIndex {
         func referenced(_ objects: JSONObject?...) -> Bool {
             referencePath.map { ReferenceAnswers.present(at: $0, in: objects) } ?? false
         }
+        /// Adds a trajectory line (or a row of a Parquet file without `group_index`) to its group.
+        func addTrajectory(_ object: JSONObject, file: Int, line: Int, offset: Int, length: Int) throws(InputError) {
+            let key: String
+            switch rule {
+            case .size(let n):
+                if chunkCount == n { chunkCount = 0; chunkNumber += 1 }
+                chunkCount += 1
+                key = "chunk-\(chunkNumber + 1)"
+            case .keyPaths:
+                guard let k = rule.key(of: object) else {
+                    throw .noGroupKey(path: inputs.names[file], line: line, "no group key: none of \(rule.describedPaths) is present")
+                }
+                key = k
+            }
+            let g: Int
+            if let existing = groupsByKey[key] {
+                g = existing
+            } else {
+                g = index.groups.count
+                groupsByKey[key] = g
+                index.groups.append(Group(key: key, source: .lines([])))
+                index.hasReference.append(false)
+                members.append([])
+            }
+            if referencePath != nil, !index.hasReference[g], referenced(object) { index.hasReference[g] = true }
+            index.records.append(
+                Record(
+                    file: Int32(file), line: Int32(line), offset: offset, length: length, group: Int32(g), member: Int32(members[g].count)))
+            members[g].append(index.records.count - 1)
+        }
         for file in inputs.names.indices {
             let name = inputs.names[file]
-            if let lines = inputs.parquet[file]?.groupLines {
-                // Transcoded from Parquet: the transcoder wrote these lines and knows them; no need to parse them again.
-                for l in lines {
+            if let input = inputs.parquet[file] {
+                // Scanned when it was opened: its groups, key fields and problems are known without JSON.
+                for o in input.lineOrder.map(Int.init) {
+                    let l = input.groups[o]
                     if let problem = l.problem {
                         guard skipInvalid else { throw problem }
                         index.skipped.append(problem)
+                        continue
+                    }
+                    guard input.hasGroups else {
+                        try addTrajectory(l.keyObject, file: file, line: l.line, offset: o, length: l.textBytes)
                         continue
                     }
                     let first = l.keyObject["trajectories"]?.arrayValue?.first?.objectValue
@@ -83,8 +119,7 @@ extension InputIndex {
                     members.append([])
                     index.records.append(
                         Record(
-                            file: Int32(file), line: Int32(l.line), offset: l.offset, length: l.length,
-                            group: Int32(index.groups.count - 1),
+                            file: Int32(file), line: Int32(l.line), offset: o, length: l.textBytes, group: Int32(index.groups.count - 1),
                             member: -1))
                 }
                 continue
@@ -114,34 +149,7 @@ extension InputIndex {
                                 file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g),
                                 member: -1))
                     case .trajectory(let object, _):
-                        let key: String
-                        switch rule {
-                        case .size(let n):
-                            if chunkCount == n { chunkCount = 0; chunkNumber += 1 }
-                            chunkCount += 1
-                            key = "chunk-\(chunkNumber + 1)"
-                        case .keyPaths:
-                            guard let k = rule.key(of: object) else {
-                                throw .noGroupKey(path: name, line: line.number, "no group key: none of \(rule.describedPaths) is present")
-                            }
-                            key = k
-                        }
-                        let g: Int
-                        if let existing = groupsByKey[key] {
-                            g = existing
-                        } else {
-                            g = index.groups.count
-                            groupsByKey[key] = g
-                            index.groups.append(Group(key: key, source: .lines([])))
-                            index.hasReference.append(false)
-                            members.append([])
-                        }
-                        if referencePath != nil, !index.hasReference[g], referenced(object) { index.hasReference[g] = true }
-                        index.records.append(
-                            Record(
-                                file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g),
-                                member: Int32(members[g].count)))
-                        members[g].append(index.records.count - 1)
+                        try addTrajectory(object, file: file, line: line.number, offset: line.offset, length: line.bytes.count)
                     }
                 } catch {
                     guard skipInvalid else { throw error }
@@ -167,26 +175,20 @@ extension InputIndex {
         case .lines(let recordIndices):
             var objects: [JSONObject] = []
             let trajectories = try recordIndices.map { r -> Trajectory in
-                guard case .trajectory(let o, let t) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
+                guard case .trajectory(let o, let t) = try inputs.decode(records[r], objects: referencePath != nil) else {
+                    throw changed(r, inputs)
+                }
                 if referencePath != nil { objects.append(o) }
                 return t
             }
             return (trajectories, referencePath.map { ReferenceAnswers.find(at: $0, in: objects) } ?? [])
         case .groupLine(let r, _):
-            guard case .group(let o, let ts) = try decode(record: r, from: inputs) else { throw changed(r, inputs) }
+            guard case .group(let o, let ts) = try inputs.decode(records[r], objects: referencePath != nil) else {
+                throw changed(r, inputs)
+            }
             guard let path = referencePath else { return (ts, []) }
             let members = o["trajectories"]?.arrayValue?.compactMap(\.objectValue) ?? []
             return (ts, ReferenceAnswers.find(at: path, in: [o] + members))
-        }
-    }
-
-    /// Re-reads and decodes record `r`.
-    private func decode(record r: Int, from inputs: InputSet) throws -> TrajectoryDecoder.Line {
-        let record = records[r]
-        let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
-        return try bytes.withUnsafeBufferPointer { buf throws(InputError) in
-            // Indexing validated the line; a changed file is caught by the shape checks that remain.
-            try TrajectoryDecoder.decode(buf, path: inputs.names[Int(record.file)], line: Int(record.line), validate: false)
         }
     }
 

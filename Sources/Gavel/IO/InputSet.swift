@@ -1,12 +1,13 @@
 import Foundation
+import GavelJSON
 import GavelParquet
 import GavelSupport
 
 /// The input files of a run, open for streaming and for reading single lines back by offset.
 ///
 /// Standard input (`-`) is spooled to a temporary file first, so every input can be re-read.
-/// A Parquet file (recognised by its `PAR1` magic, not its name) is transcoded to a temporary
-/// JSONL file of ART group lines first; `parquet` keeps what writing its rows back needs.
+/// A Parquet file (recognised by its `PAR1` magic, not its name) is scanned into a `ParquetInput`,
+/// which decodes its rows again as groups are judged and written.
 public final class InputSet: @unchecked Sendable {
     /// Names to show in messages, in input order (`<stdin>` for `-`).
     public let names: [String]
@@ -15,12 +16,12 @@ public final class InputSet: @unchecked Sendable {
     private let descriptors: [Int32]
     private var spooled: [String] = []
     /// The Parquet inputs, by input position.
-    public let parquet: [Int: ParquetSource]
+    public let parquet: [Int: ParquetInput]
 
     public init(paths inputs: [String]) throws {
         var names: [String] = [], paths: [String] = [], fds: [Int32] = []
         var spooled: [String] = []
-        var parquet: [Int: ParquetSource] = [:]
+        var parquet: [Int: ParquetInput] = [:]
         do {
             for input in try Self.expand(inputs) {
                 var path = input
@@ -36,10 +37,10 @@ public final class InputSet: @unchecked Sendable {
                     throw InputError.cannotOpen(path: input, reason: "is a directory")
                 }
                 if ParquetFileReader.isParquet(path: path) {
-                    let (source, temp) = try Self.transcode(path: path, name: names[names.count - 1])
-                    parquet[paths.count] = source
-                    spooled.append(temp)
-                    path = temp
+                    parquet[paths.count] = try ParquetInput(path: path, name: names[names.count - 1])
+                    paths.append(path)
+                    fds.append(-1)
+                    continue
                 }
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { throw InputError.cannotOpen(path: input, code: errno) }
@@ -47,7 +48,7 @@ public final class InputSet: @unchecked Sendable {
                 fds.append(fd)
             }
         } catch {
-            for fd in fds { close(fd) }
+            for fd in fds where fd >= 0 { close(fd) }
             for p in spooled { unlink(p) }
             throw error
         }
@@ -79,34 +80,58 @@ public final class InputSet: @unchecked Sendable {
         return out
     }
 
-    /// Transcodes the Parquet file at `path` into a temporary JSONL file; returns both.
-    private static func transcode(path: String, name: String) throws -> (ParquetSource, String) {
-        guard let (fd, temp) = FileDescriptorIO.makeTemporary(NSTemporaryDirectory() + "/gavel-parquet-XXXXXX") else {
-            throw InputError.cannotOpen(path: name, reason: "cannot create a temporary file: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        do {
-            return (try ParquetTranscoder.transcode(path: path, name: name, into: fd), temp)
-        } catch let error as ParquetError {
-            unlink(temp)
-            throw InputError.parquet(error)
-        } catch {
-            unlink(temp)
-            throw error
-        }
-    }
-
     deinit {
-        for fd in descriptors { close(fd) }
+        for fd in descriptors where fd >= 0 { close(fd) }
         for p in spooled { unlink(p) }
     }
 
-    /// A fresh streaming reader over input `file`.
+    /// A fresh streaming reader over input `file` (a JSONL file).
     func lineReader(file: Int, maxLineBytes: Int) throws -> LineReader {
         try LineReader(path: paths[file], maxLineBytes: maxLineBytes)
     }
 
-    /// Reads `length` bytes at `offset` of input `file` (thread-safe: `pread`).
+    /// Calls `body` with each non-blank line of input `file` as JSON, in order, until it returns
+    /// false: a JSONL file's lines, or a Parquet file's groups as ART group lines (numbered by their
+    /// first rows).
+    func forEachLine(file: Int, maxLineBytes: Int, _ body: (LineReader.Line) throws -> Bool) throws {
+        guard let input = parquet[file] else {
+            return try lineReader(file: file, maxLineBytes: maxLineBytes).forEachLine { line in
+                line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) ? true : try body(line)
+            }
+        }
+        for o in input.lineOrder {
+            let bytes = try input.line(ofGroup: Int(o))
+            let more = try bytes.withUnsafeBufferPointer { buf in
+                try body(LineReader.Line(number: input.groups[Int(o)].line, offset: 0, bytes: buf))
+            }
+            if !more { return }
+        }
+    }
+
+    /// Record `record`'s line as JSON: a JSONL file's bytes, or a Parquet group written as ART's JSONL.
+    func lineBytes(_ record: InputIndex.Record) throws -> [UInt8] {
+        if let input = parquet[Int(record.file)] { return try input.line(ofGroup: record.offset) }
+        return try read(file: Int(record.file), offset: record.offset, length: record.length)
+    }
+
+    /// Record `record`'s line as the judge reads it, after the scan checked it. For a Parquet group
+    /// the trajectories are built from its rows; its JSON object (group fields and members, as
+    /// reference paths read them) is made only when `objects` is true.
+    func decode(_ record: InputIndex.Record, objects: Bool) throws -> TrajectoryDecoder.Line {
+        let file = Int(record.file)
+        if let input = parquet[file], !objects {
+            let trajectories = try input.trajectories(ofGroup: record.offset)
+            if record.member >= 0, let t = trajectories.first { return .trajectory(JSONObject(), t) }
+            return .group(JSONObject(), trajectories)
+        }
+        let bytes = try lineBytes(record)
+        return try bytes.withUnsafeBufferPointer { buf throws(InputError) in
+            // Indexing validated the line; a changed file is caught by the shape checks that remain.
+            try TrajectoryDecoder.decode(buf, path: names[file], line: Int(record.line), validate: false)
+        }
+    }
+
+    /// Reads `length` bytes at `offset` of input `file`, a JSONL file (thread-safe: `pread`).
     func read(file: Int, offset: Int, length: Int) throws -> [UInt8] {
         guard let bytes = FileDescriptorIO.pread(descriptors[file], offset: offset, length: length) else {
             throw InputError.changedDuringRun(path: names[file])

@@ -5,8 +5,8 @@ import GavelSupport
 /// Where each input file's ranked lines go: one output for the run (`-o`, or standard output), or
 /// one per input under `--output-dir`, each in its input's format.
 ///
-/// A Parquet output is written as JSONL to a private temporary file first, then converted with
-/// the input rows beside it (`ParquetRankedWriter`). Used by the pipeline's writer task only.
+/// A Parquet output is written row by row from the Parquet inputs' rows and their annotations
+/// (`ParquetRankedWriter`). Used by the pipeline's writer task only.
 final class OutputRouter: @unchecked Sendable {
     private struct Target {
         var path: String?
@@ -17,19 +17,17 @@ final class OutputRouter: @unchecked Sendable {
     private let targets: [Target]
     private let targetOfFile: [Int]
     private let inputs: InputSet
-    private let skipped: [InputError]
     private var current = -1
     private var sink: OutputSink?
-    private var temporaryFolder: String?
+    private var parquetWriter: ParquetRankedWriter?
     /// How Parquet output is compressed (nil: as its input was, where Gavel writes that codec).
     private let parquetCodec: ParquetCodec?
 
     /// Plans the outputs and opens the first, so a bad output path costs no judge calls. Opening a
     /// FIFO blocks until it has a reader: call this off the cooperative pool.
-    init(output: String?, outputDirectory: String?, inputs: InputSet, skipped: [InputError], parquetCodec: ParquetCodec? = nil) throws {
+    init(output: String?, outputDirectory: String?, inputs: InputSet, parquetCodec: ParquetCodec? = nil) throws {
         self.inputs = inputs
         self.parquetCodec = parquetCodec
-        self.skipped = skipped
         let count = inputs.names.count
         var targets: [Target] = []
         if let dir = outputDirectory {
@@ -66,12 +64,26 @@ final class OutputRouter: @unchecked Sendable {
         if !targets.isEmpty { try open(0) }
     }
 
-    deinit {
-        if let temporaryFolder { try? FileManager.default.removeItem(atPath: temporaryFolder) }
-    }
-
     /// True when input `file`'s lines go to another output than the one in use.
     func switches(toFile file: Int) -> Bool { targetOfFile[file] != current }
+
+    /// True when input `file`'s rows go to a Parquet output.
+    func writesParquet(file: Int) -> Bool { targets[targetOfFile[file]].parquet }
+
+    /// The Parquet writer for input `file`'s rows (a Parquet input whose output is Parquet),
+    /// finishing the previous output when this one differs.
+    func parquetWriter(forFile file: Int) throws -> ParquetRankedWriter {
+        let sink = try sink(forFile: file)
+        guard let input = inputs.parquet[file] else { throw OutputError("\(inputs.names[file]) is not Parquet") }
+        if let parquetWriter {
+            try parquetWriter.check(input)
+            return parquetWriter
+        }
+        let made = try ParquetRankedWriter(
+            first: input, codec: parquetCodec, to: sink, named: targets[current].path ?? "standard output")
+        parquetWriter = made
+        return made
+    }
 
     /// The sink for input `file`'s lines, finishing the previous output when this one differs.
     func sink(forFile file: Int) throws -> OutputSink {
@@ -91,40 +103,17 @@ final class OutputRouter: @unchecked Sendable {
 
     private func open(_ t: Int) throws {
         current = t
-        let target = targets[t]
-        if target.parquet {
-            let folder = NSTemporaryDirectory() + "/gavel-ranked-XXXXXX"
-            var template = Array(folder.utf8CString)
-            guard let made = template.withUnsafeMutableBufferPointer({ buf in buf.baseAddress.flatMap { mkdtemp($0) } }) else {
-                throw OutputError("cannot create a temporary folder: \(String(cString: strerror(errno)))")
-            }
-            temporaryFolder = String(cString: made)
-            sink = try OutputSink(path: (temporaryFolder ?? "") + "/ranked.jsonl")
-        } else {
-            sink = try OutputSink(path: target.path)
-        }
+        sink = try OutputSink(path: targets[t].path)
     }
 
     private func finishCurrent() throws {
         guard current >= 0, let sink else { return }
         self.sink = nil
+        if let writer = parquetWriter {
+            parquetWriter = nil
+            try writer.finish()
+        }
         try sink.finish()
-        let target = targets[current]
-        guard target.parquet, let folder = temporaryFolder else { return }
-        defer {
-            try? FileManager.default.removeItem(atPath: folder)
-            temporaryFolder = nil
-        }
-        let sources = target.files.compactMap { inputs.parquet[$0] }
-        let skippedLines = sources.map { s in Set(skipped.filter { $0.path == s.name }.map(\.line)) }
-        let out = try OutputSink(path: target.path)
-        do {
-            try ParquetRankedWriter.write(
-                sources: sources, rankedPath: folder + "/ranked.jsonl", skippedLines: skippedLines, codec: parquetCodec, to: out)
-        } catch let error as ParquetError {
-            throw OutputError("cannot write \(target.path ?? "standard output"): \(error)")
-        }
-        try out.finish()
     }
 
     private static func makeFolder(_ dir: String) throws {

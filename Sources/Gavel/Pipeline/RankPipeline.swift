@@ -107,10 +107,10 @@ public final class RankPipeline: Sendable {
         progress?(0, index.groups.count)
         // Open the output before judging, so a bad output path costs no judge calls. Off the
         // cooperative pool: opening a FIFO waits for its reader.
-        let (output, outputDirectory, skipped) = (options.output, options.outputDirectory, index.skipped)
+        let (output, outputDirectory) = (options.output, options.outputDirectory)
         let codec = options.parquetCompression?.codec
         let router = try await offload {
-            try OutputRouter(output: output, outputDirectory: outputDirectory, inputs: inputs, skipped: skipped, parquetCodec: codec)
+            try OutputRouter(output: output, outputDirectory: outputDirectory, inputs: inputs, parquetCodec: codec)
         }
 
         var summary = RankSummary()
@@ -436,56 +436,119 @@ public final class RankPipeline: Sendable {
         func submit() async throws {
             guard !batch.lines.isEmpty else { return }
             let full = batch
-            batch = EncodeBatch(source: full.source)
+            // The next batch reads the same file; a batch that carried its own bytes starts empty.
+            if case .bytes = full.source { batch = EncodeBatch(source: .bytes([])) } else { batch = EncodeBatch(source: full.source) }
             slots.removeAll(keepingCapacity: true)
             // start() hands batches to the executor in this order, which is the order chunks are taken in
             // (with a window of 1, each batch is written before the next is made).
             pending.append(executor.start(full, context: context))
-            while pending.count >= window {
+            // A batch of Parquet groups was written as JSON here: let it encode while the next one is written.
+            var inFlight = window
+            if case .bytes = full.source { inFlight = max(2, window) }
+            while pending.count >= inFlight {
                 try put(try await pending.removeFirst().value)
             }
         }
 
-        var file = -1
-        for record in index.records {
-            if Int(record.file) != file {
-                // A batch never spans files: its lines are one file's byte ranges.
+        var next = 0
+        for file in inputs.names.indices {
+            // The records of one file are together, in input order.
+            let first = next
+            while next < index.records.count, Int(index.records[next].file) == file { next += 1 }
+            let records = index.records[first..<next]
+            if router.writesParquet(file: file), let input = inputs.parquet[file] {
                 try await submit()
-                file = Int(record.file)
-                batch.source = .file(inputs.paths[file])
-                // Under --output-dir, each input has its own output: write out the last one's lines first.
-                if router.switches(toFile: file) {
-                    try await drainPending()
-                    sink = try router.sink(forFile: file)
-                }
+                try await drainPending()
+                let writer = try router.parquetWriter(forFile: file)
+                try await writeParquet(input, records: records, index: index, board: board, to: writer, context: context)
+                continue
             }
-            let g = Int(record.group)
-            let slot: Int
-            if let s = slots[g] {
-                slot = s  // the group is in this batch already, so it is judged
-            } else {
-                let outcome: GroupOutcome
-                if let posted = board.posted(g) {
-                    outcome = posted
+            guard !records.isEmpty else { continue }
+            // A batch never spans files: its lines are one file's byte ranges (or its Parquet groups' JSON).
+            try await submit()
+            batch.source = inputs.parquet[file] == nil ? .file(inputs.paths[file]) : .bytes([])
+            // Under --output-dir, each input has its own output: write out the last one's lines first.
+            if router.switches(toFile: file) {
+                try await drainPending()
+                sink = try router.sink(forFile: file)
+            }
+            for record in records {
+                let g = Int(record.group)
+                let slot: Int
+                if let s = slots[g] {
+                    slot = s  // the group is in this batch already, so it is judged
                 } else {
-                    // Write what is ready before waiting for a group still being judged, so output keeps flowing.
-                    try await submit()
-                    try await drainPending()
-                    try sink.flush()
-                    outcome = await board.outcome(g)
+                    let outcome: GroupOutcome
+                    if let posted = board.posted(g) {
+                        outcome = posted
+                    } else {
+                        // Write what is ready before waiting for a group still being judged, so output keeps flowing.
+                        try await submit()
+                        try await drainPending()
+                        try sink.flush()
+                        outcome = await board.outcome(g)
+                    }
+                    slot = batch.groups.count
+                    slots[g] = slot
+                    batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
                 }
-                slot = batch.groups.count
-                slots[g] = slot
-                batch.groups.append(outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count))
-            }
-            if options.shard != nil { positions.append((record.file, record.line)) }
-            let line = EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member))
-            batch.lines.append(line)
-            if batch.lines.count >= options.batchLines || line.end - batch.lines[0].offset >= 8 << 20 {
-                try await submit()
+                if options.shard != nil { positions.append((record.file, record.line)) }
+                if case .bytes = batch.source {
+                    // A Parquet group: its rows written as ART's JSON, into the batch itself.
+                    batch.appendLine(try inputs.lineBytes(record), slot: slot, member: Int(record.member))
+                } else {
+                    batch.lines.append(
+                        EncodeBatch.Line(offset: record.offset, length: record.length, slot: slot, member: Int(record.member)))
+                }
+                let line = batch.lines[batch.lines.count - 1]
+                if batch.lines.count >= options.batchLines || line.end - batch.lines[0].offset >= 8 << 20 {
+                    try await submit()
+                }
             }
         }
         try await submit()
         try await drainPending()
+    }
+
+    /// Writes a Parquet input's rows to a Parquet output in file order, each with its trajectory's
+    /// annotation (rows of groups not ranked, as those skipped as invalid, unchanged).
+    private func writeParquet(
+        _ input: ParquetInput, records: ArraySlice<InputIndex.Record>, index: InputIndex, board: OutcomeBoard,
+        to writer: ParquetRankedWriter, context: ScoreStage.EncodeContext
+    ) async throws {
+        // Group ordinal (or row) in the file → group of the run.
+        let groupOf = Dictionary(records.map { ($0.offset, Int($0.group)) }, uniquingKeysWith: { a, _ in a })
+        /// The groups with rows still to write: their results, scored once, and how many rows remain.
+        var open: [Int: (group: EncodeBatch.Group, scored: ScoredGroup?, remaining: Int)] = [:]
+        for rowGroup in 0..<input.rowGroupCount {
+            let rows = try await offload { try input.rows(inRowGroup: rowGroup) }
+            let start = input.rowGroupStarts[rowGroup]
+            // The outcomes this row group needs, waited for in row order.
+            var outcomes: [Int: GroupOutcome] = [:]
+            for i in rows.indices {
+                let o = input.hasGroups ? Int(input.groupOfRow[start + i]) : start + i
+                guard let g = groupOf[o], open[g] == nil, outcomes[g] == nil else { continue }
+                if let posted = board.posted(g) { outcomes[g] = posted } else { outcomes[g] = await board.outcome(g) }
+            }
+            open = try await offload { [open, outcomes] in
+                var open = open
+                for (g, outcome) in outcomes {
+                    let group = outcome.batchGroup(key: index.groups[g].key, count: index.groups[g].count)
+                    open[g] = (group, group.scored(advantage: context.advantage), index.groups[g].count)
+                }
+                for (i, value) in rows.enumerated() {
+                    let row = start + i
+                    let o = input.hasGroups ? Int(input.groupOfRow[row]) : row
+                    var annotation: ScoreStage.Annotation?
+                    if let g = groupOf[o], var entry = open[g] {
+                        annotation = entry.group.annotation(member: input.hasGroups ? Int(input.memberOfRow[row]) : 0, scored: entry.scored)
+                        entry.remaining -= 1
+                        open[g] = entry.remaining > 0 ? entry : nil
+                    }
+                    try writer.write(value.fields ?? [], art: input.art, annotation: annotation, context: context)
+                }
+                return open
+            }
+        }
     }
 }

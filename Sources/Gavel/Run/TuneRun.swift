@@ -164,7 +164,7 @@ public final class TuneRun: Sendable {
             var out: [UInt8] = []
             var withTruth = 0
             for record in index.records where keep.contains(Int(record.group)) {
-                let bytes = try inputs.read(file: Int(record.file), offset: record.offset, length: record.length)
+                let bytes = try inputs.lineBytes(record)
                 out += bytes
                 out.append(0x0A)
                 if case .object(let o) = try? JSONParser.parse(bytes) {
