@@ -12,6 +12,9 @@ struct ParquetBench: AsyncParsableCommand {
             the JSONL group lines. The cache is filled once from the JSONL; then both files are ranked alternately, \
             fully cached, and the medians compared.
 
+            With --baseline-gavel (another build's binary), every run of this build is interleaved with the same \
+            run of that one, and the table shows both and their ratio.
+
             Example: gavel-bench parquet --python .build/bench/artvenv/bin/python --groups 2000
             """
     )
@@ -19,6 +22,7 @@ struct ParquetBench: AsyncParsableCommand {
     @Option(help: "A Python with openpipe-art and pyarrow (writes the Parquet file with ART's own code).") var python: String
     @Option(help: "Groups of 8.") var groups = 2000
     @Option(help: "Timed runs of each.") var runs = 5
+    @Option(help: "Another gavel binary (an older build) to run the same way, interleaved with this one.") var baselineGavel: String?
     @Option(help: "Folder for the workload and the cache.") var work = ".build/bench"
 
     func run() async throws {
@@ -45,26 +49,45 @@ struct ParquetBench: AsyncParsableCommand {
         let fill = try runChild("gavel", args(jsonl, "\(folder)/out.jsonl") + ["--concurrency", "256", "-q"])
         guard fill.status == 0 else { throw BenchError("filling the cache failed: \(fill.stderr)") }
 
-        var fromJSONL: [ChildRun] = [], fromParquet: [ChildRun] = [], parquetToParquet: [ChildRun] = []
+        let cases = [
+            ("JSONL → JSONL    ", jsonl, "\(folder)/out.jsonl"), ("Parquet → JSONL  ", parquet, "\(folder)/out.jsonl"),
+            ("Parquet → Parquet", parquet, "\(folder)/out.parquet"),
+        ]
+        let binaries = [("this build", "gavel")] + (baselineGavel.map { [("baseline", $0)] } ?? [])
+        // runs[binary][case]: every case of every binary once per round, so drift touches all alike.
+        var results = [[[ChildRun]]](repeating: [[ChildRun]](repeating: [], count: cases.count), count: binaries.count)
         for _ in 0..<runs {
-            fromParquet.append(try runChild("gavel", args(parquet, "\(folder)/out.jsonl") + ["--cache", "read"]))
-            fromJSONL.append(try runChild("gavel", args(jsonl, "\(folder)/out.jsonl") + ["--cache", "read"]))
-            parquetToParquet.append(try runChild("gavel", args(parquet, "\(folder)/out.parquet") + ["--cache", "read"]))
+            for (c, (_, input, output)) in cases.enumerated() {
+                for (b, (_, binary)) in binaries.enumerated() {
+                    results[b][c].append(try runChild(binary, args(input, output) + ["--cache", "read"]))
+                }
+            }
         }
-        for r in fromParquet + fromJSONL + parquetToParquet where r.status != 0 || summaryNumber(r.stderr, "cache") != groups {
+        for r in results.joined().joined() where r.status != 0 || summaryNumber(r.stderr, "cache") != groups {
             throw BenchError("a run failed or missed the cache: \(r.stderr)")
         }
-        let jsonlWall = median(fromJSONL.map(\.wall))
         print(
             String(
-                format: "parquet benchmark: %d groups × 8, fully cached, median of %d runs each (JSONL %.1f MB, ART's Parquet %.1f MB)",
+                format:
+                    "parquet benchmark: %d groups × 8, fully cached, median of %d interleaved runs each (JSONL %.1f MB, ART's Parquet %.1f MB)",
                 groups, runs, Workload.megabytes(jsonl), Workload.megabytes(parquet)))
-        for (name, rs) in [("JSONL → JSONL    ", fromJSONL), ("Parquet → JSONL  ", fromParquet), ("Parquet → Parquet", parquetToParquet)] {
-            let wall = median(rs.map(\.wall))
-            print(
-                String(
-                    format: "  %@  wall %6.3f s (%.2f× JSONL)   CPU %6.3f s   peak RSS %6.1f MB", name, wall, wall / jsonlWall,
-                    median(rs.map(\.cpu)), median(rs.map(\.peakRSSMB))))
+        for (b, (binary, _)) in binaries.enumerated() {
+            print("  \(binary):")
+            let jsonlWall = median(results[b][0].map(\.wall))
+            for (c, (name, _, _)) in cases.enumerated() {
+                let rs = results[b][c]
+                let wall = median(rs.map(\.wall))
+                print(
+                    String(
+                        format: "    %@  wall %6.3f s (%.2f× JSONL)   CPU %6.3f s   peak RSS %6.1f MB", name, wall, wall / jsonlWall,
+                        median(rs.map(\.cpu)), median(rs.map(\.peakRSSMB))))
+            }
+        }
+        guard binaries.count == 2 else { return }
+        print("  this build / baseline (wall, CPU, peak RSS):")
+        for (c, (name, _, _)) in cases.enumerated() {
+            func ratio(_ f: (ChildRun) -> Double) -> Double { median(results[0][c].map(f)) / median(results[1][c].map(f)) }
+            print(String(format: "    %@  %.2f×  %.2f×  %.2f×", name, ratio(\.wall), ratio(\.cpu), ratio(\.peakRSSMB)))
         }
     }
 }

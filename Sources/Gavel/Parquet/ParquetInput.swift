@@ -1,3 +1,4 @@
+import Dispatch
 import GavelJSON
 import GavelParquet
 import GavelSupport
@@ -73,7 +74,6 @@ public final class ParquetInput: Sendable {
         } catch {
             throw InputError.parquet(error)
         }
-        var encoder = ARTRowEncoder(art: art, name: name)
         var groups: [Group] = []
         var ordinal: [String: Int32] = [:]
         var groupOfRow: [Int32] = [], memberOfRow: [Int32] = []
@@ -84,31 +84,37 @@ public final class ParquetInput: Sendable {
             starts.append(row)
             let rows: [ParquetValue]
             do { rows = try reader.readRowGroup(g) } catch { throw InputError.parquet(error) }
-            for value in rows {
-                let fields = value.fields ?? []
-                var o = Int32(groups.count)
-                if let gi = art.groupIndex {
+            // Each row's group, in order (cheap); then the rows' checks, in parallel; then the groups' bookkeeping.
+            var ordinals: [Int32] = []
+            ordinals.reserveCapacity(rows.count)
+            var firsts: [Bool] = []
+            firsts.reserveCapacity(rows.count)
+            var known = groups.count
+            for (i, value) in rows.enumerated() {
+                var o = Int32(known)
+                if let gi = art.groupIndex, let fields = value.fields {
                     let key = Self.groupKey(fields[gi])
                     if let existing = ordinal[key] { o = existing } else { ordinal[key] = o }
+                } else if art.groupIndex == nil {
+                    o = Int32(groups.count + i)
                 }
-                let first = Int(o) == groups.count
-                let (keyFields, messages) = try encoder.check(fields, row: row + 1, keyFields: first)
-                if first {
-                    var key = JSONObject()
-                    if art.groupIndex != nil {
-                        key = try encoder.checkGroupFields(fields, row: row + 1)
-                        key.members.append(.init("trajectories", .array([.object(keyFields ?? JSONObject())])))
-                    } else {
-                        key = keyFields ?? JSONObject()
-                    }
-                    groups.append(Group(firstRow: row, lastRow: row, count: 0, keyObject: key, problem: nil, textBytes: 0))
+                firsts.append(Int(o) == known)
+                if Int(o) == known { known += 1 }
+                ordinals.append(o)
+            }
+            let checks = try Self.check(rows, firstRow: row, firsts: firsts, art: art, name: name)
+            for i in rows.indices {
+                let o = ordinals[i], c = checks[i]
+                if firsts[i] {
+                    groups.append(
+                        Group(firstRow: row, lastRow: row, count: 0, keyObject: c.key ?? JSONObject(), problem: nil, textBytes: 0))
                 }
                 var group = groups[Int(o)]
                 if art.groupIndex != nil {
                     groupOfRow.append(o)
                     memberOfRow.append(Int32(group.count))
                 }
-                if messages == 0, group.problem == nil {
+                if c.messages == 0, group.problem == nil {
                     group.problem =
                         art.groupIndex == nil
                         ? .invalidLine(path: name, line: row + 1, "\"messages_and_choices\" is empty (row \(row + 1) has no messages)")
@@ -116,7 +122,7 @@ public final class ParquetInput: Sendable {
                             path: name, line: group.firstRow + 1,
                             "trajectories[\(group.count)]: \"messages_and_choices\" is empty (row \(row + 1) has no messages)")
                 }
-                group.textBytes += Self.textBytes(fields, art: art)
+                group.textBytes += c.textBytes
                 group.count += 1
                 group.lastRow = row
                 groups[Int(o)] = group
@@ -151,6 +157,47 @@ public final class ParquetInput: Sendable {
         case .bytes(let b): return "b:" + String(decoding: b, as: UTF8.self)
         default: return "\(value)"
         }
+    }
+
+    /// What the scan learns of one row: its key object (the first row of a group), its messages, its size.
+    private struct RowCheck: Sendable {
+        var key: JSONObject?
+        var messages = 0
+        var textBytes = 0
+    }
+
+    /// Checks a row group's rows (`firsts`: which rows start a group), on two threads for a large
+    /// row group; throws the problem of the earliest row that has one.
+    private static func check(
+        _ rows: [ParquetValue], firstRow: Int, firsts: [Bool], art: ARTParquetSchema, name: String
+    ) throws -> [RowCheck] {
+        @Sendable func run(_ range: Range<Int>) throws -> [RowCheck] {
+            var encoder = ARTRowEncoder(art: art, name: name)
+            return try range.map { i in
+                let fields = rows[i].fields ?? []
+                let row = firstRow + i + 1
+                let (keyFields, messages) = try encoder.check(fields, row: row, keyFields: firsts[i])
+                var key: JSONObject?
+                if firsts[i] {
+                    if art.groupIndex != nil {
+                        var object = try encoder.checkGroupFields(fields, row: row)
+                        object.members.append(.init("trajectories", .array([.object(keyFields ?? JSONObject())])))
+                        key = object
+                    } else {
+                        key = keyFields
+                    }
+                }
+                return RowCheck(key: key, messages: messages, textBytes: textBytes(fields, art: art))
+            }
+        }
+        let parts = rows.count >= 1024 ? 2 : 1
+        guard parts > 1 else { return try run(rows.indices) }
+        let results = ResultSlots<[RowCheck]>(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            results.set(p, Result { try run((rows.count * p / parts)..<(rows.count * (p + 1) / parts)) })
+        }
+        // Parts are in row order and each stops at its first problem: the first failed part has the earliest.
+        return try results.values().flatMap { try $0.get() }
     }
 
     private static func textBytes(_ fields: [ParquetValue], art: ARTParquetSchema) -> Int {

@@ -38,7 +38,10 @@ import Testing
     }
 
     /// Rows of the ART fixture, rewritten with `group_index` values `order` (one row each) in row groups of `perGroup`.
-    static func rewrite(groups order: [Int64], perGroup: Int, dropGroupIndex: Bool = false, to path: String) throws {
+    static func rewrite(
+        groups order: [Int64], perGroup: Int, dropGroupIndex: Bool = false, to path: String,
+        change: (Int, inout [ParquetValue], ParquetSchema) -> Void = { _, _, _ in }
+    ) throws {
         let reader = try ParquetFileReader(path: TestPaths.fixture("parquet/art-zstd.parquet").path)
         let template = try reader.readRowGroup(0).map { $0.fields ?? [] }
         var root = reader.schema.root
@@ -52,6 +55,7 @@ import Testing
         for (i, g) in order.enumerated() {
             var fields = template[i % template.count]
             fields[gi] = .int64(g)
+            change(i, &fields, reader.schema)
             if dropGroupIndex { fields.remove(at: gi) }
             try writer.write(.record(fields))
         }
@@ -114,5 +118,24 @@ import Testing
         #expect(index.groups.map(\.count) == [4, 4], "\(index.groups.map(\.key))")
         let (trajectories, _) = try index.loadGroup(1, from: inputs)
         #expect(trajectories == (try (4..<8).flatMap { try input.trajectories(ofGroup: $0) }))
+    }
+
+    @Test func aLargeRowGroupChecksInParallelAndNamesTheEarliestBadRow() throws {
+        let dir = try TempDir()
+        let path = dir.path("bad.parquet")
+        // 1,100 rows in one row group (checked on two threads); rows 1,050 and 300 have broken metrics.
+        try Self.rewrite(groups: (0..<1100).map { Int64($0 / 4) }, perGroup: 4000, to: path) { i, fields, schema in
+            if i == 1049 || i == 299, let m = schema.fieldIndex("metrics") { fields[m] = .text("{\"broken\": ") }
+        }
+        #expect(throws: InputError.self) { try ParquetInput(path: path, name: "bad.parquet") }
+        do {
+            _ = try ParquetInput(path: path, name: "bad.parquet")
+        } catch {
+            #expect("\(error)".hasPrefix("bad.parquet:300: column metrics: expected a JSON object"), "\(error)")
+        }
+        try Self.rewrite(groups: (0..<1100).map { Int64($0 / 4) }, perGroup: 4000, to: path)
+        let input = try ParquetInput(path: path, name: "ok.parquet")
+        #expect(input.groups.count == 275 && input.groups.allSatisfy { $0.count == 4 && $0.problem == nil })
+        #expect(input.groups.map(\.firstRow) == Array(stride(from: 0, to: 1100, by: 4)))
     }
 }
