@@ -68,8 +68,8 @@ struct ParquetBench: AsyncParsableCommand {
         }
         print(
             String(
-                format:
-                    "parquet benchmark: %d groups × 8, fully cached, median of %d interleaved runs each (JSONL %.1f MB, ART's Parquet %.1f MB)",
+                format: "parquet benchmark: %d groups × 8, fully cached, median of %d interleaved runs each "
+                    + "(JSONL %.1f MB, ART's Parquet %.1f MB)",
                 groups, runs, Workload.megabytes(jsonl), Workload.megabytes(parquet)))
         for (b, (binary, _)) in binaries.enumerated() {
             print("  \(binary):")
