@@ -12,7 +12,8 @@ import PackageDescription
 //   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
 //        ↓
 //   GavelTesting  (judge simulator, stub judge, stub transport, recording clock)   GavelServe  (gavel serve: HTTP service on Hummingbird)
-//        ↓                                                            ↓
+//        ↓          GavelPostgres  (the judge cache in PostgreSQL, on postgres-nio: only what links it builds it)
+//        ↓                                   ↓                        ↓
 //   gavel, gavel-judge-sim, gavel-bench  (thin executables)
 //
 // Linux only: the transport, the process pool and the output sink use Glibc calls.
@@ -20,6 +21,7 @@ let package = Package(
     name: "Gavel",
     products: [
         .library(name: "Gavel", targets: ["Gavel"]),
+        .library(name: "GavelPostgres", targets: ["GavelPostgres"]),
         .library(name: "GavelTesting", targets: ["GavelTesting"]),
         .executable(name: "gavel", targets: ["gavel"]),
         .executable(name: "gavel-judge-sim", targets: ["gavel-judge-sim"]),
@@ -65,6 +67,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "GavelPostgres",
+            dependencies: [
+                "Gavel", "GavelSupport", "GavelHTTP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
@@ -94,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "gavel",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelServe",
+                "Gavel", "GavelSupport", "GavelServe", "GavelPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

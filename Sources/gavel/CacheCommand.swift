@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelPostgres
 import GavelSupport
 
 /// `gavel cache`: look after the judge-response cache.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelPostgres
 
 /// Where the judge cache lives and how a run uses it.
 struct CacheOptions: ParsableArguments {
@@ -34,6 +35,7 @@ struct CacheOptions: ParsableArguments {
         c.cacheMode = cache
         c.cacheDirectory = directory
         c.cacheURL = url
+        c.cacheDatabase = PostgresCacheStore.opener
     }
 
     /// `--cache-dir`, else `$GAVEL_CACHE_DIR`, else `./Cache`.

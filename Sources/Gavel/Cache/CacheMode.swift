@@ -9,6 +9,6 @@ public enum CacheMode: String, Sendable, CaseIterable {
     /// No cache at all.
     case off
 
-    var reads: Bool { self == .readwrite || self == .read }
-    var writes: Bool { self == .readwrite || self == .write }
+    package var reads: Bool { self == .readwrite || self == .read }
+    package var writes: Bool { self == .readwrite || self == .write }
 }

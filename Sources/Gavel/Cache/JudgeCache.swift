@@ -23,6 +23,8 @@ public final class JudgeCache: Sendable {
         public var stores = 0
         public var corrupt = 0
         public var storeFailures = 0
+
+        public init() {}
     }
 
     public let directory: String
@@ -120,7 +122,7 @@ public final class JudgeCache: Sendable {
         return nil
     }
 
-    static func decode(_ data: Data, key: String, count: Int) -> JudgeVerdict? {
+    package static func decode(_ data: Data, key: String, count: Int) -> JudgeVerdict? {
         guard let entry = try? JSONParser.parse(data), entry["version"]?.doubleValue == Double(formatVersion),
             entry["key"]?.stringValue == key,
             let scores = entry["scores"]?.arrayValue?.compactMap(\.doubleValue), scores.count == count,
@@ -162,7 +164,7 @@ public final class JudgeCache: Sendable {
     }
 
     /// An entry as stored (compact JSON and a newline): the disk store's files, the database's rows.
-    static func entry(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) -> [UInt8] {
+    package static func entry(_ key: String, verdict: JudgeVerdict, judge: String, identityDigest: String) -> [UInt8] {
         var entry = JSONObject()
         entry["version"] = .int(Self.formatVersion)
         entry["key"] = .string(key)
@@ -206,5 +208,5 @@ public final class JudgeCache: Sendable {
 /// A cache problem (folder not writable, entry not storable).
 public struct CacheError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

@@ -1,9 +1,10 @@
 import GavelSupport
+import Logging
 
-/// Where verdicts are kept between runs: a folder (`JudgeCache`) or a database
-/// (`PostgresCacheStore`). Every operation is async and none blocks a thread of the cooperative
-/// pool for longer than a small file read; lookups take many keys at once, so a store with round
-/// trips answers them with one.
+/// Where verdicts are kept between runs: a folder (`JudgeCache`) or a database (`PostgresCacheStore`,
+/// in the GavelPostgres target, opened through a `CacheDatabaseOpener`). Every operation is async and
+/// none blocks a thread of the cooperative pool for longer than a small file read; lookups take many
+/// keys at once, so a store with round trips answers them with one.
 public protocol JudgeCacheStore: Sendable {
     /// How the run uses the store.
     var mode: CacheMode { get }
@@ -21,6 +22,11 @@ public protocol JudgeCacheStore: Sendable {
     /// Releases what the store holds (a database's connections); it is not used afterwards.
     func shutdown() async
 }
+
+/// Opens a cache database from its URL (`--cache-url`): the run's mode, the environment (for
+/// credentials: `PGPASSWORD`, `.pgpass`) and a logger. Throws for a URL it cannot use.
+public typealias CacheDatabaseOpener =
+    @Sendable (_ url: String, _ mode: CacheMode, _ environment: [String: String], _ logger: Logger) throws -> any JudgeCacheStore
 
 extension JudgeCacheStore {
     public func prepare() async throws {}

@@ -89,6 +89,10 @@ public struct RankConfiguration: Sendable {
     public var cacheDirectory = "Cache"
     /// A PostgreSQL cache shared by machines (`postgres://USER@HOST:PORT/DB`), instead of the folder.
     public var cacheURL: String?
+    /// Opens the store at `cacheURL`. The PostgreSQL store lives in its own target (GavelPostgres, so
+    /// a library user without a database does not build postgres-nio): the `gavel` executable passes
+    /// `PostgresCacheStore.opener`; without an opener a `cacheURL` is a configuration error.
+    public var cacheDatabase: CacheDatabaseOpener?
 
     public var scoreStage: ScoreStageMode = .auto
     /// Worker processes or threads; nil uses the active cores.

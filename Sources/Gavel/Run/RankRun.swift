@@ -196,7 +196,12 @@ public final class RankRun: Sendable {
         } else {
             do {
                 if let url = configuration.cacheURL {
-                    cache = try PostgresCacheStore(url: url, mode: configuration.cacheMode, environment: env, logger: logger)
+                    guard let open = configuration.cacheDatabase else {
+                        throw CacheError(
+                            "--cache-url needs a database store, and this program was built without one "
+                                + "(link GavelPostgres and set RankConfiguration.cacheDatabase to PostgresCacheStore.opener)")
+                    }
+                    cache = try open(url, configuration.cacheMode, env, logger)
                 } else {
                     cache = try JudgeCache(directory: configuration.cacheDirectory, mode: configuration.cacheMode, logger: logger)
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import Gavel
 import GavelHTTP
 import GavelSupport
 import Logging
@@ -17,6 +18,11 @@ import Synchronization
 /// answers not stored). The password comes from `PGPASSWORD` or a `.pgpass` file, never the URL.
 public final class PostgresCacheStore: JudgeCacheStore {
     public static let schemaVersion = 1
+
+    /// Opens the store for a run's `--cache-url` (`RankConfiguration.cacheDatabase`).
+    public static let opener: CacheDatabaseOpener = { url, mode, environment, logger in
+        try PostgresCacheStore(url: url, mode: mode, environment: environment, logger: logger)
+    }
     public let mode: CacheMode
     /// The URL without credentials, for messages.
     public let displayURL: String
@@ -300,61 +306,6 @@ public final class PostgresCacheStore: JudgeCacheStore {
     }
 }
 
-/// The cache database could not be reached at the start of a run (exit status 3).
-public struct CacheUnreachable: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension String {
     fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
-}
-
-/// Gathers the lookups that arrive while a query is out into the next query: the first lookup
-/// of a quiet moment goes at once (after one yield, for the lookups of the same moment); those
-/// that come while it runs share the one after. No timer, no polling.
-actor LookupBatcher {
-    private let query: @Sendable ([String]) async throws -> [String: String]
-    private var pending: [(keys: [String], continuation: CheckedContinuation<[String: String], any Error>)] = []
-    private var running = false
-
-    init(query: @escaping @Sendable ([String]) async throws -> [String: String]) { self.query = query }
-
-    /// The entries found for `keys` (with those of the lookups batched alongside).
-    func fetch(_ keys: [String]) async throws -> [String: String] {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append((keys, continuation))
-            if !running {
-                running = true
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        await Task.yield()
-        while !pending.isEmpty {
-            let batch = pending
-            pending = []
-            let keys = Array(Set(batch.flatMap(\.keys)))
-            do {
-                let found = try await query(keys)
-                for item in batch { item.continuation.resume(returning: found) }
-            } catch {
-                for item in batch { item.continuation.resume(throwing: error) }
-            }
-        }
-        running = false
-    }
-}
-
-/// A flag set once, from any thread.
-final class AtomicFlag: Sendable {
-    private let value = Mutex(false)
-    /// Sets the flag; returns what it was.
-    func exchange(_ new: Bool) -> Bool {
-        value.withLock { v in
-            defer { v = new }; return v
-        }
-    }
 }
