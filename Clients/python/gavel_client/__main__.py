@@ -18,6 +18,7 @@ import os
 import sys
 from typing import Any, Optional, TextIO
 
+from . import annotation
 from .client import DEFAULT_URL, GavelClient, GavelError, GroupResult
 
 GROUP_KEYS = (("group_id",), ("metadata", "group_id"), ("metadata", "scenario_id"))
@@ -77,26 +78,16 @@ def _read(path: str, stream: TextIO) -> tuple[list[dict[str, Any]], list[list[tu
 
 def _annotate(t: dict[str, Any], result: GroupResult | GavelError, member: int, key: str) -> None:
     if isinstance(result, GavelError):
-        t["gavel"] = {"group": key, "error": f"{result.code}: {result.message}"}
+        t[annotation.GAVEL] = {"group": key, "error": f"{result.code}: {result.message}"}
         return
     s = result.scores[member]
-    given_metrics = t.get("metrics")
-    metrics: dict[str, Any] = given_metrics if isinstance(given_metrics, dict) else {}
-    metrics["independent_reward"] = t.get("reward")
-    metrics["ruler_score"] = s.score
-    t["metrics"] = metrics
-    t["reward"] = s.score
-    given_logs = t.get("logs")
-    logs: list[Any] = given_logs if isinstance(given_logs, list) else []
-    logs.append(f"RULER explanation: {s.explanation}")
-    t["logs"] = logs
     gavel: dict[str, Any] = {"group": key, "score": s.score, "rank": s.rank}
     if s.advantage is not None:
         gavel["advantage"] = s.advantage
     gavel.update({"zero_variance": result.zero_variance, "explanation": s.explanation, "judge": result.judge, "cached": result.cached})
     if s.score_spread is not None:
         gavel["score_spread"] = s.score_spread
-    t["gavel"] = gavel
+    annotation.annotate(t, s.score, s.explanation, gavel)
 
 
 def rank(args: argparse.Namespace) -> int:

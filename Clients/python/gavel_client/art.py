@@ -8,7 +8,8 @@
 
 The returned group is new (the input is not changed) and carries what ``ruler_score_group`` sets:
 ``reward`` = the score, ``metrics["ruler_score"]`` = the score, ``metrics["independent_reward"]`` =
-the reward the trajectory had, and ``"RULER explanation: ..."`` appended to ``logs``.
+the reward the trajectory had (kept if already there: the table in ``gavel_client.annotation``), and
+``"RULER explanation: ..."`` appended to ``logs``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 from typing import Any, Optional, Union
 
+from . import annotation
 from .client import DEFAULT_URL, AsyncGavelClient, GavelClient, loop_client
 
 async def gavel_score_group(
@@ -53,7 +55,8 @@ async def gavel_score_group(
         for t in group.trajectories
     ]
     for t in copies:
-        t.metrics["independent_reward"] = t.reward
+        # The table's rule (gavel_client.annotation): kept if already there, where ART overwrites it.
+        t.metrics.setdefault(annotation.ORIGINAL_REWARD_METRIC, t.reward)
     if isinstance(base_url, (GavelClient, AsyncGavelClient)):
         base_url = base_url.base_url
     service = client or loop_client(base_url or os.environ.get("GAVEL_URL", DEFAULT_URL), token or os.environ.get("GAVEL_TOKEN"))
@@ -65,9 +68,9 @@ async def gavel_score_group(
             return None
         raise
     for t, s in zip(copies, scores):
-        t.metrics["ruler_score"] = s.score
+        t.metrics[annotation.SCORE_METRIC] = s.score
         t.reward = s.score
-        t.log(f"RULER explanation: {s.explanation}")
+        t.log(annotation.log_line(s.explanation))
         if debug:
             print(f"[gavel] score {s.score:.3f} rank {s.rank}: {s.explanation}")
     return art.TrajectoryGroup(copies)

@@ -35,7 +35,7 @@ final class ParquetRankedWriter: @unchecked Sendable {
         } catch {
             throw OutputError("cannot write \(outputName): \(error)")
         }
-        gavelField = schema.fieldIndex("gavel") ?? 0
+        gavelField = schema.fieldIndex(ARTAnnotation.gavel) ?? 0
     }
 
     /// Throws unless `source`'s rows can go to this output (the same schema as the first input's).
@@ -54,7 +54,7 @@ final class ParquetRankedWriter: @unchecked Sendable {
             var ranked = original
             ScoreStage.annotate(&ranked, annotation, context: context)
             apply(ranked, original: original, art: art, to: &fields)
-            gavel = ranked["gavel"]
+            gavel = ranked[ARTAnnotation.gavel]
         }
         if fields.count < schema.root.children.count { fields.append(.null) }
         fields[gavelField] = gavel.map { .text(JSONWriter.string($0)) } ?? .null
@@ -68,28 +68,28 @@ final class ParquetRankedWriter: @unchecked Sendable {
 
     /// The input schema with a `gavel` text column at the end (unless it has one from an earlier ranking).
     static func outputSchema(_ input: ParquetSchema) throws(ParquetError) -> ParquetSchema {
-        guard input.fieldIndex("gavel") == nil else { return input }
+        guard input.fieldIndex(ARTAnnotation.gavel) == nil else { return input }
         var root = input.root
-        root.children.append(.optionalText("gavel"))
+        root.children.append(.optionalText(ARTAnnotation.gavel))
         return try ParquetSchema(root: root)
     }
 
     /// A row's `reward`, `metrics` and `logs` as ART's JSONL spells them (what `annotate` reads).
     private static func originals(_ fields: [ParquetValue], art: ARTParquetSchema) -> JSONObject {
         var o = JSONObject()
-        if let r = art.reward { o["reward"] = ARTParquetSchema.reward(fields[r]) }
+        if let r = art.reward { o[ARTAnnotation.reward] = ARTParquetSchema.reward(fields[r]) }
         if let m = art.metrics, case .bytes(let b) = fields[m], !b.isEmpty {
-            o["metrics"] = (try? JSONParser.parse(b)) ?? .null
+            o[ARTAnnotation.metrics] = (try? JSONParser.parse(b)) ?? .null
         } else {
-            o["metrics"] = .object(JSONObject())
+            o[ARTAnnotation.metrics] = .object(JSONObject())
         }
-        o["logs"] = .array((art.logs.flatMap { fields[$0].items } ?? []).map { $0.text.map(JSONValue.string) ?? .null })
+        o[ARTAnnotation.logs] = .array((art.logs.flatMap { fields[$0].items } ?? []).map { $0.text.map(JSONValue.string) ?? .null })
         return o
     }
 
     /// Puts the ranking's `reward`, `metrics` and `logs` into the row, where they changed.
     private func apply(_ ranked: JSONObject, original: JSONObject, art: ARTParquetSchema, to fields: inout [ParquetValue]) {
-        if let r = art.reward, let v = ranked["reward"], v != original["reward"] {
+        if let r = art.reward, let v = ranked[ARTAnnotation.reward], v != original[ARTAnnotation.reward] {
             let node = schema.root.children[r]
             switch (node.physicalType, v.doubleValue) {
             case (.double?, let d?): fields[r] = .double(d)
@@ -97,10 +97,10 @@ final class ParquetRankedWriter: @unchecked Sendable {
             default: break
             }
         }
-        if let m = art.metrics, let v = ranked["metrics"], v != original["metrics"] {
+        if let m = art.metrics, let v = ranked[ARTAnnotation.metrics], v != original[ARTAnnotation.metrics] {
             fields[m] = .text(JSONWriter.string(v))
         }
-        if let l = art.logs, let v = ranked["logs"]?.arrayValue, ranked["logs"] != original["logs"] {
+        if let l = art.logs, let v = ranked[ARTAnnotation.logs]?.arrayValue, ranked[ARTAnnotation.logs] != original[ARTAnnotation.logs] {
             fields[l] = .list(v.map { $0.stringValue.map(ParquetValue.text) ?? .null })
         }
     }

@@ -148,10 +148,12 @@ struct RecordSplicer {
             && (0..<(a.keyEnd - a.keyStart)).allSatisfy { b[a.keyStart + $0] == b[c.keyStart + $0] }
     }
 
-    private func find(_ key: StaticString, in members: [Member]) -> Member? {
-        let n = key.utf8CodeUnitCount
-        let p = key.utf8Start
-        return members.first { m in m.keyEnd - m.keyStart == n && (0..<n).allSatisfy { b[m.keyStart + $0] == p[$0] } }
+    private func find(_ key: String, in members: [Member]) -> Member? {
+        var key = key
+        return key.withUTF8 { p in
+            let n = p.count
+            return members.first { m in m.keyEnd - m.keyStart == n && (0..<n).allSatisfy { b[m.keyStart + $0] == p[$0] } }
+        }
     }
 
     private func copy(_ range: Range<Int>, into out: inout JSONWriter) {
@@ -194,7 +196,8 @@ struct RecordSplicer {
         return close + 1
     }
 
-    /// Writes the trajectory object at `start` with the annotation applied; returns the index after it.
+    /// Writes the trajectory object at `start` with the annotation applied (`ARTAnnotation`'s rules,
+    /// as `ScoreStage.annotate` applies them to a tree); returns the index after it.
     private func spliceTrajectory(
         at start: Int, _ a: ScoreStage.Annotation, context: ScoreStage.EncodeContext, into out: inout JSONWriter
     ) -> Int? {
@@ -215,12 +218,13 @@ struct RecordSplicer {
         let gavel = JSONWriter.encode(.object(ScoreStage.gavelObject(a, context: context)))
         if a.failure == nil {
             let score = JSONWriter.encode(.double(a.score))
-            let reward = find("reward", in: ms)
+            typealias Spec = ARTAnnotation
+            let reward = find(Spec.reward, in: ms)
             let original: [UInt8] =
                 reward.map { Array(UnsafeBufferPointer(rebasing: b[$0.valueStart..<$0.valueEnd])) } ?? Array("null".utf8)
-            if let r = reward { edits.append((r.valueStart..<r.valueEnd, score)) } else { add("reward", score) }
+            if let r = reward { edits.append((r.valueStart..<r.valueEnd, score)) } else { add(Spec.reward, score) }
 
-            if let m = find("metrics", in: ms) {
+            if let m = find(Spec.metrics, in: ms) {
                 if b[m.valueStart] == UInt8(ascii: "{") {
                     guard let (inner, innerClose) = members(ofObjectAt: m.valueStart) else { return nil }
                     var insert: [UInt8] = []
@@ -234,24 +238,32 @@ struct RecordSplicer {
                         insert.append(UInt8(ascii: ":"))
                         insert.append(contentsOf: value)
                     }
-                    if find("independent_reward", in: inner) == nil { addInner("independent_reward", original) }
-                    if let rs = find("ruler_score", in: inner) {
+                    if find(Spec.originalRewardMetric, in: inner) == nil { addInner(Spec.originalRewardMetric, original) }
+                    if let rs = find(Spec.scoreMetric, in: inner) {
                         edits.append((rs.valueStart..<rs.valueEnd, score))
                     } else {
-                        addInner("ruler_score", score)
+                        addInner(Spec.scoreMetric, score)
                     }
                     edits.append((innerClose..<innerClose, insert))
                 }
                 // A metrics value that is not an object is left as it is.
             } else {
-                add(
-                    "metrics",
-                    Array("{\"independent_reward\":".utf8) + original + Array(",\"ruler_score\":".utf8) + score + [UInt8(ascii: "}")])
+                var made = JSONWriter()
+                made.append(raw: "{".utf8)
+                made.write(string: Spec.originalRewardMetric)
+                made.append(raw: ":".utf8)
+                made.append(raw: original)
+                made.append(raw: ",".utf8)
+                made.write(string: Spec.scoreMetric)
+                made.append(raw: ":".utf8)
+                made.append(raw: score)
+                made.append(raw: "}".utf8)
+                add(Spec.metrics, made.bytes)
             }
 
             var logLine = JSONWriter()
-            logLine.write(string: "RULER explanation: \(a.explanation)")
-            if let l = find("logs", in: ms) {
+            logLine.write(string: Spec.logLine(a.explanation))
+            if let l = find(Spec.logs, in: ms) {
                 if b[l.valueStart] == UInt8(ascii: "[") {
                     let closeBracket = l.valueEnd - 1
                     let empty = skipSpace(l.valueStart + 1) == closeBracket
@@ -260,10 +272,14 @@ struct RecordSplicer {
                     edits.append((l.valueStart..<l.valueEnd, [UInt8(ascii: "[")] + logLine.bytes + [UInt8(ascii: "]")]))
                 }
             } else {
-                add("logs", [UInt8(ascii: "[")] + logLine.bytes + [UInt8(ascii: "]")])
+                add(Spec.logs, [UInt8(ascii: "[")] + logLine.bytes + [UInt8(ascii: "]")])
             }
         }
-        if let g = find("gavel", in: ms) { edits.append((g.valueStart..<g.valueEnd, gavel)) } else { add("gavel", gavel) }
+        if let g = find(ARTAnnotation.gavel, in: ms) {
+            edits.append((g.valueStart..<g.valueEnd, gavel))
+        } else {
+            add(ARTAnnotation.gavel, gavel)
+        }
 
         edits.sort { $0.0.lowerBound < $1.0.lowerBound }
         var cursor = start

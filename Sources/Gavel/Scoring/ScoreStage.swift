@@ -129,33 +129,32 @@ public enum ScoreStage {
         w.write(object)
     }
 
-    /// Adds a judgement to a trajectory record, ART-compatibly, keeping every field.
-    ///
-    /// Scored: `reward` = score, `metrics.independent_reward` = the original reward (kept if
-    /// already there), `metrics.ruler_score` = score, `logs` += the explanation, and a `gavel`
-    /// object. Unscored: only `gavel: {group, error}`; the original fields stay as they were.
+    /// Adds a judgement to a trajectory record, ART-compatibly, keeping every field: the rules of
+    /// `ARTAnnotation`'s table (scored: reward, metrics' `ruler_score` and `independent_reward`, a log
+    /// line and a `gavel` object; unscored: only `gavel: {group, error}`).
     static func annotate(_ object: inout JSONObject, _ a: Annotation, context: EncodeContext) {
+        typealias Spec = ARTAnnotation
         guard a.failure == nil else {
-            object["gavel"] = .object(gavelObject(a, context: context))
+            object[Spec.gavel] = .object(gavelObject(a, context: context))
             return
         }
         let scoreValue = JSONValue.double(a.score)
-        let original = object["reward"]
-        object["reward"] = scoreValue
-        if object["metrics"] == nil || object["metrics"]?.objectValue != nil {
-            var metrics = object["metrics"]?.objectValue ?? JSONObject()
-            if metrics["independent_reward"] == nil { metrics["independent_reward"] = original ?? .null }
-            metrics["ruler_score"] = scoreValue
-            object["metrics"] = .object(metrics)
+        let original = object[Spec.reward]
+        object[Spec.reward] = scoreValue
+        if object[Spec.metrics] == nil || object[Spec.metrics]?.objectValue != nil {
+            var metrics = object[Spec.metrics]?.objectValue ?? JSONObject()
+            if metrics[Spec.originalRewardMetric] == nil { metrics[Spec.originalRewardMetric] = original ?? .null }
+            metrics[Spec.scoreMetric] = scoreValue
+            object[Spec.metrics] = .object(metrics)
         }
-        let log = JSONValue.string("RULER explanation: \(a.explanation)")
-        if case .array(var logs)? = object["logs"] {
+        let log = JSONValue.string(Spec.logLine(a.explanation))
+        if case .array(var logs)? = object[Spec.logs] {
             logs.append(log)
-            object["logs"] = .array(logs)
-        } else if object["logs"] == nil || object["logs"]?.isNull == true {
-            object["logs"] = .array([log])
+            object[Spec.logs] = .array(logs)
+        } else if object[Spec.logs] == nil || object[Spec.logs]?.isNull == true {
+            object[Spec.logs] = .array([log])
         }
-        object["gavel"] = .object(gavelObject(a, context: context))
+        object[Spec.gavel] = .object(gavelObject(a, context: context))
     }
 
     /// The `gavel` object of an annotation.
