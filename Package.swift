@@ -4,7 +4,7 @@ import PackageDescription
 // Targets, lowest first; a target depends only on targets above it in this list, so the compiler
 // enforces the one-way flow (Tests/GavelUnitTests/LayeringTests.swift checks every import line too):
 //
-//   GavelSupport  GavelJSON   GavelHTTP          (no Gavel dependencies)
+//   GavelSupport  GavelJSON   GavelHTTP   GavelModelMap  (no Gavel dependencies; the last is LiteLLM's map as data)
 //        ↓            ↓           ↓
 //   GavelPool     ←───┘       GavelCurl ← CCurl  (generic byte-message process pool; the libcurl transport)
 //        ↓                        ↓         GavelParquet ← CCodecs  (Parquet reader and writer; zstd, snappy, zlib, lz4, brotli)
@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "GavelSupport"),
         .target(name: "GavelJSON"),
         .target(name: "GavelHTTP"),
+        // LiteLLM's model map as generated data (Scripts/update-model-map): 3,500 lines of table, no logic.
+        .target(name: "GavelModelMap"),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "Gavel",
             dependencies: [
-                "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelParquet",
+                "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelParquet", "GavelModelMap",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -123,6 +125,7 @@ let package = Package(
             name: "GavelUnitTests",
             dependencies: [
                 "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting", "GavelServe",
+                "GavelModelMap",
                 // gavel serve's routes in memory: its router's responder on an embedded channel, no socket.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -132,7 +135,8 @@ let package = Package(
             name: "GavelIntegrationTests",
             dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]
         ),
-        .testTarget(name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting"]),
+        .testTarget(
+            name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting", "GavelModelMap"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import GavelJSON
+import GavelModelMap
 
 /// Judge prices and context windows by model, named as LiteLLM names them.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import GavelModelMap
 import GavelTesting
 import Testing
 

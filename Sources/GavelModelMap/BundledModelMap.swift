@@ -2,13 +2,13 @@
 
 /// LiteLLM's chat models: name, LiteLLM provider, then US dollars per million tokens — input,
 /// output, batch input, batch output, cache read — and max input tokens; empty where unknown.
-enum BundledModelMap {
+public enum BundledModelMap {
     /// The litellm release the snapshot was taken from.
-    static let litellmVersion = "1.110.2"
+    public static let litellmVersion = "1.110.2"
     /// Chat models in the snapshot.
-    static let count = 3471
+    public static let count = 3471
     /// One tab-separated line per model.
-    static let table = #"""
+    public static let table = #"""
         abliteration/abliterated-model	abliteration	1	3			0.1	262144
         abliteration/abliterated-model-large	abliteration	3	5			0.3	1000000
         abliteration/abliterated-model-large-flash	abliteration	1	2			0.1	1048576
