@@ -42,12 +42,27 @@ public final class PostgresServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    /// Starts the server (again), on a new free port if the old one was taken.
+    /// Starts the server (again), on a new free port if the old one was taken: the free port found
+    /// is free only until someone binds it, and tests start servers and simulators side by side.
     public func start() async throws {
-        try await Self.run([
-            "pg_ctl", "-D", folder + "/data", "-l", folder + "/log", "-w", "-o",
-            "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start",
-        ])
+        for attempt in 1...3 {
+            do {
+                try await Self.run([
+                    "pg_ctl", "-D", folder + "/data", "-l", folder + "/log", "-w", "-o",
+                    "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start",
+                ])
+                return
+            } catch {
+                // The server's own log says why it did not start; a taken port is worth another try.
+                let log = (try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? ""
+                let taken = log.contains("could not bind") || log.contains("Address already in use")
+                guard taken, attempt < 3 else {
+                    throw PostgresServerError(
+                        "\(error)\nserver log (last lines):\n\(log.split(separator: "\n").suffix(15).joined(separator: "\n"))")
+                }
+                port = try RefusingPort().port
+            }
+        }
     }
 
     /// Stops the server at once (as a crash or an outage would).
