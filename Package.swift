@@ -13,6 +13,7 @@ import PackageDescription
 //        ↓
 //   GavelTesting  (judge simulator, stub judge, stub transport, recording clock)   GavelServe  (gavel serve: HTTP service on Hummingbird)
 //        ↓          GavelPostgres  (the judge cache in PostgreSQL, on postgres-nio: only what links it builds it)
+//        ↓          GavelEval  (gavel eval, report and tune: ranked output read back, measures, the HTML page)
 //        ↓                                   ↓                        ↓
 //   gavel, gavel-judge-sim, gavel-bench  (thin executables)
 //
@@ -22,6 +23,7 @@ let package = Package(
     products: [
         .library(name: "Gavel", targets: ["Gavel"]),
         .library(name: "GavelPostgres", targets: ["GavelPostgres"]),
+        .library(name: "GavelEval", targets: ["GavelEval"]),
         .library(name: "GavelTesting", targets: ["GavelTesting"]),
         .executable(name: "gavel", targets: ["gavel"]),
         .executable(name: "gavel-judge-sim", targets: ["gavel-judge-sim"]),
@@ -79,6 +81,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // gavel eval, report and tune: reading ranked output, the measures, the page; tune drives RankRun.
+        .target(name: "GavelEval", dependencies: ["Gavel", "GavelSupport", "GavelJSON", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "GavelTesting",
             dependencies: [
@@ -105,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "gavel",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelServe", "GavelPostgres",
+                "Gavel", "GavelSupport", "GavelServe", "GavelPostgres", "GavelEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -125,7 +129,7 @@ let package = Package(
             name: "GavelUnitTests",
             dependencies: [
                 "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting", "GavelServe",
-                "GavelModelMap",
+                "GavelModelMap", "GavelEval",
                 // gavel serve's routes in memory: its router's responder on an embedded channel, no socket.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -133,7 +137,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "GavelIntegrationTests",
-            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting"]
+            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting", "GavelEval"]
         ),
         .testTarget(
             name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting", "GavelModelMap"]),

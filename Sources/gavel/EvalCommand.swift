@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelEval
 import GavelSupport
 
 /// `gavel eval`: how far the judge's rankings can be trusted, from its own output.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelEval
 
 /// `gavel report`: one HTML page about ranked output.
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelEval
 import GavelSupport
 import Logging
 import Synchronization

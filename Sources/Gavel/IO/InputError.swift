@@ -60,7 +60,7 @@ public struct InputError: Error, Sendable, CustomStringConvertible {
         return .init(.parquet, path: error.path, line: 0, message: message)
     }
 
-    static func noTrajectories(path: String) -> InputError {
+    package static func noTrajectories(path: String) -> InputError {
         .init(.noTrajectories, path: path, line: 0, message: "no trajectories found (the input is empty or every line was skipped)")
     }
 

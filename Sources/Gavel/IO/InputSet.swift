@@ -93,7 +93,7 @@ public final class InputSet: @unchecked Sendable {
     /// Calls `body` with each non-blank line of input `file` as JSON, in order, until it returns
     /// false: a JSONL file's lines, or a Parquet file's groups as ART group lines (numbered by their
     /// first rows).
-    func forEachLine(file: Int, maxLineBytes: Int, _ body: (LineReader.Line) throws -> Bool) throws {
+    package func forEachLine(file: Int, maxLineBytes: Int, _ body: (LineReader.Line) throws -> Bool) throws {
         guard let input = parquet[file] else {
             return try lineReader(file: file, maxLineBytes: maxLineBytes).forEachLine { line in
                 line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) ? true : try body(line)
@@ -109,7 +109,7 @@ public final class InputSet: @unchecked Sendable {
     }
 
     /// Record `record`'s line as JSON: a JSONL file's bytes, or a Parquet group written as ART's JSONL.
-    func lineBytes(_ record: InputIndex.Record) throws -> [UInt8] {
+    package func lineBytes(_ record: InputIndex.Record) throws -> [UInt8] {
         if let input = parquet[Int(record.file)] { return try input.line(ofGroup: record.offset) }
         return try read(file: Int(record.file), offset: record.offset, length: record.length)
     }

@@ -162,7 +162,7 @@ public struct OutputError: Error, Sendable, CustomStringConvertible {
     /// not a failure of Gavel's, and reported as a closed pipe (exit 141), not an error.
     public let isClosedByReader: Bool
 
-    init(_ description: String) {
+    package init(_ description: String) {
         self.description = description
         self.isClosedByReader = false
     }

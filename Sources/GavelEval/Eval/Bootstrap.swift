@@ -1,3 +1,4 @@
+import Gavel
 import GavelSupport
 
 /// Percentile bootstrap confidence intervals over groups, seeded so a rerun prints the same interval.

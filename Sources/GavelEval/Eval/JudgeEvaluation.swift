@@ -1,3 +1,4 @@
+import Gavel
 import GavelJSON
 
 /// What `gavel eval` measures about a judge from its ranked output: agreement with a reference

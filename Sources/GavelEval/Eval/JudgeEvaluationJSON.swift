@@ -1,3 +1,4 @@
+import Gavel
 import GavelJSON
 
 extension JudgeEvaluation {

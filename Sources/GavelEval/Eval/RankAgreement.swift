@@ -1,3 +1,5 @@
+import Gavel
+
 /// Agreement between two orderings of the same items, as pure functions: pairwise agreement and
 /// Kendall's τ-b. Ties in the first ordering (the judge's) count half a pair.
 public enum RankAgreement {

@@ -1,3 +1,4 @@
+import Gavel
 import GavelJSON
 
 /// Reads `gavel rank` output (trajectory lines or group lines) back into groups, for `gavel eval`.

@@ -1,3 +1,5 @@
+import Gavel
+
 /// One way of asking the judge that `gavel tune` tries: an answer format and grade, whole groups or
 /// pairs, a sample count.
 public struct TuneCandidate: Sendable, Hashable, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Gavel
 import GavelJSON
 
 /// What `gavel tune` measured: one row per candidate (gavel eval's figures on the candidate's

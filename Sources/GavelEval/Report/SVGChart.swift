@@ -1,4 +1,5 @@
 import Foundation
+import Gavel
 
 /// Small inline SVG charts, drawn in Swift: no script, no library, no network. Axes carry labels;
 /// marks use the page's text colour at two strengths, so they survive grey-scale printing and

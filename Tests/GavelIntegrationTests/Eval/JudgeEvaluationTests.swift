@@ -4,6 +4,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelEval
 
 /// `gavel eval`'s measures on judges with a known bias: the simulator on loopback.
 @Suite("Judge evaluation against simulated judges with known bias and noise")

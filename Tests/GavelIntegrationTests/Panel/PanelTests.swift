@@ -4,6 +4,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelEval
 
 /// Panels of simulated judges with known flaws, built through RankRun as the command line builds them.
 @Suite("Judge panels against simulated judges")

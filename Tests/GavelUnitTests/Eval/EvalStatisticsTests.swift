@@ -3,6 +3,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelEval
 
 @Suite("Judge evaluation: agreement measures, bootstrap, reading ranked files")
 struct EvalStatisticsTests {

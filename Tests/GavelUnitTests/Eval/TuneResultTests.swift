@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Gavel
+@testable import GavelEval
 
 /// How `gavel tune` chooses among measured modes, and the rubric it writes.
 @Suite("gavel tune's choice and rubric")

@@ -3,6 +3,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelEval
 
 @Suite("HTML report: escaping, structure, charts")
 struct HTMLReportTests {
