@@ -14,6 +14,7 @@ import PackageDescription
 //   GavelTesting  (judge simulator, stub judge, stub transport, recording clock)   GavelServe  (gavel serve: HTTP service on Hummingbird)
 //        ↓          GavelPostgres  (the judge cache in PostgreSQL, on postgres-nio: only what links it builds it)
 //        ↓          GavelEval  (gavel eval, report and tune: ranked output read back, measures, the HTML page)
+//        ↓          GavelBatch  (gavel batch: providers' batch APIs, the manifest; the judges' wire formats)
 //        ↓                                   ↓                        ↓
 //   gavel, gavel-judge-sim, gavel-bench  (thin executables)
 //
@@ -24,6 +25,7 @@ let package = Package(
         .library(name: "Gavel", targets: ["Gavel"]),
         .library(name: "GavelPostgres", targets: ["GavelPostgres"]),
         .library(name: "GavelEval", targets: ["GavelEval"]),
+        .library(name: "GavelBatch", targets: ["GavelBatch"]),
         .library(name: "GavelTesting", targets: ["GavelTesting"]),
         .executable(name: "gavel", targets: ["gavel"]),
         .executable(name: "gavel-judge-sim", targets: ["gavel-judge-sim"]),
@@ -81,6 +83,10 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // gavel batch: every call a run needs, through the providers' batch APIs (the judges' wire formats).
+        .target(
+            name: "GavelBatch",
+            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", .product(name: "Logging", package: "swift-log")]),
         // gavel eval, report and tune: reading ranked output, the measures, the page; tune drives RankRun.
         .target(name: "GavelEval", dependencies: ["Gavel", "GavelSupport", "GavelJSON", .product(name: "Logging", package: "swift-log")]),
         .target(
@@ -109,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "gavel",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelServe", "GavelPostgres", "GavelEval",
+                "Gavel", "GavelSupport", "GavelServe", "GavelPostgres", "GavelEval", "GavelBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -129,7 +135,7 @@ let package = Package(
             name: "GavelUnitTests",
             dependencies: [
                 "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting", "GavelServe",
-                "GavelModelMap", "GavelEval",
+                "GavelModelMap", "GavelEval", "GavelBatch",
                 // gavel serve's routes in memory: its router's responder on an embedded channel, no socket.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -140,7 +146,8 @@ let package = Package(
             dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting", "GavelEval"]
         ),
         .testTarget(
-            name: "GavelCLITests", dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting", "GavelModelMap"]),
+            name: "GavelCLITests",
+            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting", "GavelModelMap", "GavelBatch"]),
     ],
     swiftLanguageModes: [.v6]
 )

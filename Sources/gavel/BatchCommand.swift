@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelBatch
 import GavelSupport
 import Logging
 

@@ -13,11 +13,11 @@ struct LayeringTests {
         "CCodecs": 0, "GavelModelMap": 0,
         "GavelCurl": 1, "GavelPool": 1, "GavelParquet": 1,
         "Gavel": 2,
-        "GavelTesting": 3, "GavelServe": 3, "GavelPostgres": 3, "GavelEval": 3,
+        "GavelTesting": 3, "GavelServe": 3, "GavelPostgres": 3, "GavelEval": 3, "GavelBatch": 3,
         "gavel": 4, "gavel-judge-sim": 4, "gavel-bench": 4,
     ]
     /// The command line is a thin shell: parse → configuration → run → exit status.
-    static let cliImports: Set<String> = ["Gavel", "GavelSupport", "GavelServe", "GavelPostgres", "GavelEval"]
+    static let cliImports: Set<String> = ["Gavel", "GavelSupport", "GavelServe", "GavelPostgres", "GavelEval", "GavelBatch"]
     static let ours = Set(layer.keys)
 
     /// The package-internal modules each target's sources import.

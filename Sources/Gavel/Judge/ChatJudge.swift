@@ -223,20 +223,20 @@ public final class ChatJudge: Judge {
     }
 
     /// What an accepted answer says, read by the prompt's mode.
-    struct Reading {
-        var scores: [Double]
-        var explanations: [String]
-        var rescale: ScoreParser.Rescale?
+    package struct Reading {
+        package var scores: [Double]
+        package var explanations: [String]
+        package var rescale: ScoreParser.Rescale?
         /// Digit grades weighted by logprobs, and read as written.
-        var weighted = 0
-        var written = 0
+        package var weighted = 0
+        package var written = 0
         /// Whether the response held logprobs at all.
-        var logprobsSent = false
+        package var logprobsSent = false
     }
 
     /// Reads an answer (text, or a forced tool call's input) by `mode`: digit grades with their
     /// logprobs, else the JSON scores. Live calls and collected batches both read answers here.
-    static func read(
+    package static func read(
         answer: String, value: JSONValue?, json: JSONValue?, mode: JudgeMode, ids: [String]
     ) throws(ScoreParser.Problem)
         -> Reading
@@ -345,7 +345,7 @@ public final class ChatJudge: Judge {
     // MARK: Request
 
     /// The request body for `prompt`: what the run asks (mode, cap, parameters not refused), in the provider's format.
-    func requestBody(
+    package func requestBody(
         _ prompt: JudgePrompt, mode: ResponseFormatMode, correction: (answer: String, problem: String)?, budget: Int? = nil
     ) -> [UInt8] {
         let grades = prompt.mode.grade == .logprobs
@@ -374,7 +374,7 @@ public final class ChatJudge: Judge {
     // MARK: Response
 
     /// The server's error message (from `error.message` when it is JSON), at most 300 characters.
-    static func errorMessage(_ response: HTTPResponse) -> String {
+    package static func errorMessage(_ response: HTTPResponse) -> String {
         let text: String
         if let json = try? JSONParser.parse(response.body),
             let m = json["error"]?["message"]?.stringValue ?? json["error"]?.stringValue ?? json["message"]?.stringValue

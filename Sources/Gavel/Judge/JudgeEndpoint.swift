@@ -83,7 +83,7 @@ public struct JudgeEndpoint: Sendable, Equatable {
     }
 
     /// Header fields that carry the key and the API version.
-    var authHeaders: [(name: String, value: String)] {
+    package var authHeaders: [(name: String, value: String)] {
         var h: [(name: String, value: String)] = []
         switch style {
         case .openAI: if let k = apiKey { h.append(("Authorization", "Bearer \(k)")) }

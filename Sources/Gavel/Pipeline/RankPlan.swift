@@ -57,7 +57,7 @@ extension RankPipeline {
     }
 
     /// Every prompt the run sends (every group's, window's and sample's), in input order.
-    func allPrompts() async throws -> [JudgePrompt] {
+    package func allPrompts() async throws -> [JudgePrompt] {
         let (inputs, index) = try await indexedInput()
         guard !index.groups.isEmpty else { throw InputError.noTrajectories(path: inputs.names.joined(separator: ", ")) }
         var all: [JudgePrompt] = []

@@ -22,13 +22,13 @@ public final class RankRun: Sendable {
     public let spending: SpendingLimit?
     /// Judge calls in flight at once, after fitting the open-file limit.
     public let concurrency: Int
-    let pipeline: RankPipeline
+    package let pipeline: RankPipeline
     /// How judge calls travel: libcurl, or a test's in-memory transport.
-    let transport: any HTTPTransport
+    package let transport: any HTTPTransport
     /// The libcurl transport, when that is the one (its connection counts go to the summary).
     private let curl: CurlTransport?
     private let statistics: JudgeStatistics
-    let cache: (any JudgeCacheStore)?
+    package let cache: (any JudgeCacheStore)?
     /// The judge's name as outputs carry it (`gavel.judge`): PROVIDER/MODEL, or a panel's.
     public var judgeName: String { pipeline.judge.name }
     /// Where each group's reference answer is read from (`--reference`), if anywhere.
@@ -44,7 +44,7 @@ public final class RankRun: Sendable {
     /// The cache's hits and misses so far (nil without a cache).
     public var cacheStatistics: JudgeCache.Statistics? { cache?.statistics }
     /// Each judge's (or panel member's) own chat client, in `endpoints` order.
-    let chats: [ChatJudge]
+    package let chats: [ChatJudge]
     /// Rubrics requests named, by name.
     private let requestRubrics = Mutex<[String: Rubric]>([:])
     /// Where the prompt limit came from (nil: none known yet, or none asked of the server yet).

@@ -4,6 +4,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelBatch
 
 /// `gavel batch submit | status | collect`, then `gavel rank`, against the simulator's batch APIs.
 @Suite("Batch APIs")

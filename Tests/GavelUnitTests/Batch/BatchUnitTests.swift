@@ -4,6 +4,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelBatch
 
 /// The pure parts of batch ranking: splitting, the manifest, validating an answer.
 @Suite struct BatchUnitTests {

@@ -4,7 +4,7 @@ import GavelJSON
 /// One provider's request and response formats for a judge call: how a `JudgeRequestContent`
 /// becomes the JSON body, and where the answer, its token usage and a cut-off show in the reply.
 /// Live calls (`ChatJudge`) and batch jobs write and read through the same format.
-protocol JudgeWireFormat: Sendable {
+package protocol JudgeWireFormat: Sendable {
     /// The request body's fields for `content`.
     func body(_ content: JudgeRequestContent) -> JSONObject
     /// The answer text, and for a forced tool call its input as JSON; a body that is not JSON is the answer as it is.
@@ -17,7 +17,7 @@ protocol JudgeWireFormat: Sendable {
 
 /// What one judge request asks, whatever the provider: the prompt (and a corrective turn), the
 /// answer's structure, and the parameters the run sends — already without those a judge refused.
-struct JudgeRequestContent {
+package struct JudgeRequestContent {
     var model: String
     var system: String
     var user: String
@@ -58,7 +58,7 @@ struct JudgeRequestContent {
 
 extension JudgeEndpoint.Style {
     /// The wire format of this API style.
-    var wireFormat: any JudgeWireFormat {
+    package var wireFormat: any JudgeWireFormat {
         switch self {
         case .openAI: return OpenAIChatFormat(sendsModel: true)
         case .azure: return OpenAIChatFormat(sendsModel: false)

@@ -1,3 +1,5 @@
+import Gavel
+
 /// A batch as its provider reports it.
 public struct BatchStatus: Sendable {
     /// The provider's word: `validating`, `in_progress`, `finalizing`, `completed`, `expired`,

@@ -1,4 +1,5 @@
 import Foundation
+import Gavel
 import GavelHTTP
 import GavelJSON
 

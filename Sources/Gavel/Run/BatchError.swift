@@ -1,4 +1,5 @@
-/// Why a batch operation failed: the provider refused, the manifest is missing or unreadable.
+/// Why a batch operation failed: the provider refused, the manifest is missing or unreadable. It
+/// lives beside RankFailure, which maps it to an exit status; the batch jobs are in GavelBatch.
 public struct BatchError: Error, CustomStringConvertible, Sendable {
     private enum Code: Sendable { case unsupported, refused, manifest, transport }
     private let code: Code
@@ -10,13 +11,13 @@ public struct BatchError: Error, CustomStringConvertible, Sendable {
     }
 
     /// A judge whose provider has no batch API Gavel speaks.
-    static func unsupported(_ message: String) -> BatchError { .init(.unsupported, message) }
+    package static func unsupported(_ message: String) -> BatchError { .init(.unsupported, message) }
     /// The provider answered a batch call with an error.
-    static func refused(_ message: String) -> BatchError { .init(.refused, message) }
+    package static func refused(_ message: String) -> BatchError { .init(.refused, message) }
     /// The manifest is missing, unreadable or from another version.
-    static func manifest(_ message: String) -> BatchError { .init(.manifest, message) }
+    package static func manifest(_ message: String) -> BatchError { .init(.manifest, message) }
     /// The provider could not be reached.
-    static func transport(_ message: String) -> BatchError { .init(.transport, message) }
+    package static func transport(_ message: String) -> BatchError { .init(.transport, message) }
 
     /// True when the provider could not be reached (exit status 3, as for live calls).
     public var isUnreachable: Bool { code == .transport }

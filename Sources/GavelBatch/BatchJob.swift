@@ -1,4 +1,5 @@
 import Foundation
+import Gavel
 import GavelCurl
 import GavelHTTP
 import GavelJSON
