@@ -67,6 +67,21 @@ extension InputIndex {
         func referenced(_ objects: JSONObject?...) -> Bool {
             referencePath.map { ReferenceAnswers.present(at: $0, in: objects) } ?? false
         }
+        /// Adds a group line (or a Parquet file's group) as its own group, named by its key if it (or
+        /// its first trajectory) has one.
+        func addGroupLine(
+            _ object: JSONObject, count: Int, hasReference: Bool, file: Int, line: Int, offset: Int, length: Int
+        ) {
+            let first = object["trajectories"]?.arrayValue?.first?.objectValue
+            let key = rule.key(of: object) ?? first.flatMap { rule.key(of: $0) } ?? "\(inputs.names[file]):\(line)"
+            index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: count)))
+            index.hasReference.append(hasReference)
+            members.append([])
+            index.records.append(
+                Record(
+                    file: Int32(file), line: Int32(line), offset: offset, length: length, group: Int32(index.groups.count - 1),
+                    member: -1))
+        }
         /// Adds a trajectory line (or a row of a Parquet file without `group_index`) to its group.
         func addTrajectory(_ object: JSONObject, file: Int, line: Int, offset: Int, length: Int) throws(InputError) {
             let key: String
@@ -112,15 +127,11 @@ extension InputIndex {
                         try addTrajectory(l.keyObject, file: file, line: l.line, offset: o, length: l.textBytes)
                         continue
                     }
+                    // The key object holds the group's fields and its first trajectory only.
                     let first = l.keyObject["trajectories"]?.arrayValue?.first?.objectValue
-                    let key = rule.key(of: l.keyObject) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(l.line)"
-                    index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: l.count)))
-                    index.hasReference.append(referenced(l.keyObject, first))
-                    members.append([])
-                    index.records.append(
-                        Record(
-                            file: Int32(file), line: Int32(l.line), offset: o, length: l.textBytes, group: Int32(index.groups.count - 1),
-                            member: -1))
+                    addGroupLine(
+                        l.keyObject, count: l.count, hasReference: referenced(l.keyObject, first), file: file, line: l.line, offset: o,
+                        length: l.textBytes)
                 }
                 continue
             }
@@ -132,22 +143,13 @@ extension InputIndex {
                         line.bytes, path: name, line: line.number, keyPaths: keyPaths, canonical: false)
                     switch decoded {
                     case .group(let object, let trajectories):
-                        // A group line is its own group; name it by its key if it (or its first trajectory) has one.
-                        let first = object["trajectories"]?.arrayValue?.first?.objectValue
-                        let key = rule.key(of: object) ?? first.flatMap { rule.key(of: $0) } ?? "\(name):\(line.number)"
-                        let g = index.groups.count
-                        index.groups.append(Group(key: key, source: .groupLine(record: index.records.count, count: trajectories.count)))
                         // Only with --reference: otherwise the scan walks no member for it.
-                        index.hasReference.append(
+                        let hasReference =
                             referencePath != nil
-                                && (referenced(object)
-                                    || (object["trajectories"]?.arrayValue ?? []).contains { referenced($0.objectValue) })
-                        )
-                        members.append([])
-                        index.records.append(
-                            Record(
-                                file: Int32(file), line: Int32(line.number), offset: line.offset, length: line.bytes.count, group: Int32(g),
-                                member: -1))
+                            && (referenced(object) || (object["trajectories"]?.arrayValue ?? []).contains { referenced($0.objectValue) })
+                        addGroupLine(
+                            object, count: trajectories.count, hasReference: hasReference, file: file, line: line.number,
+                            offset: line.offset, length: line.bytes.count)
                     case .trajectory(let object, _):
                         try addTrajectory(object, file: file, line: line.number, offset: line.offset, length: line.bytes.count)
                     }

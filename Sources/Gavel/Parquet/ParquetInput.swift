@@ -89,14 +89,13 @@ public final class ParquetInput: Sendable {
             ordinals.reserveCapacity(rows.count)
             var firsts: [Bool] = []
             firsts.reserveCapacity(rows.count)
-            var known = groups.count
-            for (i, value) in rows.enumerated() {
+            var known = groups.count  // groups met so far, counting this row group's new ones
+            for value in rows {
+                // Without group_index, every row starts a group of its own.
                 var o = Int32(known)
-                if let gi = art.groupIndex, let fields = value.fields {
-                    let key = Self.groupKey(fields[gi])
+                if let gi = art.groupIndex {
+                    let key = Self.groupKey(value.fields?[gi] ?? .null)
                     if let existing = ordinal[key] { o = existing } else { ordinal[key] = o }
-                } else if art.groupIndex == nil {
-                    o = Int32(groups.count + i)
                 }
                 firsts.append(Int(o) == known)
                 if Int(o) == known { known += 1 }
@@ -233,6 +232,11 @@ public final class ParquetInput: Sendable {
         }
     }
 
+    /// Row `row`'s group (its ordinal; without `group_index`, the row itself) and its member position.
+    func place(ofRow row: Int) -> (group: Int, member: Int) {
+        hasGroups ? (Int(groupOfRow[row]), Int(memberOfRow[row])) : (row, 0)
+    }
+
     /// The row groups kept decoded, least recently used first (for tests).
     var cachedRowGroupIndices: [Int] { cache.withLock { $0.rowGroups.map(\.index) } }
 
@@ -257,7 +261,7 @@ public final class ParquetInput: Sendable {
             let rows = try self.rows(inRowGroup: g)
             let start = rowGroupStarts[g]
             let end = min(group.lastRow + 1, rowGroupStarts[g + 1])
-            for r in row..<end where !hasGroups || groupOfRow[r] == Int32(o) {
+            for r in row..<end where place(ofRow: r).group == o {
                 out.append(rows[r - start].fields ?? [])
             }
             row = end

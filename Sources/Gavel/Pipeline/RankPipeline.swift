@@ -436,16 +436,16 @@ public final class RankPipeline: Sendable {
         func submit() async throws {
             guard !batch.lines.isEmpty else { return }
             let full = batch
+            var carriesBytes = false
+            if case .bytes = full.source { carriesBytes = true }
             // The next batch reads the same file; a batch that carried its own bytes starts empty.
-            if case .bytes = full.source { batch = EncodeBatch(source: .bytes([])) } else { batch = EncodeBatch(source: full.source) }
+            batch = EncodeBatch(source: carriesBytes ? .bytes([]) : full.source)
             slots.removeAll(keepingCapacity: true)
             // start() hands batches to the executor in this order, which is the order chunks are taken in
             // (with a window of 1, each batch is written before the next is made).
             pending.append(executor.start(full, context: context))
             // A batch of Parquet groups was written as JSON here: let it encode while the next one is written.
-            var inFlight = window
-            if case .bytes = full.source { inFlight = max(2, window) }
-            while pending.count >= inFlight {
+            while pending.count >= (carriesBytes ? max(2, window) : window) {
                 try put(try await pending.removeFirst().value)
             }
         }
@@ -526,8 +526,7 @@ public final class RankPipeline: Sendable {
             // The outcomes this row group needs, waited for in row order.
             var outcomes: [Int: GroupOutcome] = [:]
             for i in rows.indices {
-                let o = input.hasGroups ? Int(input.groupOfRow[start + i]) : start + i
-                guard let g = groupOf[o], open[g] == nil, outcomes[g] == nil else { continue }
+                guard let g = groupOf[input.place(ofRow: start + i).group], open[g] == nil, outcomes[g] == nil else { continue }
                 if let posted = board.posted(g) { outcomes[g] = posted } else { outcomes[g] = await board.outcome(g) }
             }
             open = try await offload { [open, outcomes] in
@@ -537,11 +536,10 @@ public final class RankPipeline: Sendable {
                     open[g] = (group, group.scored(advantage: context.advantage), index.groups[g].count)
                 }
                 for (i, value) in rows.enumerated() {
-                    let row = start + i
-                    let o = input.hasGroups ? Int(input.groupOfRow[row]) : row
+                    let (o, member) = input.place(ofRow: start + i)
                     var annotation: ScoreStage.Annotation?
                     if let g = groupOf[o], var entry = open[g] {
-                        annotation = entry.group.annotation(member: input.hasGroups ? Int(input.memberOfRow[row]) : 0, scored: entry.scored)
+                        annotation = entry.group.annotation(member: member, scored: entry.scored)
                         entry.remaining -= 1
                         open[g] = entry.remaining > 0 ? entry : nil
                     }
