@@ -89,7 +89,7 @@ final class SimulatedJudge: Sendable {
             }
             if api == .openAI { $0.openAIRequests += 1 } else { $0.anthropicRequests += 1 }
         }
-        if ordinal <= configuration.hangFirst {
+        if ordinal <= configuration.hangFirst || ordinal > configuration.hangAfter ?? .max {
             stats.update { $0.faults["hang", default: 0] += 1 }
             return SimulatedAnswer(status: 0, body: "", delivery: .hang)
         }

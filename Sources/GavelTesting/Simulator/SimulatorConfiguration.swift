@@ -64,6 +64,9 @@ public struct SimulatorConfiguration: Sendable {
     public var failFirst: Int
     /// The first this-many judge requests are never answered: the connection stays open and silent.
     public var hangFirst: Int
+    /// Judge requests after the first this-many are never answered: a run cannot end by itself, so
+    /// a test that interrupts it races no clock. Nil: every request is answered.
+    public var hangAfter: Int?
     /// Added to each score as `positionBias × slot / (n − 1)`: a judge that favours later (or, when
     /// negative, earlier) positions by a known amount.
     public var positionBias: Double
@@ -102,8 +105,9 @@ public struct SimulatorConfiguration: Sendable {
         tls: TLS? = nil, limitRPM: Int? = nil, hideLimitHeaders: Bool = false, positionBias: Double = 0, noise: Double = 0,
         contextTokens: Int? = nil, batchDelay: Double = 1, batchErrors: Double = 0, batchExpired: Double = 0,
         batchWindow: Double? = nil, holdBatches: Bool = false, holdUntilInFlight: Int? = nil, logprobs: Bool = true,
-        logprobSharpness: Double = 2
+        logprobSharpness: Double = 2, hangAfter: Int? = nil
     ) {
+        self.hangAfter = hangAfter
         self.logprobs = logprobs
         self.logprobSharpness = logprobSharpness
         self.port = port
