@@ -56,7 +56,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(name: "GavelCurl", dependencies: ["CCurl", "GavelHTTP", "GavelSupport"]),
+        .target(name: "GavelCurl", dependencies: ["CCurl", "GavelSupport", "GavelHTTP"]),
         .systemLibrary(
             name: "CCodecs",
             providers: [.apt(["libzstd-dev", "libsnappy-dev", "zlib1g-dev", "liblz4-dev", "libbrotli-dev"])]
@@ -64,21 +64,54 @@ let package = Package(
         .target(name: "GavelParquet", dependencies: ["CCodecs", "GavelSupport"]),
         .target(
             name: "GavelPool",
-            dependencies: ["GavelSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "GavelSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
+        // The core: trajectories, groups, rubrics, prompts, verdicts, settings and input errors; no I/O.
+        .target(
+            name: "GavelCore",
+            dependencies: [
+                "GavelSupport", "GavelJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Judges: the protocol, the retry policy, one wire format per provider, answers read, limits.
+        .target(
+            name: "GavelJudge",
+            dependencies: [
+                "GavelCore", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelModelMap",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The judge cache: the store protocol, the disk store, the caching judge.
+        .target(
+            name: "GavelCache",
+            dependencies: [
+                "GavelCore", "GavelJudge", "GavelSupport", "GavelJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Scores from verdicts (pure functions every executor shares), fits, ART's annotation, the executors.
+        .target(name: "GavelScoring", dependencies: ["GavelCore", "GavelSupport", "GavelJSON", "GavelPool"]),
+        // Readers and writers: JSONL and Parquet input, output sinks, shard merge.
+        .target(name: "GavelIO", dependencies: ["GavelCore", "GavelScoring", "GavelSupport", "GavelJSON", "GavelParquet"]),
+        // The run: the pipeline that wires judges, cache, scoring and I/O, and RankRun from a RankConfiguration.
         .target(
             name: "Gavel",
             dependencies: [
-                "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelParquet", "GavelModelMap",
+                "GavelCore", "GavelJudge", "GavelCache", "GavelScoring", "GavelIO", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl",
+                "GavelPool",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
             name: "GavelPostgres",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelHTTP",
+                "GavelCore", "GavelCache", "GavelSupport", "GavelHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -86,13 +119,21 @@ let package = Package(
         // gavel batch: every call a run needs, through the providers' batch APIs (the judges' wire formats).
         .target(
             name: "GavelBatch",
-            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "Gavel", "GavelCore", "GavelJudge", "GavelCache", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // gavel eval, report and tune: reading ranked output, the measures, the page; tune drives RankRun.
-        .target(name: "GavelEval", dependencies: ["Gavel", "GavelSupport", "GavelJSON", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "GavelEval",
+            dependencies: [
+                "Gavel", "GavelCore", "GavelJudge", "GavelIO", "GavelSupport", "GavelJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "GavelTesting",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl",
+                "GavelCore", "GavelJudge", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -102,7 +143,7 @@ let package = Package(
         .target(
             name: "GavelServe",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP",
+                "Gavel", "GavelCore", "GavelJudge", "GavelCache", "GavelScoring", "GavelSupport", "GavelJSON", "GavelHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,27 +156,31 @@ let package = Package(
         .executableTarget(
             name: "gavel",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelServe", "GavelPostgres", "GavelEval", "GavelBatch",
+                "Gavel", "GavelCore", "GavelJudge", "GavelCache", "GavelScoring", "GavelIO", "GavelSupport", "GavelServe", "GavelPostgres",
+                "GavelEval", "GavelBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "gavel-judge-sim",
-            dependencies: ["GavelTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "GavelTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "gavel-bench",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelPool", "GavelHTTP", "GavelCurl", "GavelTesting",
+                "Gavel", "GavelScoring", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "GavelUnitTests",
             dependencies: [
-                "Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool", "GavelParquet", "GavelTesting", "GavelServe",
-                "GavelModelMap", "GavelEval", "GavelBatch",
+                "Gavel", "GavelCore", "GavelJudge", "GavelScoring", "GavelIO", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool",
+                "GavelParquet", "GavelModelMap", "GavelTesting", "GavelServe", "GavelEval", "GavelBatch",
                 // gavel serve's routes in memory: its router's responder on an embedded channel, no socket.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -143,11 +188,17 @@ let package = Package(
             ]),
         .testTarget(
             name: "GavelIntegrationTests",
-            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl", "GavelPool", "GavelTesting", "GavelEval"]
+            dependencies: [
+                "Gavel", "GavelCore", "GavelJudge", "GavelCache", "GavelScoring", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelCurl",
+                "GavelPool", "GavelTesting", "GavelEval",
+            ]
         ),
         .testTarget(
             name: "GavelCLITests",
-            dependencies: ["Gavel", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelTesting", "GavelModelMap", "GavelBatch"]),
+            dependencies: [
+                "GavelCore", "GavelCache", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelParquet", "GavelModelMap", "GavelTesting",
+                "GavelBatch",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

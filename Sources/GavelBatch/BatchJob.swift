@@ -1,8 +1,11 @@
 import Foundation
 import Gavel
+import GavelCache
+import GavelCore
 import GavelCurl
 import GavelHTTP
 import GavelJSON
+import GavelJudge
 import GavelSupport
 
 /// Offline ranking through the providers' batch APIs (half the price, answers within hours):

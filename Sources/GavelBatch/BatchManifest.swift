@@ -1,5 +1,6 @@
 import Foundation
 import Gavel
+import GavelCore
 import GavelJSON
 import GavelSupport
 

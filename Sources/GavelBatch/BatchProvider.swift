@@ -2,6 +2,7 @@ import Foundation
 import Gavel
 import GavelHTTP
 import GavelJSON
+import GavelJudge
 
 /// A provider's batch API: create a batch of judge calls, ask how it is doing, fetch its results.
 protocol BatchProvider: Sendable {

@@ -1,4 +1,3 @@
-import Gavel
 import GavelJSON
 
 /// One judge call to send in a batch: its cache key (the batch's `custom_id`, so answers go

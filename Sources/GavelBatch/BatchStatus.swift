@@ -1,5 +1,3 @@
-import Gavel
-
 /// A batch as its provider reports it.
 public struct BatchStatus: Sendable {
     /// The provider's word: `validating`, `in_progress`, `finalizing`, `completed`, `expired`,

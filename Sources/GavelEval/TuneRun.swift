@@ -1,5 +1,7 @@
 import Foundation
 import Gavel
+import GavelCore
+import GavelIO
 import GavelJSON
 import GavelSupport
 import Logging

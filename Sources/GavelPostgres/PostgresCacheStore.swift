@@ -1,5 +1,6 @@
 import Foundation
-import Gavel
+import GavelCache
+import GavelCore
 import GavelHTTP
 import GavelSupport
 import Logging

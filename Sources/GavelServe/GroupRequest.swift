@@ -1,5 +1,6 @@
-import Gavel
+import GavelCore
 import GavelJSON
+import GavelScoring
 import GavelSupport
 
 /// One group to rank, as a request body gives it: `{"trajectories": [...], "rubric"?, "samples"?, "advantage"?}`.

@@ -1,4 +1,5 @@
-import Gavel
+import GavelCache
+import GavelJudge
 import Metrics
 import Prometheus
 import Synchronization

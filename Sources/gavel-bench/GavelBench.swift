@@ -1,5 +1,4 @@
 import ArgumentParser
-import Gavel
 
 /// Gavel's benchmarks; each prints its figures as ratios against a baseline measured in the same run.
 @main

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Gavel
+import GavelScoring
 import GavelSupport
 import GavelTesting
 

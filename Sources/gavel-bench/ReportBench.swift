@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 @_spi(Benchmarks) import Gavel
+import GavelScoring
 import GavelSupport
 import GavelTesting
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 @_spi(Benchmarks) import Gavel
 import GavelPool
+import GavelScoring
 import GavelSupport
 import GavelTesting
 

@@ -1,5 +1,4 @@
 import Foundation
-import Gavel
 import GavelCurl
 import GavelHTTP
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Gavel
 import GavelCurl
 import GavelHTTP
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCache
 import GavelPostgres
 import GavelSupport
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCache
 import GavelPostgres
 
 /// Where the judge cache lives and how a run uses it.

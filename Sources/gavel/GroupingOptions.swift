@@ -1,5 +1,5 @@
 import ArgumentParser
-import Gavel
+import GavelCore
 
 /// How trajectory lines are gathered into groups (shared by `gavel rank` and `gavel tune`).
 struct GroupingOptions: ParsableArguments {

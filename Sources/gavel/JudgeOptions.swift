@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCore
+import GavelJudge
 
 extension ResponseFormatMode: ExpressibleByArgument {}
 extension PanelJudge.Combination: ExpressibleByArgument {}

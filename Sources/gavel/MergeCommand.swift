@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelIO
 
 /// `gavel merge`: shard outputs back into one ranked file, in input order.
 struct MergeCommand: ParsableCommand {

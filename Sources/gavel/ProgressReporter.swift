@@ -1,5 +1,6 @@
 import Foundation
 import Gavel
+import GavelJudge
 import GavelSupport
 import Synchronization
 

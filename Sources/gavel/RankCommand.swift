@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCore
 import GavelEval
+import GavelIO
+import GavelJudge
+import GavelScoring
 import GavelSupport
 import Logging
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCore
 import GavelEval
+import GavelIO
 
 /// `gavel report`: one HTML page about ranked output.
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCore
 import GavelSupport
 
 /// `gavel rubric`: list, show and check rubric files.

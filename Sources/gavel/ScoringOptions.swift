@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCore
+import GavelScoring
 
 /// How groups are judged and scored: rubric, samples, windows, concurrency, advantages (shared by
 /// `gavel rank` and `gavel serve`).

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Gavel
+import GavelCore
 
 /// `--shard`: `I/N` (0-based), or `auto` — the scheduler's array index, read from the environment.
 enum ShardArgument: ExpressibleByArgument, Equatable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gavel
+import GavelCore
 import GavelEval
 import GavelSupport
 import Logging

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Gavel
+import GavelScoring
 
 /// `gavel worker`: a score-stage worker process, started by `gavel rank --pool process`. Hidden.
 struct WorkerCommand: ParsableCommand {

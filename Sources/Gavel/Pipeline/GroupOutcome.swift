@@ -1,3 +1,6 @@
+import GavelCore
+import GavelScoring
+
 /// The result of judging one group, per member in the group's member order.
 struct GroupOutcome: Sendable {
     /// What the judge answered, per window and sample: the score stage computes the rest.

@@ -1,3 +1,5 @@
+import GavelScoring
+
 /// One group ranked on its own (a service request, not a file): per trajectory, in the order given.
 public struct GroupRanking: Sendable, Equatable {
     /// Final score per trajectory (the mean over samples; Bradley–Terry scores for a group judged in windows).

@@ -1,3 +1,7 @@
+import GavelCore
+import GavelIO
+import GavelScoring
+
 /// Everything a ranking run needs besides its judge.
 public struct RankOptions: Sendable {
     /// What to do when a group cannot be judged.

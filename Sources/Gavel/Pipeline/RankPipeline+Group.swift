@@ -1,4 +1,7 @@
+import GavelCore
 import GavelJSON
+import GavelJudge
+import GavelScoring
 import Synchronization
 
 extension RankPipeline {

@@ -1,4 +1,6 @@
+import GavelCore
 import GavelJSON
+import GavelScoring
 
 extension RankPipeline {
     /// Judges a group as a pairwise tournament (`--compare pairwise`): rounds of pairs chosen by

@@ -1,6 +1,10 @@
 import Foundation
+import GavelCore
 import GavelHTTP
+import GavelIO
 import GavelJSON
+import GavelJudge
+import GavelScoring
 import GavelSupport
 import Logging
 import Synchronization

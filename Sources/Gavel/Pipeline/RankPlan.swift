@@ -1,4 +1,7 @@
+import GavelCore
+import GavelIO
 import GavelJSON
+import GavelScoring
 import GavelSupport
 
 /// What a run would do, without calling the judge: for `--dry-run` and `--show-prompt`.

@@ -1,3 +1,7 @@
+import GavelCache
+import GavelCore
+import GavelJudge
+
 /// What a ranking run did: counts, tokens, failures and time.
 public struct RankSummary: Sendable {
     public var groups = 0

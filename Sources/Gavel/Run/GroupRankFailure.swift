@@ -1,3 +1,5 @@
+import GavelJudge
+
 /// Why one group given in memory (`RankRun.rankGroup`) has no ranking.
 public enum GroupRankFailure: Error, Sendable, CustomStringConvertible {
     /// The request named a rubric that is not in the search path nor bundled, or whose file does not parse.

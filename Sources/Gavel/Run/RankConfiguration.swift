@@ -1,5 +1,8 @@
+import GavelCache
+import GavelCore
 import GavelHTTP
 import GavelJSON
+import GavelJudge
 
 /// Everything a ranking run is, as plain values: what a command line, a config file or a service
 /// request says. `RankRun` turns it into the running object graph.

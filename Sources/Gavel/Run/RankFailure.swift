@@ -1,3 +1,6 @@
+import GavelCache
+import GavelCore
+import GavelIO
 import GavelPool
 
 /// Why a ranking run could not start or finish (judge failures of single groups are in the summary).

@@ -1,3 +1,5 @@
+import GavelJudge
+
 /// Receives a run's progress as groups finish: a progress line, a service's metrics, a test.
 public protocol RankObserver: Sendable {
     /// Called from the judging task each time a group finishes (keep it cheap).

@@ -1,8 +1,12 @@
 import Foundation
+import GavelCache
+import GavelCore
 import GavelCurl
 import GavelHTTP
 import GavelJSON
+import GavelJudge
 import GavelPool
+import GavelScoring
 import GavelSupport
 import Logging
 import Synchronization

@@ -1,4 +1,3 @@
-import Gavel
 import GavelSupport
 
 /// Percentile bootstrap confidence intervals over groups, seeded so a rerun prints the same interval.

@@ -1,4 +1,3 @@
-import Gavel
 import GavelJSON
 
 /// What `gavel eval` measures about a judge from its ranked output: agreement with a reference

@@ -1,4 +1,3 @@
-import Gavel
 import GavelJSON
 
 extension JudgeEvaluation {

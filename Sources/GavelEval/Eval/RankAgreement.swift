@@ -1,5 +1,3 @@
-import Gavel
-
 /// Agreement between two orderings of the same items, as pure functions: pairwise agreement and
 /// Kendall's τ-b. Ties in the first ordering (the judge's) count half a pair.
 public enum RankAgreement {

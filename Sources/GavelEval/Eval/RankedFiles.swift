@@ -1,4 +1,5 @@
-import Gavel
+import GavelCore
+import GavelIO
 import GavelJSON
 
 /// Reads `gavel rank` output (trajectory lines or group lines) back into groups, for `gavel eval`.

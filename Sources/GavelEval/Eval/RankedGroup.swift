@@ -1,4 +1,3 @@
-import Gavel
 import GavelJSON
 
 /// One group of Gavel's output as `gavel eval` reads it back: the judge's scores, what each

@@ -1,4 +1,4 @@
-import Gavel
+import GavelCore
 
 /// One way of asking the judge that `gavel tune` tries: an answer format and grade, whole groups or
 /// pairs, a sample count.

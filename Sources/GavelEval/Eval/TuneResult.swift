@@ -1,5 +1,6 @@
-import Gavel
+import GavelCore
 import GavelJSON
+import GavelJudge
 
 /// What `gavel tune` measured: one row per candidate (gavel eval's figures on the candidate's
 /// ranked output, with what the answers cost), which rows are best for their cost, and the choice.

@@ -1,5 +1,4 @@
 import Foundation
-import Gavel
 
 /// One self-contained HTML page about a ranked run: header, charts, the `gavel eval` figures and a
 /// sortable, filterable table of groups whose rows expand to each trajectory's judgement.

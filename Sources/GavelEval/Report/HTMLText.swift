@@ -1,5 +1,3 @@
-import Gavel
-
 /// Text made safe for HTML: every `&`, `<`, `>`, `"` and `'` escaped, so trajectory and judge text
 /// can close no tag, open no script and leave no attribute, wherever it is put on a page.
 public enum HTMLText {

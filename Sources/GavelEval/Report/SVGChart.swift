@@ -1,5 +1,4 @@
 import Foundation
-import Gavel
 
 /// Small inline SVG charts, drawn in Swift: no script, no library, no network. Axes carry labels;
 /// marks use the page's text colour at two strengths, so they survive grey-scale printing and

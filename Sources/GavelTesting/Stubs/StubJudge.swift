@@ -1,5 +1,6 @@
-import Gavel
+import GavelCore
 import GavelJSON
+import GavelJudge
 import Synchronization
 
 /// A judge without a network: answers each prompt with a closure, counting its calls. For unit

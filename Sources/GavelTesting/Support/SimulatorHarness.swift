@@ -1,7 +1,7 @@
 import Foundation
-import Gavel
 import GavelCurl
 import GavelJSON
+import GavelJudge
 
 /// Runs `body` against a fresh judge simulator on 127.0.0.1 and stops it afterwards.
 public func withSimulator<T>(

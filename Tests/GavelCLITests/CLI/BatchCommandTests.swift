@@ -3,7 +3,6 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelBatch
 
 /// `gavel batch submit | status | collect`, then `gavel rank`, against the simulator's batch APIs.

@@ -2,8 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 @Suite("Dry run, prompt preview, progress and help")
 struct DryRunAndProgressTests {
     static func number(after label: String, in text: String) -> Int? {

@@ -2,7 +2,8 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCache
+@testable import GavelCore
 @testable import GavelJSON
 @testable import GavelSupport
 

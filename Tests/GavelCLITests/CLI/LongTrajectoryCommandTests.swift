@@ -2,8 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 /// Trajectories with huge tool outputs, judged by a judge with a small context, as users run it.
 @Suite("Long trajectories: shortened to fit a 4k-context judge, one call per group, cached, visible")
 struct LongTrajectoryCommandTests {

@@ -3,8 +3,6 @@ import GavelModelMap
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 /// Prices and context windows from LiteLLM's map, in the commands users run.
 @Suite("Model map in gavel rank: prices, batch prices, context windows, overrides")
 struct ModelMapCommandTests {

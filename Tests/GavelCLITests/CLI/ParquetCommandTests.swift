@@ -4,8 +4,6 @@ import GavelParquet
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 /// `gavel rank` on ART's Parquet logs, end to end against the simulator.
 @Suite("Parquet in and out")
 struct ParquetCommandTests {

@@ -3,7 +3,7 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 
 /// The shared PostgreSQL cache, against real throw-away PostgreSQL 15 clusters (one per test, so a
 /// test may stop its server).

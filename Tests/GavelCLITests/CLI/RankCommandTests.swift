@@ -2,8 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 /// The `gavel` executable, run as a user would: exit statuses, messages, stdin and stdout.
 @Suite("gavel rank command line")
 struct RankCommandTests {
@@ -109,8 +107,10 @@ struct RankCommandTests {
             for mode in ["inline", "thread", "process"] {
                 let r = try await runProduct(
                     "gavel",
-                    ["rank", input, "-o", dir.path("\(mode).jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
-                        "--samples", "2", "--window", "4", "--pool", mode, "--workers", "2"])
+                    [
+                        "rank", input, "-o", dir.path("\(mode).jsonl"), "--judge", "openai/sim", "--api-base", sim.baseURL,
+                        "--samples", "2", "--window", "4", "--pool", mode, "--workers", "2",
+                    ])
                 #expect(r.status == 0, "\(mode): \(r.stderr)")
                 #expect(r.stderr.contains("score stage   \(mode)"), "\(mode): \(r.stderr)")
                 outputs[mode] = try dir.read("\(mode).jsonl")

@@ -4,8 +4,6 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 /// `gavel serve` as a subprocess on a free loopback port, judging through the simulator.
 @Suite("gavel serve")
 struct ServeCommandTests {

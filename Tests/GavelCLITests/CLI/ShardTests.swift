@@ -3,7 +3,7 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 
 /// `gavel rank --shard` and `gavel merge` with the disk cache (PostgreSQL: `PostgresCacheTests`).
 @Suite("Shards and merge")

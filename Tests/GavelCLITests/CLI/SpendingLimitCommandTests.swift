@@ -2,8 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
-
 /// `gavel rank --max-cost`: a spending limit as users run it.
 @Suite("Spending limit: --max-cost in gavel rank")
 struct SpendingLimitCommandTests {

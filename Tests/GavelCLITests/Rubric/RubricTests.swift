@@ -2,7 +2,7 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 
 @Suite("Rubric files")
 struct RubricTests {

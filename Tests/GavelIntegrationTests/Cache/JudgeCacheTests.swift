@@ -2,7 +2,7 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCache
 
 @Suite("Disk cache of judge responses")
 struct JudgeCacheTests {

@@ -2,8 +2,8 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelHTTP
+@testable import GavelJudge
 
 /// Pacing to a judge's limits without `--rpm`: its headers when it sends them, 429s when not.
 @Suite("Adaptive rate limits: x-ratelimit headers, Retry-After, AIMD")

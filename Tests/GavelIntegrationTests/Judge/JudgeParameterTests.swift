@@ -2,8 +2,8 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelJSON
+@testable import GavelJudge
 
 /// Request parameters as OpenAI's newer models want them, and judges that refuse some.
 @Suite("Judge parameters: max_completion_tokens, refused parameters")

@@ -4,8 +4,10 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
 @testable import GavelCurl
 @testable import GavelHTTP
+@testable import GavelJudge
 
 @Suite("Judges in the real world: faults, quirks, providers, fallbacks")
 struct RealWorldJudgeTests {

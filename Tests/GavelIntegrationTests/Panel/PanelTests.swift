@@ -5,6 +5,7 @@ import Testing
 
 @testable import Gavel
 @testable import GavelEval
+@testable import GavelJudge
 
 /// Panels of simulated judges with known flaws, built through RankRun as the command line builds them.
 @Suite("Judge panels against simulated judges")

@@ -2,7 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelJSON
 
 /// Files as Python writes them: a byte order mark, `NaN` and `Infinity`, and bytes that are not UTF-8.

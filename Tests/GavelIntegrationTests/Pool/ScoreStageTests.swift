@@ -4,7 +4,9 @@ import Synchronization
 import Testing
 
 @testable import Gavel
+@testable import GavelCache
 @testable import GavelPool
+@testable import GavelScoring
 @testable import GavelSupport
 
 @Suite("Score stage: executors, process pool, samples")

@@ -2,7 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelCurl
 @testable import GavelHTTP
 

@@ -4,6 +4,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelCache
 
 /// Large groups against the simulator: windows, the fit, the cache, and judges with a small context.
 @Suite("Large groups against the simulator")

@@ -2,7 +2,7 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 @testable import GavelEval
 
 @Suite("Judge evaluation: agreement measures, bootstrap, reading ranked files")

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 @testable import GavelEval
 
 /// How `gavel tune` chooses among measured modes, and the rubric it writes.

@@ -1,7 +1,6 @@
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelJSON
 
 @Suite("Ordered JSON parser and writer")

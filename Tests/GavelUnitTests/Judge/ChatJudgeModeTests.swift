@@ -4,7 +4,8 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
 
 /// ChatJudge's answer formats over an in-memory transport: no socket, no clock.
 @Suite("Judge answer formats, logprob grades and the output-token cap")

@@ -3,7 +3,8 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
 
 /// ChatJudge's retry loop over an in-memory transport and a clock that never sleeps: every wait it
 /// chose is recorded, so Retry-After, backoff and the retry limit are checked exactly, in microseconds.

@@ -3,7 +3,7 @@ import GavelHTTP
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelJudge
 
 @Suite("Context probe: a self-hosted judge's server says how long its context is")
 struct ContextProbeTests {

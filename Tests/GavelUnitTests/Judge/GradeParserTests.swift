@@ -2,7 +2,7 @@ import Foundation
 import GavelJSON
 import Testing
 
-@testable import Gavel
+@testable import GavelJudge
 
 @Suite("Digit grades and their logprobs")
 struct GradeParserTests {

@@ -3,7 +3,8 @@ import GavelModelMap
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
 
 @Suite("Model map: LiteLLM's prices and context windows")
 struct ModelMapTests {

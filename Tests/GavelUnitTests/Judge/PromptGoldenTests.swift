@@ -2,7 +2,7 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 @testable import GavelJSON
 
 /// Golden tests pin the exact prompt bytes. Set GAVEL_UPDATE_GOLDEN=1 to rewrite the files after a deliberate change.

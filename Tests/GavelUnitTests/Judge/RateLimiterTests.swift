@@ -2,7 +2,7 @@ import GavelHTTP
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelJudge
 
 /// The rate limiter on a clock that never sleeps: each wait it chose is recorded, so the buckets'
 /// pacing, a judge's Retry-After and learned limits are checked exactly.

@@ -2,7 +2,7 @@ import Foundation
 import GavelHTTP
 import Testing
 
-@testable import Gavel
+@testable import GavelJudge
 
 /// The retry policy on its own: which answers are retried, how long each wait is, when to stop.
 @Suite("Retry policy: backoff with jitter, Retry-After, the retry limit")

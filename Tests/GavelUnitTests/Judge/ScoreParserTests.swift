@@ -1,7 +1,7 @@
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelJudge
 
 @Suite("Tolerant parsing of judge answers")
 struct ScoreParserTests {

@@ -5,6 +5,8 @@ import Synchronization
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
 
 @Suite("Spending limit: calls reserve their estimate, refused past the limit, cached answers free")
 struct SpendingLimitTests {

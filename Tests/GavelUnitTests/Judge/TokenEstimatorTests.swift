@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 
 @Suite("Token estimate: words in fours, punctuation in twos, digits one each, white space free")
 struct TokenEstimatorTests {

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
 
 @Suite("Trajectory elision: long tool outputs shortened to a budget, the task and the answer kept")
 struct TrajectoryElisionTests {

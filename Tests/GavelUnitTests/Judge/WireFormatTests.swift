@@ -2,7 +2,8 @@ import GavelHTTP
 import GavelJSON
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
 
 /// Each provider's wire format on its own: the body a request becomes, and where the answer, the
 /// usage and a cut-off are read from the reply. No transport, no judge.

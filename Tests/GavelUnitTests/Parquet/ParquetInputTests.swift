@@ -4,7 +4,8 @@ import GavelParquet
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
+@testable import GavelIO
 
 /// A Parquet input read without a JSONL detour: the judge's view built from decoded rows is what
 /// the rows' JSON would give, groups come back whole from any row groups, and the decoded rows kept

@@ -1,5 +1,5 @@
 import Foundation
-import Gavel
+import GavelIO
 import GavelJSON
 import GavelParquet
 import GavelTesting

@@ -3,6 +3,7 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
 
 /// Unit tests: the pipeline with a stub judge, no sockets.
 @Suite("Malformed input: clear errors with file:line, or skipped")

@@ -4,6 +4,9 @@ import Synchronization
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
+@testable import GavelScoring
 
 /// The pipeline's bookkeeping with a stub judge: no sockets, no subprocesses.
 @Suite("Pipeline with a stub judge: order, failures, samples, exit statuses")

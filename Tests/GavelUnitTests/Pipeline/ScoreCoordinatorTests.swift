@@ -5,6 +5,9 @@ import Synchronization
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
+@testable import GavelJudge
+@testable import GavelScoring
 
 /// The coordinating process under a process pool: it judges and hands the judge's answers on; the
 /// score stage (means, spreads, panel tables, fits, ranks, advantages) runs where the batches go.
@@ -22,7 +25,7 @@ struct ScoreCoordinatorTests {
             let request = ScorePoolMessages.encodeRequest(batch, context: context)
             frames.withLock { $0.append(request) }
             var reply: [UInt8] = []
-            try ScoreStage.$meter.withValue(worker) {
+            try ScoreMeter.$current.withValue(worker) {
                 try ScorePoolMessages.handle(request, spans: SpanBuffer(), into: &reply)
             }
             return ByteChunk(reply)
@@ -72,7 +75,7 @@ struct ScoreCoordinatorTests {
         let pooled = RankPipeline(options: Self.options(shape, input: input, output: dir.path("pool.jsonl")), judge: Self.judge(shape)) {
             _ in executor
         }
-        let summary = try await ScoreStage.$meter.withValue(parent) { try await pooled.run() }
+        let summary = try await ScoreMeter.$current.withValue(parent) { try await pooled.run() }
         #expect(summary.judgedGroups == 5)
 
         // What the worker side computed: every group, once per batch its lines fall in.
@@ -121,7 +124,7 @@ struct ScoreCoordinatorTests {
                 ]
             ], fused: false)
         let meter = ScoreMeter()
-        let g = ScoreStage.$meter.withValue(meter) { verdicts.scored(advantage: .mean) }
+        let g = ScoreMeter.$current.withValue(meter) { verdicts.scored(advantage: .mean) }
         #expect(g.samples == [[0.2, 0.6], [0.4, 0.8]] && g.slots == [[1, 0], [0, 1]] && g.explanations == ["a", "b"])
         #expect(g.scores.ranks == [2, 1] && g.windows.isEmpty && g.panel.isEmpty)
         #expect(g.scores.advantages.map { ($0 * 1e9).rounded() / 1e9 } == [-0.2, 0.2])

@@ -2,7 +2,6 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
 @testable import GavelEval
 
 @Suite("HTML report: escaping, structure, charts")

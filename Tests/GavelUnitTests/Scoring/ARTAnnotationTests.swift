@@ -3,7 +3,7 @@ import GavelJSON
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelScoring
 
 /// The one table of ART's reward fields: the Python client mirrors it, and the tree and splicing
 /// writers follow it alike.

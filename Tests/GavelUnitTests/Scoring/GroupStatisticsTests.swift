@@ -1,7 +1,7 @@
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelScoring
 
 @Suite("Ranks and advantages")
 struct GroupStatisticsTests {

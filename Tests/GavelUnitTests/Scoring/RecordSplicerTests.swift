@@ -1,8 +1,9 @@
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 @testable import GavelJSON
+@testable import GavelScoring
 
 @Suite("Splicing judgements into records")
 struct RecordSplicerTests {

@@ -2,8 +2,9 @@ import Foundation
 import GavelTesting
 import Testing
 
-@testable import Gavel
+@testable import GavelCore
 @testable import GavelPool
+@testable import GavelScoring
 @testable import GavelSupport
 
 @Suite("Score stage as pure functions: pool messages, combining, permutations")

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Gavel
+@testable import GavelScoring
 
 /// The Swiss schedule of a pairwise tournament, driven by a simulated judge with no I/O.
 @Suite("Pairwise tournament schedule")

@@ -3,6 +3,8 @@ import GavelTesting
 import Testing
 
 @testable import Gavel
+@testable import GavelCore
+@testable import GavelScoring
 
 @Suite("Large groups: windows and the Bradley–Terry fit")
 struct WindowsTests {
