@@ -9,10 +9,15 @@ import PackageDescription
 //   GavelPool     ←───┘       GavelCurl ← CCurl  (generic byte-message process pool; the libcurl transport)
 //        ↓                        ↓         GavelParquet ← CCodecs  (Parquet reader and writer; zstd, snappy, zlib, lz4, brotli)
 //        ↓                        ↓           ↓
-//   Gavel  (model, input, judge, cache store, rubric, scoring, pipeline, RankRun from a RankConfiguration)
+//   GavelCore  (no I/O: trajectories, groups, rubrics, prompts, verdicts, settings, input errors)
+//        ↓                        ↓           ↓
+//   GavelJudge  (protocol, ChatJudge, wire formats, retry, limits)   GavelScoring  (score stage, fits, ART annotation)
+//        ↓                                                             ↓
+//   GavelCache  (store protocol, disk store, caching judge)          GavelIO  (JSONL and Parquet in, writers out)
+//        ↓                                                             ↓
+//   Gavel  (the run: pipeline, RankRun from a RankConfiguration)     GavelPostgres  (the cache in PostgreSQL, on GavelCache)
 //        ↓
 //   GavelTesting  (judge simulator, stub judge, stub transport, recording clock)   GavelServe  (gavel serve: HTTP service on Hummingbird)
-//        ↓          GavelPostgres  (the judge cache in PostgreSQL, on postgres-nio: only what links it builds it)
 //        ↓          GavelEval  (gavel eval, report and tune: ranked output read back, measures, the HTML page)
 //        ↓          GavelBatch  (gavel batch: providers' batch APIs, the manifest; the judges' wire formats)
 //        ↓                                   ↓                        ↓

@@ -1,6 +1,6 @@
 """ART's reward fields as Gavel writes them: the one table every writer follows.
 
-This mirrors ``Sources/Gavel/Scoring/ARTAnnotation.swift`` (the table the ``gavel`` binary's JSONL
+This mirrors ``Sources/GavelScoring/Stage/ARTAnnotation.swift`` (the table the ``gavel`` binary's JSONL
 and Parquet writers follow); a test of the Swift suite (``ARTAnnotationTests``) reads the names below
 and checks they agree.
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from gavel_client import annotation
 
-SWIFT = Path(__file__).resolve().parents[3] / "Sources/Gavel/Scoring/ARTAnnotation.swift"
+SWIFT = Path(__file__).resolve().parents[3] / "Sources/GavelScoring/Stage/ARTAnnotation.swift"
 
 
 def test_names_agree_with_the_swift_table():
