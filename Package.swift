@@ -184,8 +184,8 @@ let package = Package(
         .testTarget(
             name: "GavelUnitTests",
             dependencies: [
-                "Gavel", "GavelCore", "GavelJudge", "GavelScoring", "GavelIO", "GavelSupport", "GavelJSON", "GavelHTTP", "GavelPool",
-                "GavelParquet", "GavelModelMap", "GavelTesting", "GavelServe", "GavelEval", "GavelBatch",
+                "Gavel", "GavelCore", "GavelJudge", "GavelCache", "GavelScoring", "GavelIO", "GavelSupport", "GavelJSON", "GavelHTTP",
+                "GavelPool", "GavelParquet", "GavelModelMap", "GavelTesting", "GavelServe", "GavelEval", "GavelBatch",
                 // gavel serve's routes in memory: its router's responder on an embedded channel, no socket.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
