@@ -29,9 +29,19 @@ public final class SimulatorStats: Sendable {
         public var recentBodies: [String] = []
     }
 
+    /// A task waiting in `wait(until:timeout:)` for its condition to hold.
+    private struct Waiter {
+        var condition: @Sendable (Snapshot) -> Bool
+        var continuation: CheckedContinuation<Bool, Never>
+        /// The timeout's task, cancelled when the condition holds first.
+        var deadline: Task<Void, Never>?
+    }
+
     private struct State {
         var snapshot = Snapshot()
         var inFlight = 0
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
     }
 
     private let state = Mutex(State())
@@ -43,7 +53,42 @@ public final class SimulatorStats: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0.snapshot } }
 
-    func update(_ body: (inout Snapshot) -> Void) { state.withLock { body(&$0.snapshot) } }
+    func update(_ body: (inout Snapshot) -> Void) {
+        let ready = state.withLock { state -> [Waiter] in
+            body(&state.snapshot)
+            let snapshot = state.snapshot
+            let ids = state.waiters.filter { $0.value.condition(snapshot) }.keys
+            return ids.compactMap { state.waiters.removeValue(forKey: $0) }
+        }
+        for waiter in ready {
+            waiter.deadline?.cancel()
+            waiter.continuation.resume(returning: true)
+        }
+    }
+
+    /// Returns true once `condition` holds for the counters — checked now and at every change the
+    /// simulator counts, so a test waits for an event (the first held request, say) without polling —
+    /// or false after `timeout`, so a test that never sees it still ends.
+    public func wait(until condition: @escaping @Sendable (Snapshot) -> Bool, timeout: Duration = .seconds(60)) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let id = state.withLock { state -> Int? in
+                if condition(state.snapshot) { return nil }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = Waiter(condition: condition, continuation: continuation)
+                return state.nextWaiter
+            }
+            guard let id else { return continuation.resume(returning: true) }
+            let deadline = Task {
+                try? await Task.sleep(for: timeout)  // the deadline, not a poll
+                state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(returning: false)
+            }
+            let stillWaiting = state.withLock { state -> Bool in
+                state.waiters[id]?.deadline = deadline
+                return state.waiters[id] != nil
+            }
+            if !stillWaiting { deadline.cancel() }
+        }
+    }
 
     func begin() {
         state.withLock {
@@ -62,7 +107,13 @@ public final class SimulatorStats: Sendable {
     }
 
     /// Zeroes every counter.
-    public func reset() { state.withLock { $0 = State() } }
+    public func reset() {
+        state.withLock {
+            let waiters = $0.waiters
+            $0 = State()
+            $0.waiters = waiters
+        }
+    }
 
     /// The snapshot as a JSON document (for `GET /stats`).
     public var json: String {

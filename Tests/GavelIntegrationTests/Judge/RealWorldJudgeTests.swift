@@ -277,7 +277,7 @@ struct RealWorldJudgeTests {
         let input = try dir.write("in.jsonl", data.trajectoryLines())
         // The simulator answers 20 requests and holds every later one open: the run cannot end before
         // the interrupt, however late a loaded machine delivers it.
-        try await withSimulator(.init(latencyMs: 20, hangAfter: 20)) { sim in
+        try await withSimulator(.init(hangAfter: 20)) { sim in
             let process = try ChildProcess(
                 TestPaths.products.appendingPathComponent("gavel").path,
                 [
@@ -285,9 +285,10 @@ struct RealWorldJudgeTests {
                     "--cache", "off",
                 ], stdout: .null)
             // Once answers arrive gavel is surely past installing its signal handler (a SIGINT before that is
-            // lost: a test runner's children may inherit SIGINT ignored); once a request hangs, all 20 answers
-            // have been sent. Bounded at 60 s.
-            for _ in 0..<6000 where (sim.stats.snapshot.faults["hang"] ?? 0) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            // lost: a test runner's children may inherit SIGINT ignored). Waited for as an event, bounded at 60 s.
+            #expect(
+                await sim.stats.wait(until: { $0.scored >= 20 && ($0.faults["hang"] ?? 0) > 0 }),
+                "20 answers and a held request did not come within 60 s")
             #expect(sim.stats.snapshot.scored == 20)
             process.send(SIGINT)
             // Waited for on a Dispatch thread: a blocked cooperative thread would hold up the other
