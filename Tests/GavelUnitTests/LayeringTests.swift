@@ -30,12 +30,9 @@ struct LayeringTests {
         let sources = TestPaths.repo.appendingPathComponent("Sources")
         var found: [String: Set<String>] = [:]
         for target in try FileManager.default.contentsOfDirectory(atPath: sources.path) where target != "CCurl" {
-            let folder = sources.appendingPathComponent(target)
-            guard let files = FileManager.default.enumerator(atPath: folder.path) else { continue }
             var modules: Set<String> = []
-            for case let file as String in files where file.hasSuffix(".swift") {
-                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-                for line in text.split(separator: "\n") {
+            for file in try filesByFolder(of: target) {
+                for line in file.text.split(separator: "\n") {
                     if let module = importedModule(line), ours.contains(module) { modules.insert(module) }
                 }
             }
